@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# xlb: one non-recursive Makefile, everything built into build/.
+# `make help` lists the targets; V=1 shows the commands.
+
+BUILD      ?= build
+CC         ?= gcc
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+ARCH_INC   := /usr/include/$(shell $(CC) -dumpmachine)
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+CFLAGS     ?= -O2 -g
+CFLAGS     += -Wall -Wextra -Werror -Wno-missing-field-initializers -std=gnu11 -MMD -MP -Iinclude -Iuser -I$(BUILD)
+BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -MMD -MP -Iinclude -I$(ARCH_INC)
+LIBS_BPF   := -lbpf -lelf -lz
+
+BPF_OBJ    := $(BUILD)/xlb.bpf.o
+SKEL       := $(BUILD)/xlb.skel.h
+
+# userspace modules shared by the daemon, the CLI and the tests
+DP_SRCS    := user/dataplane.c user/log.c
+CORE_SRCS  := user/maglev.c
+DP_OBJS    := $(DP_SRCS:%.c=$(BUILD)/%.o)
+CORE_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/%.o)
+
+TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_xdp
+
+.PHONY: all deps test demo check-fmt fmt clean help
+.DEFAULT_GOAL := all
+
+all: $(BPF_OBJ) $(SKEL) $(DP_OBJS) $(CORE_OBJS) $(TEST_BINS)
+
+help:
+	@echo 'Targets:'
+	@echo '  all        build the XDP program, its skeleton, userspace and tests'
+	@echo '  deps       install the Debian packages xlb needs (scripts/install-deps.sh)'
+	@echo '  test       deps + build + run every test (needs root, BPF)'
+	@echo '  demo       deps + build + the demo (for now: the packet tests)'
+	@echo '  check-fmt  check C formatting with clang-format'
+	@echo '  fmt        reformat C sources in place'
+	@echo '  clean      remove build/'
+	@echo 'Variables: V=1 (show commands), BUILD=dir, CC, CLANG, BPFTOOL'
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*)_bpf > $@.tmp && mv $@.tmp $@
+
+# every userspace object may include the skeleton
+$(BUILD)/%.o: %.c $(SKEL)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/test_maglev: $(BUILD)/tests/unit/test_maglev.o $(CORE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $^ -o $@ -lcmocka
+
+$(BUILD)/tests/test_xdp: $(BUILD)/tests/bpf/test_xdp.o $(DP_OBJS) $(CORE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $^ -o $@ -lcmocka $(LIBS_BPF)
+
+$(BUILD)/tests/bpf/test_xdp.o: CFLAGS += -Itests/bpf
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/run-tests.sh $(TEST_BINS)
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/run-tests.sh $(BUILD)/tests/test_xdp
+
+FMT_SRCS := $(wildcard include/*.h bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c tests/*/*.h)
+
+check-fmt:
+	$(Q)clang-format --dry-run -Werror $(FMT_SRCS)
+
+fmt:
+	$(Q)clang-format -i $(FMT_SRCS)
+
+clean:
+	$(Q)rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Sending a packet to its backend. One function per forwarding mode, chosen by
+ * xlb_vip.fwd_mode; each returns 0 with the XDP action to take, or a negative
+ * XLB_STAT_* reason. Tunnel modes (IPIP, GUE) are added beside forward_dsr().
+ */
+#ifndef XLB_FORWARD_H
+#define XLB_FORWARD_H
+
+#include "maps.h"
+#include "parse.h"
+
+/*
+ * L2 direct server return: the backend holds the VIP on its loopback and
+ * answers the client itself, so only the MACs change. VLAN tags and the IP
+ * packet stay as they came.
+ */
+static __always_inline int forward_dsr(struct xlb_pkt *p, const struct xlb_backend *be, int *action)
+{
+	__u32 zero = 0;
+	struct xlb_config *cfg = bpf_map_lookup_elem(&xlb_config, &zero);
+
+	if (!cfg)
+		return -XLB_STAT_NO_BACKEND;
+	__builtin_memcpy(p->eth->h_dest, be->mac, ETH_ALEN);
+	__builtin_memcpy(p->eth->h_source, cfg->if_mac, ETH_ALEN);
+	*action = XDP_TX;
+	return 0;
+}
+
+static __always_inline int forward(const struct xlb_vip *vip, struct xlb_pkt *p,
+				   const struct xlb_backend *be, int *action)
+{
+	switch (vip->fwd_mode) {
+	case XLB_FWD_DSR:
+	default:
+		return forward_dsr(p, be, action);
+	}
+}
+
+#endif /* XLB_FORWARD_H */

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The maps of the XDP program. Their layouts live in include/xlb_abi.h; this
+ * file only declares them. Every map has BTF, so `bpftool map dump` prints
+ * named fields, and every name fits the kernel's 15 characters.
+ */
+#ifndef XLB_MAPS_H
+#define XLB_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "xlb_abi.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_config);
+} xlb_config SEC(".maps");
+
+/* One entry per VIP, plus at most one fragment entry per (address, proto). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2 * XLB_MAX_VIPS);
+	__type(key, struct xlb_vip_key);
+	__type(value, struct xlb_vip);
+} xlb_vips SEC(".maps");
+
+/*
+ * The template of a ring. BPF_F_INNER_MAP lets rings of different sizes share
+ * the outer map; the program bounds its index by xlb_vip.ring_size and the
+ * kernel bounds it again by the inner map's own size.
+ */
+struct xlb_ring {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_RING_SIZE_DEFAULT);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, XLB_MAX_VIPS);
+	__type(key, __u32);
+	__array(values, struct xlb_ring);
+} xlb_rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct xlb_backend);
+} xlb_backends SEC(".maps");
+
+/* Established flows: only a TCP flow that got past its SYN, and UDP flows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XLB_MAX_FLOWS);
+	__type(key, struct xlb_flow_key);
+	__type(value, struct xlb_flow);
+} xlb_flows SEC(".maps");
+
+/*
+ * Half-open TCP flows. A SYN flood churns this table and never xlb_flows, so
+ * it cannot evict an established flow.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XLB_MAX_SYN_FLOWS);
+	__type(key, struct xlb_flow_key);
+	__type(value, struct xlb_flow);
+} xlb_syn_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, struct xlb_wrr);
+} xlb_wrr SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_global_stats);
+} xlb_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, struct xlb_vip_stats);
+} xlb_vip_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XLB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct xlb_be_stats);
+} xlb_be_stats SEC(".maps");
+
+#endif /* XLB_MAPS_H */

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Packet parsing: Ethernet, up to two VLAN tags, IPv4 (any IHL) or IPv6 (a
+ * bounded walk over extension headers), then TCP or UDP. The result is the
+ * flow key and what the balancer needs to know about the packet.
+ *
+ * Return 0, or a negative XLB_STAT_* reason: not_ip and not_vip and unparsed
+ * are passed to the kernel untouched, malformed is dropped. A truncated or
+ * inconsistent header is malformed: no stack would accept it either.
+ */
+#ifndef XLB_PARSE_H
+#define XLB_PARSE_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/in.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include "xlb_abi.h"
+
+#ifndef ETH_P_8021Q
+#define ETH_P_8021Q 0x8100
+#endif
+#ifndef ETH_P_8021AD
+#define ETH_P_8021AD 0x88A8
+#endif
+#define XLB_VLAN_MAX 2
+
+#define XLB_IP_MF     0x2000
+#define XLB_IP_OFFSET 0x1fff
+
+#define XLB_TCP_SYN 0x02
+#define XLB_TCP_ACK 0x10
+
+struct xlb_vlan_hdr {
+	__be16 tci;
+	__be16 proto;
+};
+
+struct xlb_ipv6_frag_hdr {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off; /* offset << 3 | M */
+	__be32 id;
+};
+
+struct xlb_pkt {
+	struct xlb_flow_key key; /* 5-tuple; ports 0 for fragments */
+	struct ethhdr *eth;
+	__u32 len;	/* frame length */
+	__u8 tcp_flags; /* XLB_TCP_* of a TCP packet */
+	__u8 is_frag;	/* any fragment of a fragmented datagram */
+	__u8 pad[2];
+};
+
+static __always_inline int parse_l4(void *pos, void *end, struct xlb_pkt *p)
+{
+	if (p->is_frag)
+		return 0; /* addresses only: see hash_addrs() */
+
+	if (p->key.proto == IPPROTO_TCP) {
+		struct tcphdr *th = pos;
+
+		if ((void *)(th + 1) > end)
+			return -XLB_STAT_MALFORMED;
+		p->key.sport = th->source;
+		p->key.dport = th->dest;
+		/* flags live in byte 13 of the header */
+		p->tcp_flags = ((__u8 *)th)[13];
+		return 0;
+	}
+	if (p->key.proto == IPPROTO_UDP) {
+		struct udphdr *uh = pos;
+
+		if ((void *)(uh + 1) > end)
+			return -XLB_STAT_MALFORMED;
+		p->key.sport = uh->source;
+		p->key.dport = uh->dest;
+		return 0;
+	}
+	return -XLB_STAT_NOT_VIP; /* VIPs are TCP or UDP */
+}
+
+static __always_inline int parse_ipv4(void *pos, void *end, struct xlb_pkt *p)
+{
+	struct iphdr *iph = pos;
+	__u32 hlen;
+
+	if ((void *)(iph + 1) > end)
+		return -XLB_STAT_MALFORMED;
+	if (iph->version != 4 || iph->ihl < 5)
+		return -XLB_STAT_MALFORMED;
+	hlen = iph->ihl * 4;
+	if (pos + hlen > end)
+		return -XLB_STAT_MALFORMED;
+	/* total length within the frame (Ethernet may pad, never cut) */
+	if (bpf_ntohs(iph->tot_len) < hlen || pos + bpf_ntohs(iph->tot_len) > end)
+		return -XLB_STAT_MALFORMED;
+
+	p->key.family = XLB_AF_INET;
+	p->key.proto = iph->protocol;
+	p->key.src[0] = iph->saddr;
+	p->key.dst[0] = iph->daddr;
+	p->is_frag = (iph->frag_off & bpf_htons(XLB_IP_MF | XLB_IP_OFFSET)) != 0;
+
+	return parse_l4(pos + hlen, end, p);
+}
+
+static __always_inline int ipv6_is_ext(__u8 nh)
+{
+	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_DSTOPTS ||
+	       nh == IPPROTO_FRAGMENT;
+}
+
+static __always_inline int parse_ipv6(void *pos, void *end, struct xlb_pkt *p)
+{
+	struct ipv6hdr *ip6 = pos;
+	__u16 plen;
+	__u8 nh;
+	int i;
+
+	if ((void *)(ip6 + 1) > end)
+		return -XLB_STAT_MALFORMED;
+	if (ip6->version != 6)
+		return -XLB_STAT_MALFORMED;
+	plen = bpf_ntohs(ip6->payload_len);
+	/* payload length 0 is a jumbogram's; otherwise it must fit the frame */
+	if (plen && (void *)(ip6 + 1) + plen > end)
+		return -XLB_STAT_MALFORMED;
+
+	p->key.family = XLB_AF_INET6;
+	__builtin_memcpy(p->key.src, &ip6->saddr, 16);
+	__builtin_memcpy(p->key.dst, &ip6->daddr, 16);
+	nh = ip6->nexthdr;
+	pos = ip6 + 1;
+
+#pragma unroll
+	for (i = 0; i < XLB_IPV6_EXT_MAX; i++) {
+		if (!ipv6_is_ext(nh))
+			break;
+		if (nh == IPPROTO_FRAGMENT) {
+			struct xlb_ipv6_frag_hdr *fh = pos;
+
+			if ((void *)(fh + 1) > end)
+				return -XLB_STAT_MALFORMED;
+			/* an atomic fragment (offset 0, no M) is a whole datagram */
+			if (fh->frag_off & bpf_htons(0xfff9))
+				p->is_frag = 1;
+			nh = fh->nexthdr;
+			pos = fh + 1;
+		} else {
+			struct ipv6_opt_hdr *oh = pos;
+
+			if ((void *)(oh + 1) > end)
+				return -XLB_STAT_MALFORMED;
+			nh = oh->nexthdr;
+			pos += (oh->hdrlen + 1) * 8;
+		}
+	}
+	if (ipv6_is_ext(nh))
+		return -XLB_STAT_UNPARSED;
+	if (pos > end)
+		return -XLB_STAT_MALFORMED;
+
+	p->key.proto = nh;
+	return parse_l4(pos, end, p);
+}
+
+static __always_inline int parse_packet(struct xdp_md *ctx, struct xlb_pkt *p)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	void *pos = eth + 1;
+	__be16 proto;
+	int i;
+
+	p->len = end - data;
+	if (pos > end)
+		return -XLB_STAT_MALFORMED;
+	p->eth = eth;
+	proto = eth->h_proto;
+
+#pragma unroll
+	for (i = 0; i < XLB_VLAN_MAX; i++) {
+		struct xlb_vlan_hdr *vh = pos;
+
+		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
+			break;
+		if ((void *)(vh + 1) > end)
+			return -XLB_STAT_MALFORMED;
+		proto = vh->proto;
+		pos = vh + 1;
+	}
+
+	if (proto == bpf_htons(ETH_P_IP))
+		return parse_ipv4(pos, end, p);
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return parse_ipv6(pos, end, p);
+	return -XLB_STAT_NOT_IP;
+}
+
+#endif /* XLB_PARSE_H */

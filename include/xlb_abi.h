@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one definition of everything the XDP program and userspace share: map
+ * names, map keys and values, limits and flags. Both bpf/ and user/ include
+ * this file; nothing else describes these layouts.
+ *
+ * Rules that keep the two sides in agreement: only <linux/types.h> types,
+ * no bool, enum type, pointer or long in a struct, padding written out, and a
+ * _Static_assert on every size. Limits are wrapped in #ifndef so that a build
+ * can override them with -D.
+ */
+#ifndef XLB_ABI_H
+#define XLB_ABI_H
+
+#include <linux/types.h>
+
+/* ---- limits -------------------------------------------------------------- */
+
+#ifndef XLB_MAX_VIPS
+#define XLB_MAX_VIPS 512 /* VIP ids are 0 .. XLB_MAX_VIPS-1 */
+#endif
+#ifndef XLB_MAX_BACKENDS
+#define XLB_MAX_BACKENDS 4096 /* backend ids, over all VIPs */
+#endif
+#ifndef XLB_MAX_FLOWS
+#define XLB_MAX_FLOWS 1000000 /* established flows remembered */
+#endif
+#ifndef XLB_MAX_SYN_FLOWS
+#define XLB_MAX_SYN_FLOWS 65536 /* half-open TCP flows remembered */
+#endif
+#define XLB_RING_SIZE_DEFAULT	65537	/* prime */
+#define XLB_RING_SIZE_MAX	1048573 /* largest prime below 2^20 */
+#define XLB_UDP_TIMEOUT_DEFAULT 30	/* seconds */
+#define XLB_IPV6_EXT_MAX	4	/* extension headers walked */
+
+#define XLB_BACKEND_NONE 0xffffffffU /* ring slot with no backend */
+
+/* Map names as the kernel keeps them (15 characters at most). */
+#define XLB_MAP_CONFIG	  "xlb_config"
+#define XLB_MAP_VIPS	  "xlb_vips"
+#define XLB_MAP_RINGS	  "xlb_rings"
+#define XLB_MAP_BACKENDS  "xlb_backends"
+#define XLB_MAP_FLOWS	  "xlb_flows"
+#define XLB_MAP_SYN_FLOWS "xlb_syn_flows"
+#define XLB_MAP_WRR	  "xlb_wrr"
+#define XLB_MAP_STATS	  "xlb_stats"
+#define XLB_MAP_VIP_STATS "xlb_vip_stats"
+#define XLB_MAP_BE_STATS  "xlb_be_stats"
+#define XLB_PROG_NAME	  "xlb_xdp"
+
+/* ---- instance configuration (xlb_config, one entry) ---------------------- */
+
+struct xlb_config {
+	__u8 if_mac[6]; /* source MAC of forwarded frames */
+	__u8 pad[2];
+	__u32 ifindex; /* interface the program serves */
+	__u32 flags;   /* XLB_CFG_F_* (none yet) */
+};
+_Static_assert(sizeof(struct xlb_config) == 16, "xlb_config size");
+
+/* ---- VIPs (xlb_vips: hash from xlb_vip_key to xlb_vip) ------------------- */
+
+#define XLB_AF_INET  4
+#define XLB_AF_INET6 6
+
+/*
+ * Key flags. A non-first fragment carries no ports, so fragments are matched
+ * by an entry with XLB_VIPK_F_FRAG set, port 0, and the VIP's address and
+ * protocol; userspace points it at one VIP of that address (see dataplane.c).
+ */
+#define XLB_VIPK_F_FRAG 0x01
+
+struct xlb_vip_key {
+	__be32 addr[4]; /* IPv4 in addr[0], the rest zero */
+	__be16 port;	/* 0: every port */
+	__u8 proto;	/* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 family;	/* XLB_AF_INET or XLB_AF_INET6 */
+	__u8 flags;	/* XLB_VIPK_F_* */
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct xlb_vip_key) == 24, "xlb_vip_key size");
+
+/* Schedulers: how a new flow picks a slot of the VIP's ring. */
+#define XLB_SCHED_MAGLEV    0 /* hash of the 5-tuple */
+#define XLB_SCHED_SOURCE_IP 1 /* hash of the client address */
+#define XLB_SCHED_WRR	    2 /* successive new flows walk the ring */
+#define XLB_SCHED_RANDOM    3 /* a random slot */
+#define XLB_SCHED_MAX	    4
+
+/* Forwarding modes. Only DSR exists yet; tunnels plug in beside it. */
+#define XLB_FWD_DSR 0 /* rewrite MACs, XDP_TX */
+#define XLB_FWD_MAX 1
+
+struct xlb_vip {
+	__u32 id;	   /* index in xlb_rings, xlb_wrr, xlb_vip_stats */
+	__u32 ring_size;   /* slots in this VIP's ring, prime */
+	__u32 udp_timeout; /* seconds a UDP flow is remembered idle */
+	__u8 scheduler;	   /* XLB_SCHED_* */
+	__u8 fwd_mode;	   /* XLB_FWD_* */
+	__u16 flags;	   /* XLB_VIP_F_* (none yet) */
+};
+_Static_assert(sizeof(struct xlb_vip) == 16, "xlb_vip size");
+
+/* ---- rings (xlb_rings: array of maps, inner array of backend ids) -------- */
+
+/*
+ * xlb_rings[vip.id] is an array of ring_size backend ids. Userspace builds a
+ * new inner map whole and swaps the outer slot, so a packet sees the old ring
+ * or the new one, never a mix. A missing slot means the VIP has no backend.
+ */
+
+/* ---- backends (xlb_backends: array indexed by backend id) ---------------- */
+
+/*
+ * What an existing flow may do with its backend. A backend that is up takes
+ * new and existing flows; a drained one keeps existing flows only (it is not
+ * in the ring); a down one keeps nothing, so its flows are rescheduled on
+ * their next packet.
+ */
+#define XLB_BE_DOWN  0
+#define XLB_BE_UP    1
+#define XLB_BE_DRAIN 2
+
+struct xlb_backend {
+	__be32 addr[4]; /* IPv4 in addr[0] */
+	__u8 mac[6];	/* next-hop MAC for DSR */
+	__u8 family;	/* XLB_AF_* */
+	__u8 state;	/* XLB_BE_* */
+	__u32 gen;	/* bumped when the id is given to a new backend */
+	__u32 vip_id;	/* the VIP this backend serves */
+};
+_Static_assert(sizeof(struct xlb_backend) == 32, "xlb_backend size");
+
+/* ---- flows (xlb_flows, xlb_syn_flows: LRU hash) -------------------------- */
+
+struct xlb_flow_key {
+	__be32 src[4]; /* client address */
+	__be32 dst[4]; /* VIP address */
+	__be16 sport;  /* client port */
+	__be16 dport;  /* VIP port */
+	__u8 proto;
+	__u8 family;
+	__u8 pad[2];
+};
+_Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key size");
+
+struct xlb_flow {
+	__u32 backend_id;
+	__u32 backend_gen; /* xlb_backend.gen when the flow was placed */
+	__u64 last_seen;   /* coarse monotonic ns; kept for UDP only */
+};
+_Static_assert(sizeof(struct xlb_flow) == 16, "xlb_flow size");
+
+/* ---- wrr cursors (xlb_wrr: per-CPU array indexed by VIP id) -------------- */
+
+struct xlb_wrr {
+	__u32 next; /* next ring slot for a new flow on this CPU */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct xlb_wrr) == 8, "xlb_wrr size");
+
+/* ---- counters (per-CPU arrays; userspace sums over CPUs) ----------------- */
+
+struct xlb_vip_stats {
+	__u64 packets;
+	__u64 bytes;
+	__u64 new_flows;   /* flows scheduled on the ring */
+	__u64 flow_hits;   /* packets of a remembered flow */
+	__u64 flow_misses; /* packets that had to consult the ring */
+};
+_Static_assert(sizeof(struct xlb_vip_stats) == 40, "xlb_vip_stats size");
+
+struct xlb_be_stats {
+	__u64 packets;
+	__u64 bytes;
+	__u64 new_flows;
+};
+_Static_assert(sizeof(struct xlb_be_stats) == 24, "xlb_be_stats size");
+
+/*
+ * xlb_stats has one entry: every packet counts once under its verdict, and
+ * once under the reason for it. The fields are named so that bpftool prints
+ * them; the program indexes them as an array of __u64 by XLB_STAT_*.
+ */
+struct xlb_global_stats {
+	/* verdicts */
+	__u64 xdp_aborted;
+	__u64 xdp_drop;
+	__u64 xdp_pass;
+	__u64 xdp_tx;
+	__u64 xdp_redirect;
+	/* reasons */
+	__u64 forwarded;   /* sent to a backend */
+	__u64 not_ip;	   /* ARP, LLDP, ...: passed */
+	__u64 not_vip;	   /* IP, but no VIP matches: passed */
+	__u64 unparsed;	   /* IP we do not walk (deep IPv6 ext headers): passed */
+	__u64 malformed;   /* truncated or inconsistent headers: dropped */
+	__u64 no_backend;  /* VIP with an empty ring: dropped */
+	__u64 fragments;   /* IP fragments to a VIP (also counted as forwarded) */
+	__u64 syn_tracked; /* SYNs remembered in xlb_syn_flows */
+	__u64 flow_moved;  /* remembered flows whose backend went down */
+	__u64 udp_expired; /* UDP flows idle past the VIP's timeout */
+};
+
+#define XLB_STAT_XDP_BASE    0 /* + XDP_ABORTED .. XDP_REDIRECT */
+#define XLB_STAT_FORWARDED   5
+#define XLB_STAT_NOT_IP	     6
+#define XLB_STAT_NOT_VIP     7
+#define XLB_STAT_UNPARSED    8
+#define XLB_STAT_MALFORMED   9
+#define XLB_STAT_NO_BACKEND  10
+#define XLB_STAT_FRAGMENTS   11
+#define XLB_STAT_SYN_TRACKED 12
+#define XLB_STAT_FLOW_MOVED  13
+#define XLB_STAT_UDP_EXPIRED 14
+#define XLB_STAT_MAX	     15
+
+_Static_assert(sizeof(struct xlb_global_stats) == XLB_STAT_MAX * 8, "xlb_global_stats size");
+_Static_assert(__builtin_offsetof(struct xlb_global_stats, forwarded) == XLB_STAT_FORWARDED * 8,
+	       "xlb_global_stats forwarded");
+_Static_assert(__builtin_offsetof(struct xlb_global_stats, udp_expired) == XLB_STAT_UDP_EXPIRED * 8,
+	       "xlb_global_stats udp_expired");
+
+#endif /* XLB_ABI_H */

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install every Debian package xlb needs to build, test and run its lab.
+# Idempotent and quick when everything is present: dpkg is asked first, and
+# apt-get runs only for what is missing.
+set -euo pipefail
+
+PKGS=(
+	# build
+	make gcc clang llvm libc6-dev linux-libc-dev pkg-config
+	libbpf-dev bpftool libxdp-dev
+	libcyaml-dev libjson-c-dev libevent-dev libcmocka-dev
+	# lab and tests
+	iproute2 ethtool curl procps util-linux python3
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	if ! dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii'; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "install-deps: missing packages: ${missing[*]} (run as root)" >&2
+		exit 1
+	fi
+	echo "install-deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The BPF pins live on bpffs; some minimal systems do not mount it.
+if [ "$(id -u)" -eq 0 ] && ! mountpoint -q /sys/fs/bpf; then
+	mount -t bpf bpf /sys/fs/bpf
+fi

@@ -1,0 +1,1107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Packet tests of the XDP program: every case runs the real program through
+ * bpf_prog_test_run_opts and compares the verdict and the output frame byte
+ * for byte, then the counters. The maps are filled by user/dataplane.c and
+ * the rings built by user/maglev.c, the code the daemon uses.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "xlb_abi.h"
+#include "dataplane.h"
+#include "maglev.h"
+#include "pkt.h"
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+#include "../../bpf/hash.h"
+
+/* ---- the test VIPs ------------------------------------------------------- */
+
+#define MAX_BE 8
+
+struct tvip {
+	const char *addr;
+	__u16 port;
+	__u8 proto;
+	__u8 sched;
+	int nbe;
+	__u32 be[MAX_BE]; /* backend ids */
+	__u32 w[MAX_BE];  /* weights; 0 in w[0] means all 1 */
+	__u32 udp_timeout;
+	__u32 id;    /* set by vip_apply */
+	__u32 *ring; /* the ring as built, to predict placements */
+};
+
+enum {
+	V_TCP,
+	V_UDP,
+	V_ANY,
+	V6_TCP,
+	V6_UDP,
+	V_SRC,
+	V_WRR,
+	V_RND,
+	V_EMPTY,
+	V_SWAP,
+	V_SWAPU,
+	V6_ANY,
+	V_FLOOD,
+	V_TCP443,
+	NVIPS
+};
+
+static struct tvip vips[NVIPS] = {
+	[V_TCP] = { "10.0.0.100", 80, IPPROTO_TCP, XLB_SCHED_MAGLEV, 3, { 0, 1, 2 } },
+	[V_UDP] = { "10.0.0.100", 53, IPPROTO_UDP, XLB_SCHED_MAGLEV, 3, { 0, 1, 2 } },
+	[V_ANY] = { "10.0.0.101", 0, IPPROTO_TCP, XLB_SCHED_MAGLEV, 1, { 3 } },
+	[V6_TCP] = { "fd00::100", 80, IPPROTO_TCP, XLB_SCHED_MAGLEV, 2, { 4, 5 } },
+	[V6_UDP] = { "fd00::100", 53, IPPROTO_UDP, XLB_SCHED_MAGLEV, 2, { 4, 5 } },
+	[V_SRC] = { "10.0.0.102", 80, IPPROTO_TCP, XLB_SCHED_SOURCE_IP, 3, { 6, 7, 8 } },
+	[V_WRR] = { "10.0.0.103", 80, IPPROTO_TCP, XLB_SCHED_WRR, 3, { 9, 10, 11 }, { 1, 2, 3 } },
+	[V_RND] = { "10.0.0.104", 80, IPPROTO_TCP, XLB_SCHED_RANDOM, 3, { 12, 13, 14 } },
+	[V_EMPTY] = { "10.0.0.105", 80, IPPROTO_TCP, XLB_SCHED_MAGLEV, 0 },
+	[V_SWAP] = { "10.0.0.106", 80, IPPROTO_TCP, XLB_SCHED_MAGLEV, 2, { 15, 16 } },
+	[V_SWAPU] = { "10.0.0.106", 53, IPPROTO_UDP, XLB_SCHED_MAGLEV, 2, { 17, 18 }, {}, 1 },
+	[V6_ANY] = { "fd00::101", 0, IPPROTO_TCP, XLB_SCHED_MAGLEV, 1, { 19 } },
+	[V_FLOOD] = { "10.0.0.107", 80, IPPROTO_TCP, XLB_SCHED_MAGLEV, 3, { 20, 21, 22 } },
+	[V_TCP443] = { "10.0.0.100", 443, IPPROTO_TCP, XLB_SCHED_MAGLEV, 2, { 24, 25 } },
+};
+
+#define RING_SIZE      XLB_RING_SIZE_DEFAULT
+#define TEST_MAX_FLOWS 65536 /* smaller than the SYN flood, on purpose */
+
+static struct dp *dp;
+static int prog_fd;
+
+static void be_mac(__u32 id, __u8 mac[6])
+{
+	static const __u8 base[6] = { 0x02, 0, 0, 0, 0x01, 0 };
+
+	memcpy(mac, base, 6);
+	mac[5] = id;
+}
+
+static void backend_make(__u32 id, __u8 state, __u32 gen, struct xlb_backend *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->family = XLB_AF_INET;
+	b->addr[0] = htonl(0x0a000100 | id); /* 10.0.1.id */
+	be_mac(id, b->mac);
+	b->state = state;
+	b->gen = gen;
+}
+
+static void backend_put(__u32 id, __u32 vip_id, __u8 state, __u32 gen)
+{
+	struct xlb_backend b;
+
+	backend_make(id, state, gen, &b);
+	b.vip_id = vip_id;
+	assert_int_equal(dp_backend_set(dp, id, &b), 0);
+}
+
+static void vip_key(const struct tvip *v, struct xlb_vip_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (strchr(v->addr, ':')) {
+		k->family = XLB_AF_INET6;
+		inet_pton(AF_INET6, v->addr, k->addr);
+	} else {
+		k->family = XLB_AF_INET;
+		inet_pton(AF_INET, v->addr, k->addr);
+	}
+	k->port = htons(v->port);
+	k->proto = v->proto;
+}
+
+/* Build the ring of the given backends (ids, weights) and swap it in. */
+static void ring_set(struct tvip *v, int n, const __u32 *ids, const __u32 *w)
+{
+	struct maglev_backend mb[MAX_BE];
+	struct xlb_backend b[MAX_BE];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		backend_make(ids[i], XLB_BE_UP, 1, &b[i]);
+		mb[i].key = b[i].addr;
+		mb[i].key_len = sizeof(b[i].addr);
+		mb[i].weight = w && w[0] ? w[i] : 1;
+		mb[i].id = ids[i];
+	}
+	assert_int_equal(maglev_build(mb, n, RING_SIZE, v->ring, XLB_BACKEND_NONE), 0);
+	assert_int_equal(dp_ring_swap(dp, v->id, v->ring, RING_SIZE), 0);
+}
+
+static void vip_apply(struct tvip *v, __u32 id)
+{
+	struct xlb_vip_key k;
+	struct xlb_vip val = {
+		.id = id,
+		.ring_size = RING_SIZE,
+		.udp_timeout = v->udp_timeout ? v->udp_timeout : XLB_UDP_TIMEOUT_DEFAULT,
+		.scheduler = v->sched,
+		.fwd_mode = XLB_FWD_DSR,
+	};
+	int i;
+
+	v->id = id;
+	v->ring = calloc(RING_SIZE, sizeof(__u32));
+	assert_non_null(v->ring);
+	for (i = 0; i < v->nbe; i++)
+		backend_put(v->be[i], id, XLB_BE_UP, 1);
+	if (v->nbe)
+		ring_set(v, v->nbe, v->be, v->w);
+	vip_key(v, &k);
+	assert_int_equal(dp_vip_set(dp, &k, &val), 0);
+}
+
+static int group_setup(void **state)
+{
+	struct dp_opts o = { .max_flows = TEST_MAX_FLOWS };
+	struct xlb_config cfg = { .ifindex = 1 };
+	int i, err;
+
+	(void)state;
+	err = dp_load(&dp, &o);
+	if (err) {
+		fprintf(stderr, "dp_load: %s\n", strerror(-err));
+		return -1;
+	}
+	prog_fd = dp_prog_fd(dp);
+	memcpy(cfg.if_mac, pkt_lb_mac, 6);
+	if (dp_config_set(dp, &cfg))
+		return -1;
+	for (i = 0; i < NVIPS; i++)
+		vip_apply(&vips[i], i);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = 0; i < NVIPS; i++)
+		free(vips[i].ring);
+	dp_close(dp);
+	return 0;
+}
+
+/* ---- running packets ----------------------------------------------------- */
+
+struct result {
+	int verdict;
+	__u8 out[PKT_MAX];
+	__u32 out_len;
+	__u8 in[PKT_MAX];
+	size_t in_len;
+};
+
+static void run_frame(struct result *r)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = r->in, .data_size_in = r->in_len,
+		    .data_out = r->out, .data_size_out = sizeof(r->out), .repeat = 1);
+
+	assert_int_equal(bpf_prog_test_run_opts(prog_fd, &o), 0);
+	r->verdict = o.retval;
+	r->out_len = o.data_size_out;
+}
+
+static void run(const struct pkt_spec *s, struct result *r)
+{
+	r->in_len = pkt_build(s, r->in);
+	run_frame(r);
+}
+
+/* The backend id a forwarded frame was sent to (its destination MAC). */
+static int out_backend(const struct result *r)
+{
+	__u8 mac[6];
+
+	if (r->verdict != XDP_TX)
+		return -1;
+	be_mac(0, mac);
+	if (memcmp(r->out, mac, 5))
+		return -2;
+	return r->out[5];
+}
+
+/* Forwarded to backend be: exactly the input frame with the two MACs rewritten. */
+static void assert_rewritten_to(const struct result *r, int be)
+{
+	__u8 want[PKT_MAX];
+
+	assert_int_equal(r->verdict, XDP_TX);
+	assert_int_equal(r->out_len, r->in_len);
+	memcpy(want, r->in, r->in_len);
+	be_mac(be, want);
+	memcpy(want + 6, pkt_lb_mac, 6);
+	assert_memory_equal(r->out, want, r->in_len);
+}
+
+static void assert_untouched(const struct result *r)
+{
+	assert_int_equal(r->out_len, r->in_len);
+	assert_memory_equal(r->out, r->in, r->in_len);
+}
+
+/* The flow key the program sees for a spec, to predict its placement. */
+static void spec_key(const struct pkt_spec *s, struct xlb_flow_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = s->family == 6 ? XLB_AF_INET6 : XLB_AF_INET;
+	inet_pton(s->family == 6 ? AF_INET6 : AF_INET, s->src, k->src);
+	inet_pton(s->family == 6 ? AF_INET6 : AF_INET, s->dst, k->dst);
+	k->proto = s->proto ? s->proto : IPPROTO_TCP;
+	if (s->frag != PKT_FRAG_FIRST && s->frag != PKT_FRAG_LATER) {
+		k->sport = htons(s->sport);
+		k->dport = htons(s->dport);
+	}
+}
+
+static __u32 predict_maglev(const struct tvip *v, const struct pkt_spec *s)
+{
+	struct xlb_flow_key k;
+
+	spec_key(s, &k);
+	return v->ring[hash_reduce(hash_flow(&k), RING_SIZE)];
+}
+
+static __u64 gstat(int idx)
+{
+	struct xlb_global_stats g;
+
+	assert_int_equal(dp_stats_global(dp, &g), 0);
+	return ((__u64 *)&g)[idx];
+}
+
+/* ---- table: one frame, one verdict ---------------------------------------- */
+
+#define PREDICT -1 /* the backend the VIP's maglev ring gives */
+
+struct pcase {
+	const char *name;
+	struct pkt_spec s;
+	int verdict;
+	__u32 reason;
+	int vip; /* the VIP whose counters move, or -1 */
+	int be;	 /* XDP_TX: expected backend, or PREDICT */
+};
+
+#define C4    .family = 4, .src = "192.0.2.10"
+#define C6    .family = 6, .src = "2001:db8::10"
+#define TCP   .proto = IPPROTO_TCP
+#define UDP   .proto = IPPROTO_UDP
+#define NOVIP -1
+
+static const struct pcase pcases[] = {
+	/* to a VIP: the exact rewritten frame */
+	{ "ipv4_tcp_syn_to_vip_is_rewritten_to_its_backend",
+	  { C4, .dst = "10.0.0.100", TCP, .sport = 1001, .dport = 80, .tcp_flags = TH_SYN },
+	  XDP_TX,
+	  XLB_STAT_FORWARDED,
+	  V_TCP,
+	  PREDICT },
+	{ "ipv4_tcp_ack_to_vip_is_rewritten_to_its_backend",
+	  { C4, .dst = "10.0.0.100", TCP, .sport = 1002, .dport = 80, .payload = 100 },
+	  XDP_TX,
+	  XLB_STAT_FORWARDED,
+	  V_TCP,
+	  PREDICT },
+	{ "ipv4_udp_to_vip_is_rewritten_to_its_backend",
+	  { C4, .dst = "10.0.0.100", UDP, .sport = 1003, .dport = 53, .payload = 40 },
+	  XDP_TX,
+	  XLB_STAT_FORWARDED,
+	  V_UDP,
+	  PREDICT },
+	{ "ipv6_tcp_to_vip_is_rewritten_to_its_backend",
+	  { C6, .dst = "fd00::100", TCP, .sport = 1004, .dport = 80, .tcp_flags = TH_SYN },
+	  XDP_TX,
+	  XLB_STAT_FORWARDED,
+	  V6_TCP,
+	  PREDICT },
+	{ "ipv6_udp_to_vip_is_rewritten_to_its_backend",
+	  { C6, .dst = "fd00::100", UDP, .sport = 1005, .dport = 53, .payload = 20 },
+	  XDP_TX,
+	  XLB_STAT_FORWARDED,
+	  V6_UDP,
+	  PREDICT },
+	{ "ipv4_any_port_vip_takes_port_8080",
+	  { C4, .dst = "10.0.0.101", TCP, .sport = 1006, .dport = 8080 },
+	  XDP_TX,
+	  XLB_STAT_FORWARDED,
+	  V_ANY,
+	  3 },
+	{ "ipv4_any_port_vip_takes_port_1",
+	  { C4, .dst = "10.0.0.101", TCP, .sport = 1007, .dport = 1 },
+	  XDP_TX,
+	  XLB_STAT_FORWARDED,
+	  V_ANY,
+	  3 },
+	{ "ipv6_any_port_vip_takes_port_22",
+	  { C6, .dst = "fd00::101", TCP, .sport = 1008, .dport = 22 },
+	  XDP_TX,
+	  XLB_STAT_FORWARDED,
+	  V6_ANY,
+	  19 },
+	{ "one_vlan_tag_is_kept_and_frame_forwarded",
+	  { C4, .dst = "10.0.0.101", TCP, .sport = 1009, .dport = 80, .vlans = 1 },
+	  XDP_TX,
+	  XLB_STAT_FORWARDED,
+	  V_ANY,
+	  3 },
+	{ "two_vlan_tags_qinq_are_kept_and_frame_forwarded",
+	  { C4, .dst = "10.0.0.101", TCP, .sport = 1010, .dport = 80, .vlans = 2,
+	    .vlan_tpid = { ETH_P_8021AD, ETH_P_8021Q } },
+	  XDP_TX,
+	  XLB_STAT_FORWARDED,
+	  V_ANY,
+	  3 },
+	{ "ipv6_in_one_vlan_tag_forwarded",
+	  { C6, .dst = "fd00::101", TCP, .sport = 1011, .dport = 80, .vlans = 1 },
+	  XDP_TX,
+	  XLB_STAT_FORWARDED,
+	  V6_ANY,
+	  19 },
+	{ "ipv4_with_4_bytes_of_options_forwarded",
+	  { C4, .dst = "10.0.0.101", TCP, .sport = 1012, .dport = 80, .ip_opt_len = 4 },
+	  XDP_TX,
+	  XLB_STAT_FORWARDED,
+	  V_ANY,
+	  3 },
+	{ "ipv4_with_40_bytes_of_options_ihl_15_forwarded",
+	  { C4, .dst = "10.0.0.100", TCP, .sport = 1013, .dport = 80, .ip_opt_len = 40 },
+	  XDP_TX,
+	  XLB_STAT_FORWARDED,
+	  V_TCP,
+	  PREDICT },
+	{ "ipv4_with_ethernet_padding_forwarded_with_padding",
+	  { C4, .dst = "10.0.0.101", TCP, .sport = 1014, .dport = 80, .pad = 6 },
+	  XDP_TX,
+	  XLB_STAT_FORWARDED,
+	  V_ANY,
+	  3 },
+	{ "ipv6_hop_by_hop_header_skipped",
+	  { C6, .dst = "fd00::100", TCP, .sport = 1015, .dport = 80, .ext = { IPPROTO_HOPOPTS },
+	    .n_ext = 1 },
+	  XDP_TX,
+	  XLB_STAT_FORWARDED,
+	  V6_TCP,
+	  PREDICT },
+	{ "ipv6_hop_routing_dstopts_headers_skipped",
+	  { C6, .dst = "fd00::100", UDP, .sport = 1016, .dport = 53,
+	    .ext = { IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS }, .n_ext = 3 },
+	  XDP_TX,
+	  XLB_STAT_FORWARDED,
+	  V6_UDP,
+	  PREDICT },
+	{ "ipv6_atomic_fragment_is_a_whole_datagram",
+	  { C6, .dst = "fd00::100", TCP, .sport = 1017, .dport = 80, .ext = { IPPROTO_FRAGMENT },
+	    .n_ext = 1, .frag = PKT_FRAG_ATOMIC },
+	  XDP_TX,
+	  XLB_STAT_FORWARDED,
+	  V6_TCP,
+	  PREDICT },
+	{ "port_of_a_vip_address_without_a_vip_is_passed",
+	  { C4, .dst = "10.0.0.100", TCP, .sport = 1018, .dport = 81 },
+	  XDP_PASS,
+	  XLB_STAT_NOT_VIP,
+	  NOVIP },
+	{ "udp_to_a_tcp_only_vip_port_is_passed",
+	  { C4, .dst = "10.0.0.100", UDP, .sport = 1019, .dport = 80 },
+	  XDP_PASS,
+	  XLB_STAT_NOT_VIP,
+	  NOVIP },
+	{ "ipv4_tcp_to_host_address_is_passed",
+	  { C4, .dst = "10.0.0.1", TCP, .sport = 1020, .dport = 22 },
+	  XDP_PASS,
+	  XLB_STAT_NOT_VIP,
+	  NOVIP },
+	{ "ipv6_udp_to_host_address_is_passed",
+	  { C6, .dst = "fd00::1", UDP, .sport = 1021, .dport = 53 },
+	  XDP_PASS,
+	  XLB_STAT_NOT_VIP,
+	  NOVIP },
+	{ "icmp_echo_to_vip_is_passed",
+	  { C4, .dst = "10.0.0.100", .proto = IPPROTO_ICMP },
+	  XDP_PASS,
+	  XLB_STAT_NOT_VIP,
+	  NOVIP },
+	{ "arp_is_passed",
+	  { .family = 0, .ethertype = ETH_P_ARP },
+	  XDP_PASS,
+	  XLB_STAT_NOT_IP,
+	  NOVIP },
+	{ "lldp_is_passed", { .family = 0, .ethertype = 0x88cc }, XDP_PASS, XLB_STAT_NOT_IP, NOVIP },
+	{ "arp_in_a_vlan_is_passed",
+	  { .family = 0, .ethertype = ETH_P_ARP, .vlans = 1 },
+	  XDP_PASS,
+	  XLB_STAT_NOT_IP,
+	  NOVIP },
+	{ "three_vlan_tags_are_passed",
+	  { C4, .dst = "10.0.0.101", TCP, .sport = 1022, .dport = 80, .vlans = 3 },
+	  XDP_PASS,
+	  XLB_STAT_NOT_IP,
+	  NOVIP },
+	{ "ipv6_with_five_extension_headers_is_passed_unparsed",
+	  { C6, .dst = "fd00::100", TCP, .sport = 1023, .dport = 80, .ext = { 0, 60, 60, 60, 60 },
+	    .n_ext = 5 },
+	  XDP_PASS,
+	  XLB_STAT_UNPARSED,
+	  NOVIP },
+	{ "vip_without_backends_drops",
+	  { C4, .dst = "10.0.0.105", TCP, .sport = 1024, .dport = 80 },
+	  XDP_DROP,
+	  XLB_STAT_NO_BACKEND,
+	  V_EMPTY },
+	/* truncated or inconsistent: dropped, never forwarded, never aborted */
+	{ "frame_cut_inside_vlan_tag_is_dropped",
+	  { C4, .dst = "10.0.0.101", TCP, .dport = 80, .vlans = 1, .truncate = 16 },
+	  XDP_DROP,
+	  XLB_STAT_MALFORMED,
+	  NOVIP },
+	{ "frame_cut_inside_ipv4_header_is_dropped",
+	  { C4, .dst = "10.0.0.101", TCP, .dport = 80, .truncate = 14 + 19 },
+	  XDP_DROP,
+	  XLB_STAT_MALFORMED,
+	  NOVIP },
+	{ "frame_cut_inside_ipv4_options_is_dropped",
+	  { C4, .dst = "10.0.0.101", TCP, .dport = 80, .ip_opt_len = 40, .truncate = 14 + 40 },
+	  XDP_DROP,
+	  XLB_STAT_MALFORMED,
+	  NOVIP },
+	{ "frame_cut_inside_tcp_header_is_dropped",
+	  { C4, .dst = "10.0.0.101", TCP, .dport = 80, .truncate = 14 + 20 + 19 },
+	  XDP_DROP,
+	  XLB_STAT_MALFORMED,
+	  NOVIP },
+	{ "frame_cut_inside_udp_header_is_dropped",
+	  { C4, .dst = "10.0.0.100", UDP, .dport = 53, .truncate = 14 + 20 + 7 },
+	  XDP_DROP,
+	  XLB_STAT_MALFORMED,
+	  NOVIP },
+	{ "frame_cut_inside_ipv6_header_is_dropped",
+	  { C6, .dst = "fd00::100", TCP, .dport = 80, .truncate = 14 + 39 },
+	  XDP_DROP,
+	  XLB_STAT_MALFORMED,
+	  NOVIP },
+	{ "frame_cut_inside_ipv6_extension_header_is_dropped",
+	  { C6, .dst = "fd00::100", TCP, .dport = 80, .ext = { 0 }, .n_ext = 1,
+	    .truncate = 14 + 40 + 1 },
+	  XDP_DROP,
+	  XLB_STAT_MALFORMED,
+	  NOVIP },
+	{ "frame_cut_inside_ipv6_tcp_header_is_dropped",
+	  { C6, .dst = "fd00::100", TCP, .dport = 80, .truncate = 14 + 40 + 10 },
+	  XDP_DROP,
+	  XLB_STAT_MALFORMED,
+	  NOVIP },
+	{ "ipv4_total_length_past_the_frame_is_dropped",
+	  { C4, .dst = "10.0.0.101", TCP, .dport = 80, .len_delta = 1 },
+	  XDP_DROP,
+	  XLB_STAT_MALFORMED,
+	  NOVIP },
+	{ "ipv4_ihl_below_5_is_dropped",
+	  { C4, .dst = "10.0.0.101", TCP, .dport = 80, .ihl = 4 },
+	  XDP_DROP,
+	  XLB_STAT_MALFORMED,
+	  NOVIP },
+	{ "ipv4_ihl_past_the_frame_is_dropped",
+	  { C4, .dst = "10.0.0.101", TCP, .dport = 80, .ihl = 15, .truncate = 14 + 40 },
+	  XDP_DROP,
+	  XLB_STAT_MALFORMED,
+	  NOVIP },
+	{ "ipv6_payload_length_past_the_frame_is_dropped",
+	  { C6, .dst = "fd00::100", UDP, .dport = 53, .len_delta = 8 },
+	  XDP_DROP,
+	  XLB_STAT_MALFORMED,
+	  NOVIP },
+};
+
+static void test_packet_case(void **state)
+{
+	const struct pcase *c = *state;
+	struct xlb_vip_stats vs0 = {}, vs1 = {};
+	struct xlb_be_stats bs0 = {}, bs1 = {};
+	__u64 reason0, verdict0, aborted0;
+	struct result r;
+	int be = -1;
+
+	if (c->verdict == XDP_TX)
+		be = c->be == PREDICT ? (int)predict_maglev(&vips[c->vip], &c->s) : c->be;
+	if (c->vip >= 0)
+		assert_int_equal(dp_stats_vip(dp, vips[c->vip].id, &vs0), 0);
+	if (be >= 0)
+		assert_int_equal(dp_stats_backend(dp, be, &bs0), 0);
+	reason0 = gstat(c->reason);
+	verdict0 = gstat(XLB_STAT_XDP_BASE + c->verdict);
+	aborted0 = gstat(XLB_STAT_XDP_BASE + XDP_ABORTED);
+
+	run(&c->s, &r);
+
+	assert_int_equal(r.verdict, c->verdict);
+	if (c->verdict == XDP_TX)
+		assert_rewritten_to(&r, be);
+	else if (c->verdict == XDP_PASS)
+		assert_untouched(&r);
+
+	assert_int_equal(gstat(c->reason), reason0 + 1);
+	assert_int_equal(gstat(XLB_STAT_XDP_BASE + c->verdict), verdict0 + 1);
+	assert_int_equal(gstat(XLB_STAT_XDP_BASE + XDP_ABORTED), aborted0);
+	if (c->vip >= 0) {
+		assert_int_equal(dp_stats_vip(dp, vips[c->vip].id, &vs1), 0);
+		assert_int_equal(vs1.packets, vs0.packets + 1);
+		assert_int_equal(vs1.bytes, vs0.bytes + r.in_len);
+	}
+	if (be >= 0) {
+		assert_int_equal(dp_stats_backend(dp, be, &bs1), 0);
+		assert_int_equal(bs1.packets, bs0.packets + 1);
+		assert_int_equal(bs1.bytes, bs0.bytes + r.in_len);
+		assert_int_equal(bs1.new_flows, bs0.new_flows + 1);
+	}
+}
+
+/* ---- scenarios ------------------------------------------------------------ */
+
+static int send_tcp(const char *src, const char *dst, __u16 sport, __u16 dport, __u8 flags)
+{
+	struct pkt_spec s = { .family = strchr(dst, ':') ? 6 : 4,
+			      .src = src,
+			      .dst = dst,
+			      .proto = IPPROTO_TCP,
+			      .sport = sport,
+			      .dport = dport,
+			      .tcp_flags = flags };
+	struct result r;
+
+	run(&s, &r);
+	return out_backend(&r);
+}
+
+static int send_udp(const char *src, const char *dst, __u16 sport, __u16 dport)
+{
+	struct pkt_spec s = { .family = 4,
+			      .src = src,
+			      .dst = dst,
+			      .proto = IPPROTO_UDP,
+			      .sport = sport,
+			      .dport = dport,
+			      .payload = 16 };
+	struct result r;
+
+	run(&s, &r);
+	return out_backend(&r);
+}
+
+static void client_addr(unsigned int i, char *buf, size_t len)
+{
+	snprintf(buf, len, "172.16.%u.%u", (i >> 8) & 0xff, i & 0xff);
+}
+
+static void test_syn_then_ack_moves_the_flow_from_half_open_to_established(void **state)
+{
+	struct pkt_spec s = {
+		.family = 4, .src = "192.0.2.77", .dst = "10.0.0.100", .sport = 4000, .dport = 80
+	};
+	struct xlb_flow_key k;
+	struct xlb_flow f;
+	struct xlb_vip_stats v0, v1;
+	__u64 syn0 = gstat(XLB_STAT_SYN_TRACKED);
+	int be_syn, be_ack;
+
+	(void)state;
+	spec_key(&s, &k);
+	assert_int_equal(dp_stats_vip(dp, vips[V_TCP].id, &v0), 0);
+	be_syn = send_tcp(s.src, s.dst, 4000, 80, TH_SYN);
+	assert_int_equal(be_syn, predict_maglev(&vips[V_TCP], &s));
+	assert_int_equal(gstat(XLB_STAT_SYN_TRACKED), syn0 + 1);
+	assert_int_equal(dp_flow_get(dp, &k, 1, &f), 0);
+	assert_int_equal(f.backend_id, be_syn);
+	assert_int_equal(dp_flow_get(dp, &k, 0, &f), -ENOENT);
+
+	be_ack = send_tcp(s.src, s.dst, 4000, 80, TH_ACK);
+	assert_int_equal(be_ack, be_syn);
+	assert_int_equal(dp_flow_get(dp, &k, 0, &f), 0);
+	assert_int_equal(f.backend_id, be_syn);
+	assert_int_equal(f.backend_gen, 1);
+
+	/* one new flow, placed once on the ring; the ACK was a table hit */
+	assert_int_equal(dp_stats_vip(dp, vips[V_TCP].id, &v1), 0);
+	assert_int_equal(v1.new_flows, v0.new_flows + 1);
+	assert_int_equal(v1.flow_misses, v0.flow_misses + 1);
+	assert_int_equal(v1.flow_hits, v0.flow_hits + 1);
+}
+
+static void test_maglev_spreads_1000_flows_as_the_ring_predicts(void **state)
+{
+	int count[3] = { 0 }, i, j;
+	char src[32];
+
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		struct pkt_spec s = { .family = 4,
+				      .src = src,
+				      .dst = "10.0.0.100",
+				      .sport = 10000 + i,
+				      .dport = 80 };
+		int be;
+
+		client_addr(i, src, sizeof(src));
+		be = send_tcp(src, s.dst, s.sport, 80, TH_SYN);
+		assert_int_equal(be, predict_maglev(&vips[V_TCP], &s));
+		for (j = 0; j < 3; j++)
+			count[j] += be == (int)vips[V_TCP].be[j];
+	}
+	/* equal weights: a third each, within 3 points */
+	for (j = 0; j < 3; j++)
+		assert_in_range(count[j], 1000 - 90, 1000 + 90);
+}
+
+static void test_source_ip_sends_every_connection_of_a_client_to_one_backend(void **state)
+{
+	int seen[256] = { 0 }, used = 0, i, first;
+	char src[32];
+
+	(void)state;
+	first = send_tcp("198.51.100.7", "10.0.0.102", 20000, 80, TH_SYN);
+	assert_true(first >= 6 && first <= 8);
+	for (i = 1; i < 300; i++)
+		assert_int_equal(send_tcp("198.51.100.7", "10.0.0.102", 20000 + i, 80, TH_SYN),
+				 first);
+
+	/* and different clients do spread, each where hash_source says */
+	for (i = 0; i < 300; i++) {
+		struct xlb_flow_key k = { .family = XLB_AF_INET };
+		int be;
+
+		client_addr(i, src, sizeof(src));
+		inet_pton(AF_INET, src, k.src);
+		be = send_tcp(src, "10.0.0.102", 30000, 80, TH_SYN);
+		assert_int_equal(be, vips[V_SRC].ring[hash_reduce(hash_source(&k), RING_SIZE)]);
+		if (!seen[be]++)
+			used++;
+	}
+	assert_int_equal(used, 3);
+}
+
+static void test_wrr_splits_10000_new_flows_within_2_percent_of_weights_1_2_3(void **state)
+{
+	int count[3] = { 0 }, i, j;
+	char src[32];
+
+	(void)state;
+	for (i = 0; i < 10000; i++) {
+		int be;
+
+		client_addr(i, src, sizeof(src));
+		be = send_tcp(src, "10.0.0.103", 40000, 80, TH_SYN);
+		for (j = 0; j < 3; j++)
+			count[j] += be == (int)vips[V_WRR].be[j];
+	}
+	assert_int_equal(count[0] + count[1] + count[2], 10000);
+	for (j = 0; j < 3; j++) {
+		double share = count[j] / 10000.0, want = (j + 1) / 6.0;
+
+		print_message("  wrr backend %d: %.2f%% (ideal %.2f%%)\n", j, 100 * share,
+			      100 * want);
+		assert_true(share > want - 0.02 && share < want + 0.02);
+	}
+}
+
+static void test_random_scheduler_spreads_10000_flows_evenly(void **state)
+{
+	int count[3] = { 0 }, i, j;
+	char src[32];
+
+	(void)state;
+	for (i = 0; i < 10000; i++) {
+		int be;
+
+		client_addr(i, src, sizeof(src));
+		be = send_tcp(src, "10.0.0.104", 41000, 80, TH_SYN);
+		for (j = 0; j < 3; j++)
+			count[j] += be == (int)vips[V_RND].be[j];
+	}
+	assert_int_equal(count[0] + count[1] + count[2], 10000);
+	for (j = 0; j < 3; j++)
+		assert_in_range(count[j], 3333 - 300, 3333 + 300);
+}
+
+/* First and later fragments of one datagram, for many datagrams. */
+static void fragments_reach_one_backend(int family, const char *dst, __u8 proto, __u16 dport,
+					const struct tvip *v)
+{
+	__u64 frags0 = gstat(XLB_STAT_FRAGMENTS);
+	int i, used = 0, seen[256] = { 0 };
+	char src[64];
+
+	for (i = 0; i < 100; i++) {
+		struct pkt_spec s = { .family = family,
+				      .src = src,
+				      .dst = dst,
+				      .proto = proto,
+				      .sport = 5000 + i,
+				      .dport = dport,
+				      .frag_id = 77 + i,
+				      .payload = 64 };
+		struct xlb_flow_key k;
+		struct result a, b;
+		int want;
+
+		if (family == 6) {
+			snprintf(src, sizeof(src), "2001:db8::%x", i + 1);
+			s.ext[0] = IPPROTO_FRAGMENT;
+			s.n_ext = 1;
+		} else {
+			client_addr(i, src, sizeof(src));
+		}
+		s.frag = PKT_FRAG_FIRST;
+		run(&s, &a);
+		s.frag = PKT_FRAG_LATER;
+		run(&s, &b);
+		spec_key(&s, &k);
+		want = v->ring[hash_reduce(hash_addrs(&k), RING_SIZE)];
+		assert_rewritten_to(&a, want);
+		assert_rewritten_to(&b, want);
+		if (!seen[want]++)
+			used++;
+	}
+	assert_int_equal(gstat(XLB_STAT_FRAGMENTS), frags0 + 200);
+	assert_true(used > 1); /* different clients still spread */
+}
+
+static void test_ipv4_first_and_later_fragments_reach_the_same_backend(void **state)
+{
+	(void)state;
+	fragments_reach_one_backend(4, "10.0.0.100", IPPROTO_TCP, 80, &vips[V_TCP]);
+}
+
+static void test_ipv6_first_and_later_fragments_reach_the_same_backend(void **state)
+{
+	(void)state;
+	fragments_reach_one_backend(6, "fd00::100", IPPROTO_UDP, 53, &vips[V6_UDP]);
+}
+
+static void test_fragments_follow_the_lowest_port_vip_of_their_address(void **state)
+{
+	struct pkt_spec s = { .family = 4,
+			      .src = "203.0.113.9",
+			      .dst = "10.0.0.100",
+			      .proto = IPPROTO_TCP,
+			      .frag = PKT_FRAG_LATER,
+			      .frag_id = 9 };
+	struct xlb_vip_key k;
+	struct xlb_flow_key fk;
+	struct xlb_vip_stats v0, v1;
+	struct result r;
+
+	(void)state;
+	/* 10.0.0.100 has TCP VIPs on ports 80 and 443: port 80 owns fragments */
+	spec_key(&s, &fk);
+	assert_int_equal(dp_stats_vip(dp, vips[V_TCP].id, &v0), 0);
+	run(&s, &r);
+	assert_rewritten_to(&r, vips[V_TCP].ring[hash_reduce(hash_addrs(&fk), RING_SIZE)]);
+	assert_int_equal(dp_stats_vip(dp, vips[V_TCP].id, &v1), 0);
+	assert_int_equal(v1.packets, v0.packets + 1);
+
+	/* without the port 80 VIP, port 443 takes them over */
+	vip_key(&vips[V_TCP], &k);
+	assert_int_equal(dp_vip_del(dp, &k), 0);
+	run(&s, &r);
+	assert_rewritten_to(&r, vips[V_TCP443].ring[hash_reduce(hash_addrs(&fk), RING_SIZE)]);
+	free(vips[V_TCP].ring);
+	vip_apply(&vips[V_TCP], V_TCP);
+	run(&s, &r);
+	assert_rewritten_to(&r, vips[V_TCP].ring[hash_reduce(hash_addrs(&fk), RING_SIZE)]);
+
+	/* and with no VIP left on the address, fragments are not ours */
+	vip_key(&vips[V_ANY], &k);
+	s.dst = "10.0.0.101";
+	assert_int_equal(dp_vip_del(dp, &k), 0);
+	run(&s, &r);
+	assert_int_equal(r.verdict, XDP_PASS);
+	free(vips[V_ANY].ring);
+	vip_apply(&vips[V_ANY], V_ANY);
+}
+
+#define SWAP_CLIENTS 200
+
+/* Establish SWAP_CLIENTS TCP flows to V_SWAP; record their backends. */
+static void establish_swap_flows(int *be, __u16 port_base)
+{
+	char src[32];
+	int i;
+
+	for (i = 0; i < SWAP_CLIENTS; i++) {
+		client_addr(i, src, sizeof(src));
+		be[i] = send_tcp(src, "10.0.0.106", port_base, 80, TH_SYN);
+		assert_true(be[i] == 15 || be[i] == 16);
+		assert_int_equal(send_tcp(src, "10.0.0.106", port_base, 80, TH_ACK), be[i]);
+	}
+}
+
+static void restore_swap_vip(void)
+{
+	struct tvip *v = &vips[V_SWAP];
+
+	backend_put(15, v->id, XLB_BE_UP, 1);
+	backend_put(16, v->id, XLB_BE_UP, 1);
+	ring_set(v, v->nbe, v->be, NULL);
+}
+
+static void test_established_flows_keep_their_backend_after_the_ring_is_swapped(void **state)
+{
+	static const __u32 only16[] = { 16 }, only15[] = { 15 };
+	int be[SWAP_CLIENTS], on15 = 0, i;
+	char src[32];
+
+	(void)state;
+	establish_swap_flows(be, 50000);
+	for (i = 0; i < SWAP_CLIENTS; i++)
+		on15 += be[i] == 15;
+	assert_true(on15 > 0 && on15 < SWAP_CLIENTS);
+
+	ring_set(&vips[V_SWAP], 1, only16, NULL);
+	for (i = 0; i < SWAP_CLIENTS; i++) {
+		client_addr(i, src, sizeof(src));
+		assert_int_equal(send_tcp(src, "10.0.0.106", 50000, 80, TH_ACK), be[i]);
+		/* a new connection of the same client follows the new ring */
+		assert_int_equal(send_tcp(src, "10.0.0.106", 50001, 80, TH_SYN), 16);
+	}
+	ring_set(&vips[V_SWAP], 1, only15, NULL);
+	for (i = 0; i < SWAP_CLIENTS; i++) {
+		client_addr(i, src, sizeof(src));
+		assert_int_equal(send_tcp(src, "10.0.0.106", 50000, 80, TH_ACK), be[i]);
+	}
+	restore_swap_vip();
+}
+
+static void test_drained_backend_keeps_its_flows_and_a_down_one_loses_them(void **state)
+{
+	static const __u32 only16[] = { 16 };
+	int be[SWAP_CLIENTS], i;
+	__u64 moved0;
+	char src[32];
+
+	(void)state;
+	establish_swap_flows(be, 51000);
+
+	/* drain 15: out of the ring, its flows stay */
+	backend_put(15, vips[V_SWAP].id, XLB_BE_DRAIN, 1);
+	ring_set(&vips[V_SWAP], 1, only16, NULL);
+	for (i = 0; i < SWAP_CLIENTS; i++) {
+		client_addr(i, src, sizeof(src));
+		assert_int_equal(send_tcp(src, "10.0.0.106", 51000, 80, TH_ACK), be[i]);
+		assert_int_equal(send_tcp(src, "10.0.0.106", 51001, 80, TH_SYN), 16);
+	}
+
+	/* down 15: its flows move to a live backend on their next packet */
+	moved0 = gstat(XLB_STAT_FLOW_MOVED);
+	backend_put(15, vips[V_SWAP].id, XLB_BE_DOWN, 1);
+	for (i = 0; i < SWAP_CLIENTS; i++) {
+		client_addr(i, src, sizeof(src));
+		assert_int_equal(send_tcp(src, "10.0.0.106", 51000, 80, TH_ACK), 16);
+	}
+	for (i = 0; i < SWAP_CLIENTS; i++)
+		if (be[i] == 15)
+			moved0++;
+	assert_int_equal(gstat(XLB_STAT_FLOW_MOVED), moved0);
+	restore_swap_vip();
+}
+
+static void test_flows_leave_a_backend_id_given_to_a_new_backend(void **state)
+{
+	static const __u32 only15[] = { 15 };
+	struct pkt_spec s = {
+		.family = 4, .src = "192.0.2.200", .dst = "10.0.0.106", .sport = 52000, .dport = 80
+	};
+	struct xlb_flow_key k;
+	struct xlb_flow f;
+	__u64 moved0;
+
+	(void)state;
+	backend_put(15, vips[V_SWAP].id, XLB_BE_UP, 1);
+	ring_set(&vips[V_SWAP], 1, only15, NULL);
+	assert_int_equal(send_tcp(s.src, s.dst, s.sport, 80, TH_SYN), 15);
+	assert_int_equal(send_tcp(s.src, s.dst, s.sport, 80, TH_ACK), 15);
+	moved0 = gstat(XLB_STAT_FLOW_MOVED);
+
+	/* id 15 is reused: same id, next generation */
+	backend_put(15, vips[V_SWAP].id, XLB_BE_UP, 2);
+	assert_int_equal(send_tcp(s.src, s.dst, s.sport, 80, TH_ACK), 15);
+	assert_int_equal(gstat(XLB_STAT_FLOW_MOVED), moved0 + 1);
+	spec_key(&s, &k);
+	assert_int_equal(dp_flow_get(dp, &k, 0, &f), 0);
+	assert_int_equal(f.backend_gen, 2);
+	restore_swap_vip();
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void test_udp_flow_lives_while_active_and_expires_after_its_idle_timeout(void **state)
+{
+	struct tvip *v = &vips[V_SWAPU];
+	__u32 other[1];
+	__u64 exp0;
+	int be;
+
+	(void)state;
+	be = send_udp("192.0.2.99", "10.0.0.106", 6000, 53);
+	assert_true(be == 17 || be == 18);
+	other[0] = be == 17 ? 18 : 17;
+	ring_set(v, 1, other, NULL);
+
+	/* timeout 1 s: packets every 600 ms keep the flow */
+	sleep_ms(600);
+	assert_int_equal(send_udp("192.0.2.99", "10.0.0.106", 6000, 53), be);
+	sleep_ms(600);
+	assert_int_equal(send_udp("192.0.2.99", "10.0.0.106", 6000, 53), be);
+
+	/* idle for 1.5 s: forgotten, placed again by the new ring */
+	exp0 = gstat(XLB_STAT_UDP_EXPIRED);
+	sleep_ms(1500);
+	assert_int_equal(send_udp("192.0.2.99", "10.0.0.106", 6000, 53), (int)other[0]);
+	assert_int_equal(gstat(XLB_STAT_UDP_EXPIRED), exp0 + 1);
+	assert_int_equal(send_udp("192.0.2.99", "10.0.0.106", 6000, 53), (int)other[0]);
+	ring_set(v, v->nbe, v->be, NULL);
+}
+
+#define FLOOD_ESTABLISHED 30000
+#define FLOOD_SYNS	  1000000
+
+/*
+ * 30,000 established flows in a flow table of 65,536, then 1,000,000 SYNs
+ * from random spoofed sources. Before the flood the ring is swapped to a
+ * backend none of the flows is on, so a flow that was forgotten would show.
+ */
+static void test_syn_flood_of_1m_spoofed_sources_leaves_every_established_flow(void **state)
+{
+	static const __u32 only23[] = { 23 };
+	struct tvip *v = &vips[V_FLOOD];
+	struct pkt_spec s = { .family = 4,
+			      .dst = "10.0.0.107",
+			      .proto = IPPROTO_TCP,
+			      .dport = 80,
+			      .tcp_flags = TH_SYN };
+	__u8 *be;
+	struct result *r;
+	__u64 syn0;
+	int i, kept = 0, in_table = 0;
+	char src[32];
+	__u32 rnd = 12345;
+
+	(void)state;
+	be = calloc(FLOOD_ESTABLISHED, 1);
+	r = calloc(1, sizeof(*r));
+	assert_non_null(be);
+	assert_non_null(r);
+	for (i = 0; i < FLOOD_ESTABLISHED; i++) {
+		snprintf(src, sizeof(src), "100.64.%u.%u", i >> 8, i & 0xff);
+		be[i] = send_tcp(src, s.dst, 7000 + (i % 7), 80, TH_SYN);
+		assert_int_equal(send_tcp(src, s.dst, 7000 + (i % 7), 80, TH_ACK), be[i]);
+	}
+	backend_put(23, v->id, XLB_BE_UP, 1);
+	ring_set(v, 1, only23, NULL);
+
+	/* the flood: one frame built once, source address and port rewritten */
+	syn0 = gstat(XLB_STAT_SYN_TRACKED);
+	s.src = "0.0.0.0";
+	r->in_len = pkt_build(&s, r->in);
+	for (i = 0; i < FLOOD_SYNS; i++) {
+		rnd = rnd * 1103515245 + 12345;
+		memcpy(r->in + 14 + 12, &rnd, 4); /* IPv4 source */
+		memcpy(r->in + 14 + 20, &rnd, 2); /* TCP source port */
+		run_frame(r);
+		if (r->verdict != XDP_TX)
+			fail_msg("SYN %d: verdict %d", i, r->verdict);
+	}
+	assert_true(gstat(XLB_STAT_SYN_TRACKED) >= syn0 + FLOOD_SYNS);
+
+	for (i = 0; i < FLOOD_ESTABLISHED; i++) {
+		struct xlb_flow_key k = { .family = XLB_AF_INET, .proto = IPPROTO_TCP };
+		struct xlb_flow f;
+
+		snprintf(src, sizeof(src), "100.64.%u.%u", i >> 8, i & 0xff);
+		inet_pton(AF_INET, src, k.src);
+		inet_pton(AF_INET, s.dst, k.dst);
+		k.sport = htons(7000 + (i % 7));
+		k.dport = htons(80);
+		in_table += !dp_flow_get(dp, &k, 0, &f) && f.backend_id == be[i];
+		kept += send_tcp(src, s.dst, 7000 + (i % 7), 80, TH_ACK) == be[i];
+	}
+	print_message("  after %d SYNs: %d of %d established flows in the table, %d on their"
+		      " backend\n",
+		      FLOOD_SYNS, in_table, FLOOD_ESTABLISHED, kept);
+	assert_int_equal(in_table, FLOOD_ESTABLISHED);
+	assert_int_equal(kept, FLOOD_ESTABLISHED);
+	ring_set(v, v->nbe, v->be, NULL);
+	free(r);
+	free(be);
+}
+
+static void test_no_packet_was_ever_aborted(void **state)
+{
+	(void)state;
+	assert_int_equal(gstat(XLB_STAT_XDP_BASE + XDP_ABORTED), 0);
+}
+
+/* ---- main ------------------------------------------------------------------ */
+
+#define NPCASES (sizeof(pcases) / sizeof(pcases[0]))
+
+static const struct CMUnitTest scenarios[] = {
+	cmocka_unit_test(test_syn_then_ack_moves_the_flow_from_half_open_to_established),
+	cmocka_unit_test(test_maglev_spreads_1000_flows_as_the_ring_predicts),
+	cmocka_unit_test(test_source_ip_sends_every_connection_of_a_client_to_one_backend),
+	cmocka_unit_test(test_wrr_splits_10000_new_flows_within_2_percent_of_weights_1_2_3),
+	cmocka_unit_test(test_random_scheduler_spreads_10000_flows_evenly),
+	cmocka_unit_test(test_ipv4_first_and_later_fragments_reach_the_same_backend),
+	cmocka_unit_test(test_ipv6_first_and_later_fragments_reach_the_same_backend),
+	cmocka_unit_test(test_fragments_follow_the_lowest_port_vip_of_their_address),
+	cmocka_unit_test(test_established_flows_keep_their_backend_after_the_ring_is_swapped),
+	cmocka_unit_test(test_drained_backend_keeps_its_flows_and_a_down_one_loses_them),
+	cmocka_unit_test(test_flows_leave_a_backend_id_given_to_a_new_backend),
+	cmocka_unit_test(test_udp_flow_lives_while_active_and_expires_after_its_idle_timeout),
+	cmocka_unit_test(test_syn_flood_of_1m_spoofed_sources_leaves_every_established_flow),
+	cmocka_unit_test(test_no_packet_was_ever_aborted),
+};
+
+int main(void)
+{
+	size_t nsc = sizeof(scenarios) / sizeof(scenarios[0]);
+	struct CMUnitTest *tests;
+	size_t i;
+	int rc;
+
+	tests = calloc(NPCASES + nsc, sizeof(*tests));
+	if (!tests)
+		return 1;
+	for (i = 0; i < NPCASES; i++) {
+		tests[i].name = pcases[i].name;
+		tests[i].test_func = test_packet_case;
+		tests[i].initial_state = (void *)&pcases[i];
+	}
+	/* the aborted check stays last: it speaks for every case before it */
+	memcpy(&tests[NPCASES], scenarios, sizeof(scenarios));
+	rc = _cmocka_run_group_tests("xdp", tests, NPCASES + nsc, group_setup, group_teardown);
+	free(tests);
+	return rc;
+}

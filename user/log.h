@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Logging, after relayd's log.c: stderr in the foreground, syslog otherwise.
+ * log_warn appends strerror(errno); the -x variants do not.
+ */
+#ifndef XLB_LOG_H
+#define XLB_LOG_H
+
+#include <stdarg.h>
+
+#define LOG_F(a, b) __attribute__((format(printf, a, b)))
+
+void log_init(const char *ident, int foreground, int verbose);
+void log_warn(const char *fmt, ...) LOG_F(1, 2);
+void log_warnx(const char *fmt, ...) LOG_F(1, 2);
+void log_info(const char *fmt, ...) LOG_F(1, 2);
+void log_debug(const char *fmt, ...) LOG_F(1, 2);
+void fatal(const char *fmt, ...) LOG_F(1, 2) __attribute__((noreturn));
+void fatalx(const char *fmt, ...) LOG_F(1, 2) __attribute__((noreturn));
+
+#endif /* XLB_LOG_H */
