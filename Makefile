@@ -21,17 +21,18 @@ CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror -Wno-missing-field-initializers -std=gnu11 -MMD -MP -Iinclude -Iuser -I$(BUILD)
 BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -MMD -MP -Iinclude -I$(ARCH_INC)
 LIBS_BPF   := -lbpf -lelf -lz
+LIBS_CORE  := -lcyaml -lyaml
 
 BPF_OBJ    := $(BUILD)/xlb.bpf.o
 SKEL       := $(BUILD)/xlb.skel.h
 
 # userspace modules shared by the daemon, the CLI and the tests
 DP_SRCS    := user/dataplane.c user/log.c
-CORE_SRCS  := user/maglev.c
+CORE_SRCS  := user/maglev.c user/config.c
 DP_OBJS    := $(DP_SRCS:%.c=$(BUILD)/%.o)
 CORE_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 
-TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_xdp
+TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tests/test_xdp
 
 .PHONY: all deps test demo check-fmt fmt clean help
 .DEFAULT_GOAL := all
@@ -70,12 +71,17 @@ $(BUILD)/%.o: %.c $(SKEL)
 $(BUILD)/tests/test_maglev: $(BUILD)/tests/unit/test_maglev.o $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $^ -o $@ -lcmocka
+	$(Q)$(CC) $^ -o $@ -lcmocka $(LIBS_CORE)
+
+$(BUILD)/tests/test_config: $(BUILD)/tests/unit/test_config.o $(CORE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $^ -o $@ -lcmocka $(LIBS_CORE)
 
 $(BUILD)/tests/test_xdp: $(BUILD)/tests/bpf/test_xdp.o $(DP_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $^ -o $@ -lcmocka $(LIBS_BPF)
+	$(Q)$(CC) $^ -o $@ -lcmocka $(LIBS_CORE) $(LIBS_BPF)
 
 $(BUILD)/tests/bpf/test_xdp.o: CFLAGS += -Itests/bpf
 

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Configuration: a good file loads with its defaults; every bad file is
+ * refused with the exact message an operator will read.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+
+#define HEAD "interface: eth0\nvips:\n  - name: web\n    address: 10.0.0.100\n    port: 80\n"
+#define BE   "    backends:\n      - address: 10.0.0.11\n"
+
+static char dir[] = "/tmp/xlb-test-config-XXXXXX";
+
+static int load_text(const char *text, struct cfg **cfg, char *err, size_t errlen)
+{
+	FILE *f = fopen("xlb.yaml", "w");
+	FILE *e = fmemopen(err, errlen, "w");
+	int rc;
+
+	assert_non_null(f);
+	assert_non_null(e);
+	fputs(text, f);
+	fclose(f);
+	memset(err, 0, errlen);
+	rc = cfg_load("xlb.yaml", cfg, e);
+	fclose(e);
+	return rc;
+}
+
+static void test_full_config_loads_with_its_values(void **state)
+{
+	struct cfg *cfg = NULL;
+	char err[1024];
+
+	(void)state;
+	assert_int_equal(load_text("interface: eth1\nxdp_mode: native\nforwarding: dsr\n"
+				   "pin_path: /sys/fs/bpf/x\ncontrol_socket: /run/x.sock\n"
+				   "vips:\n  - name: web\n    address: 10.0.0.100\n    port: 80\n"
+				   "    protocol: udp\n    scheduler: source-ip\n"
+				   "    ring_size: 257\n    udp_idle_timeout: 2m\n"
+				   "    backends:\n      - address: 10.0.0.11\n        weight: 7\n"
+				   "        state: drain\n        mac: 02:00:00:00:00:11\n",
+				   &cfg, err, sizeof(err)),
+			 0);
+	assert_string_equal(err, "");
+	assert_string_equal(cfg->interface, "eth1");
+	assert_int_equal(cfg->xdp_mode, CFG_XDP_NATIVE);
+	assert_string_equal(cfg->pin_path, "/sys/fs/bpf/x");
+	assert_string_equal(cfg->control_socket, "/run/x.sock");
+	assert_int_equal(cfg->vips_count, 1);
+	assert_int_equal(cfg->vips[0].protocol, CFG_PROTO_UDP);
+	assert_int_equal(cfg->vips[0].scheduler, XLB_SCHED_SOURCE_IP);
+	assert_int_equal(cfg->vips[0].ring_size, 257);
+	assert_int_equal(cfg->vips[0].udp_timeout_s, 120);
+	assert_int_equal(cfg->vips[0].addr.family, XLB_AF_INET);
+	assert_int_equal(cfg->vips[0].backends[0].weight, 7);
+	assert_int_equal(cfg->vips[0].backends[0].state, CFG_STATE_DRAIN);
+	assert_int_equal(cfg->vips[0].backends[0].has_mac, 1);
+	assert_int_equal(cfg->vips[0].backends[0].mac_bytes[5], 0x11);
+	cfg_free(cfg);
+}
+
+static void test_defaults_fill_what_is_not_written(void **state)
+{
+	struct cfg *cfg = NULL;
+	char err[1024];
+
+	(void)state;
+	assert_int_equal(load_text(HEAD BE "      - address: 10.0.0.12\n        weight: 0\n", &cfg,
+				   err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg->xdp_mode, CFG_XDP_AUTO);
+	assert_string_equal(cfg->pin_path, CFG_PIN_PATH_DEFAULT);
+	assert_string_equal(cfg->control_socket, CFG_SOCKET_DEFAULT);
+	assert_int_equal(cfg->vips[0].protocol, CFG_PROTO_TCP);
+	assert_int_equal(cfg->vips[0].scheduler, XLB_SCHED_MAGLEV);
+	assert_int_equal(cfg->vips[0].ring_size, 65537);
+	assert_int_equal(cfg->vips[0].udp_timeout_s, 30);
+	assert_int_equal(cfg->vips[0].backends[0].weight, 100);
+	assert_int_equal(cfg->vips[0].backends[0].state, CFG_STATE_UP);
+	assert_int_equal(cfg->vips[0].backends[1].weight, 0);
+	cfg_free(cfg);
+}
+
+static void test_ipv6_vip_and_backends_load(void **state)
+{
+	struct cfg *cfg = NULL;
+	char err[1024];
+
+	(void)state;
+	assert_int_equal(load_text("vips:\n  - name: v6\n    address: fd00::100\n    port: 0\n"
+				   "    backends:\n      - address: fd00::11\n",
+				   &cfg, err, sizeof(err)),
+			 0);
+	assert_int_equal(cfg->vips[0].addr.family, XLB_AF_INET6);
+	assert_int_equal(cfg->vips[0].backends[0].addr.family, XLB_AF_INET6);
+	cfg_free(cfg);
+}
+
+struct bad {
+	const char *name;
+	const char *yaml;
+	const char *msg;
+};
+
+static const struct bad bads[] = {
+	{ "syntax_error_names_line_and_column", "interface: eth0\n  bad: x\n",
+	  "xlb.yaml:2:6: mapping values are not allowed in this context\n" },
+	{ "unclosed_quote_is_a_syntax_error", HEAD "    protocol: \"tcp\n",
+	  "xlb.yaml:7:1: found unexpected end of stream while scanning a quoted scalar\n" },
+	{ "unknown_top_level_key", "interfaces: eth0\n", "xlb.yaml:1:1: interfaces: unknown key\n" },
+	{ "unknown_vip_key", HEAD "    schedular: wrr\n", "xlb.yaml:6:5: schedular: unknown key\n" },
+	{ "unknown_backend_key", HEAD BE "        wieght: 5\n",
+	  "xlb.yaml:8:9: wieght: unknown key\n" },
+	{ "unknown_scheduler", HEAD "    scheduler: fastest\n",
+	  "xlb.yaml:6:16: scheduler: unknown scheduler \"fastest\" (expected one of: maglev, "
+	  "source-ip, wrr, random)\n" },
+	{ "unknown_protocol", HEAD "    protocol: sctp\n",
+	  "xlb.yaml:6:15: protocol: unknown protocol \"sctp\" (expected one of: tcp, udp)\n" },
+	{ "unknown_state", HEAD BE "        state: sleeping\n",
+	  "xlb.yaml:8:16: state: unknown state \"sleeping\" (expected one of: up, drain, "
+	  "down)\n" },
+	{ "unknown_xdp_mode", "xdp_mode: turbo\n",
+	  "xlb.yaml:1:11: xdp_mode: unknown xdp_mode \"turbo\" (expected one of: auto, native, "
+	  "generic)\n" },
+	{ "unknown_forwarding", "forwarding: nat\n",
+	  "xlb.yaml:1:13: forwarding: unknown forwarding \"nat\" (expected one of: dsr)\n" },
+	{ "bad_vip_address", "vips:\n  - name: web\n    address: 10.0.0.300\n    port: 80\n",
+	  "xlb.yaml:3:14: address: not an IP address: \"10.0.0.300\"\n" },
+	{ "bad_backend_address", HEAD "    backends:\n      - address: backend-1\n",
+	  "xlb.yaml:7:18: address: not an IP address: \"backend-1\"\n" },
+	{ "backend_of_another_family", HEAD "    backends:\n      - address: fd00::1\n",
+	  "xlb.yaml:7:18: address: fd00::1 is not of the VIP's family (direct server return "
+	  "keeps the IP header)\n" },
+	{ "weight_out_of_range", HEAD BE "        weight: 65536\n",
+	  "xlb.yaml:8:17: weight: must be 0..65535, got 65536\n" },
+	{ "weight_not_a_number", HEAD BE "        weight: lots\n",
+	  "xlb.yaml:8:17: weight: invalid value 'lots'\n" },
+	{ "negative_weight", HEAD BE "        weight: -1\n",
+	  "xlb.yaml:8:17: weight: invalid value '-1'\n" },
+	{ "port_out_of_range", "vips:\n  - name: web\n    address: 10.0.0.100\n    port: 70000\n",
+	  "xlb.yaml:4:11: port: must be 0..65535, got 70000\n" },
+	{ "missing_port", "vips:\n  - name: web\n    address: 10.0.0.100\n",
+	  "xlb.yaml:2:5: port: missing (required)\n" },
+	{ "missing_backend_address", HEAD "    backends:\n      - weight: 5\n",
+	  "xlb.yaml:7:9: address: missing (required)\n" },
+	{ "ring_size_not_prime", HEAD "    ring_size: 65536\n",
+	  "xlb.yaml:6:16: ring_size: must be a prime up to 1048573, got 65536\n" },
+	{ "ring_size_too_large", HEAD "    ring_size: 2000003\n",
+	  "xlb.yaml:6:16: ring_size: must be a prime up to 1048573, got 2000003\n" },
+	{ "duplicate_vip_name", HEAD "  - name: web\n    address: 10.0.0.101\n    port: 80\n",
+	  "xlb.yaml:6:11: name: duplicate vip \"web\"\n" },
+	{ "duplicate_vip_address_port_protocol",
+	  HEAD "  - name: web2\n    address: 10.0.0.100\n    port: 80\n",
+	  "xlb.yaml:7:14: duplicate vip: 10.0.0.100 port 80 tcp is vip \"web\" already\n" },
+	{ "duplicate_backend", HEAD BE "      - address: 10.0.0.11\n",
+	  "xlb.yaml:8:18: address: duplicate backend 10.0.0.11 in vip web\n" },
+	{ "bad_mac", HEAD BE "        mac: 02:00:00:00:11\n",
+	  "xlb.yaml:8:14: mac: not a MAC address (xx:xx:xx:xx:xx:xx): \"02:00:00:00:11\"\n" },
+	{ "bad_udp_idle_timeout", HEAD "    udp_idle_timeout: soon\n",
+	  "xlb.yaml:6:23: udp_idle_timeout: must be a duration from 1s to 24h (like 30s), got "
+	  "\"soon\"\n" },
+	{ "bad_vip_name", "vips:\n  - name: my web\n    address: 10.0.0.100\n    port: 80\n",
+	  "xlb.yaml:2:11: name: 1 to 31 letters, digits, '_', '.' or '-', got \"my web\"\n" },
+	{ "vips_is_not_a_list", "vips: web\n",
+	  "xlb.yaml:1:7: vips: expected a list, got a scalar\n" },
+	{ "relative_pin_path", "pin_path: bpf/xlb\n",
+	  "xlb.yaml:1:11: pin_path: must be absolute, got \"bpf/xlb\"\n" },
+	{ "several_errors_are_all_reported",
+	  "vips:\n  - name: web\n    address: 1.2.3\n    port: 99999\n",
+	  "xlb.yaml:3:14: address: not an IP address: \"1.2.3\"\n"
+	  "xlb.yaml:4:11: port: must be 0..65535, got 99999\n" },
+	{ "empty_file", "", "xlb.yaml: empty configuration\n" },
+};
+
+static void test_bad_config(void **state)
+{
+	const struct bad *b = *state;
+	struct cfg *cfg = NULL;
+	char err[2048];
+
+	assert_int_equal(load_text(b->yaml, &cfg, err, sizeof(err)), -EINVAL);
+	assert_null(cfg);
+	assert_string_equal(err, b->msg);
+}
+
+static void test_missing_file_names_the_file(void **state)
+{
+	struct cfg *cfg = NULL;
+	char err[256] = "";
+	FILE *e = fmemopen(err, sizeof(err), "w");
+
+	(void)state;
+	assert_int_equal(cfg_load("nothere.yaml", &cfg, e), -ENOENT);
+	fclose(e);
+	assert_string_equal(err, "nothere.yaml: No such file or directory\n");
+}
+
+static void test_durations_parse(void **state)
+{
+	uint64_t ms;
+
+	(void)state;
+	assert_int_equal(cfg_parse_duration_ms("30s", &ms), 0);
+	assert_int_equal(ms, 30000);
+	assert_int_equal(cfg_parse_duration_ms("500ms", &ms), 0);
+	assert_int_equal(ms, 500);
+	assert_int_equal(cfg_parse_duration_ms("2m", &ms), 0);
+	assert_int_equal(ms, 120000);
+	assert_int_equal(cfg_parse_duration_ms("7", &ms), 0);
+	assert_int_equal(ms, 7000);
+	assert_int_equal(cfg_parse_duration_ms("1.5s", &ms), -EINVAL);
+	assert_int_equal(cfg_parse_duration_ms("s", &ms), -EINVAL);
+	assert_int_equal(cfg_parse_duration_ms("-1s", &ms), -EINVAL);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(dir) || chdir(dir))
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink("xlb.yaml");
+	return chdir("/") || rmdir(dir);
+}
+
+#define NBADS (sizeof(bads) / sizeof(bads[0]))
+
+int main(void)
+{
+	static const struct CMUnitTest fixed[] = {
+		cmocka_unit_test(test_full_config_loads_with_its_values),
+		cmocka_unit_test(test_defaults_fill_what_is_not_written),
+		cmocka_unit_test(test_ipv6_vip_and_backends_load),
+		cmocka_unit_test(test_missing_file_names_the_file),
+		cmocka_unit_test(test_durations_parse),
+	};
+	struct CMUnitTest tests[NBADS + sizeof(fixed) / sizeof(fixed[0])];
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		tests[n++] = fixed[i];
+	for (i = 0; i < NBADS; i++) {
+		tests[n].name = bads[i].name;
+		tests[n].test_func = test_bad_config;
+		tests[n].setup_func = NULL;
+		tests[n].teardown_func = NULL;
+		tests[n].initial_state = (void *)&bads[i];
+		n++;
+	}
+	return _cmocka_run_group_tests("config", tests, n, setup, teardown);
+}

@@ -1,0 +1,692 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Configuration: libcyaml loads the file against a schema (syntax, unknown
+ * keys, types, enumerations); then validate() checks what a schema cannot
+ * (addresses, ranges, primes, duplicates). Both report FILE:LINE:COL: the
+ * schema errors from libcyaml's backtrace, the semantic ones from a libyaml
+ * document of the same file, where each node keeps its position.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cyaml/cyaml.h>
+#include <yaml.h>
+
+#include "config.h"
+#include "maglev.h"
+
+/* ---- schema ---------------------------------------------------------------- */
+
+static const cyaml_strval_t xdp_mode_strs[] = {
+	{ "auto", CFG_XDP_AUTO },
+	{ "native", CFG_XDP_NATIVE },
+	{ "generic", CFG_XDP_GENERIC },
+};
+
+static const cyaml_strval_t fwd_strs[] = {
+	{ "dsr", CFG_FWD_DSR },
+};
+
+static const cyaml_strval_t proto_strs[] = {
+	{ "tcp", CFG_PROTO_TCP },
+	{ "udp", CFG_PROTO_UDP },
+};
+
+static const cyaml_strval_t sched_strs[] = {
+	{ "maglev", XLB_SCHED_MAGLEV },
+	{ "source-ip", XLB_SCHED_SOURCE_IP },
+	{ "wrr", XLB_SCHED_WRR },
+	{ "random", XLB_SCHED_RANDOM },
+};
+
+static const cyaml_strval_t state_strs[] = {
+	{ "up", CFG_STATE_UP },
+	{ "drain", CFG_STATE_DRAIN },
+	{ "down", CFG_STATE_DOWN },
+};
+
+#define NSTR(a) (sizeof(a) / sizeof((a)[0]))
+#define OPT	CYAML_FLAG_OPTIONAL
+#define OPT_PTR (CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER)
+
+static const cyaml_schema_field_t backend_fields[] = {
+	CYAML_FIELD_STRING_PTR("address", CYAML_FLAG_POINTER, struct cfg_backend, address, 0,
+			       CYAML_UNLIMITED),
+	CYAML_FIELD_UINT("weight", OPT, struct cfg_backend, weight),
+	CYAML_FIELD_ENUM("state", OPT, struct cfg_backend, state, state_strs, NSTR(state_strs)),
+	CYAML_FIELD_STRING_PTR("mac", OPT_PTR, struct cfg_backend, mac, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t backend_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct cfg_backend, backend_fields),
+};
+
+static const cyaml_schema_field_t vip_fields[] = {
+	CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, struct cfg_vip, name, 0,
+			       CYAML_UNLIMITED),
+	CYAML_FIELD_STRING_PTR("address", CYAML_FLAG_POINTER, struct cfg_vip, address, 0,
+			       CYAML_UNLIMITED),
+	CYAML_FIELD_UINT("port", CYAML_FLAG_DEFAULT, struct cfg_vip, port),
+	CYAML_FIELD_ENUM("protocol", OPT, struct cfg_vip, protocol, proto_strs, NSTR(proto_strs)),
+	CYAML_FIELD_ENUM("scheduler", OPT, struct cfg_vip, scheduler, sched_strs,
+			 NSTR(sched_strs)),
+	CYAML_FIELD_UINT("ring_size", OPT, struct cfg_vip, ring_size),
+	CYAML_FIELD_STRING_PTR("udp_idle_timeout", OPT_PTR, struct cfg_vip, udp_idle_timeout, 0,
+			       CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("backends", OPT_PTR, struct cfg_vip, backends, &backend_schema, 0,
+			     CYAML_UNLIMITED),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t vip_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct cfg_vip, vip_fields),
+};
+
+static const cyaml_schema_field_t top_fields[] = {
+	CYAML_FIELD_STRING_PTR("interface", OPT_PTR, struct cfg, interface, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_ENUM("xdp_mode", OPT, struct cfg, xdp_mode, xdp_mode_strs,
+			 NSTR(xdp_mode_strs)),
+	CYAML_FIELD_ENUM("forwarding", OPT, struct cfg, forwarding, fwd_strs, NSTR(fwd_strs)),
+	CYAML_FIELD_STRING_PTR("pin_path", OPT_PTR, struct cfg, pin_path, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_STRING_PTR("control_socket", OPT_PTR, struct cfg, control_socket, 0,
+			       CYAML_UNLIMITED),
+	CYAML_FIELD_UINT("max_flows", OPT, struct cfg, max_flows),
+	CYAML_FIELD_SEQUENCE("vips", OPT_PTR, struct cfg, vips, &vip_schema, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t top_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct cfg, top_fields),
+};
+
+/* ---- shared parsers -------------------------------------------------------- */
+
+int cfg_parse_addr(const char *s, struct xlb_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (!s)
+		return -EINVAL;
+	if (inet_pton(AF_INET, s, a->a) == 1) {
+		a->family = XLB_AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, a->a) == 1) {
+		a->family = XLB_AF_INET6;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+void cfg_addr_str(const struct xlb_addr *a, char *buf, size_t len)
+{
+	if (!inet_ntop(a->family == XLB_AF_INET6 ? AF_INET6 : AF_INET, a->a, buf, len))
+		snprintf(buf, len, "?");
+}
+
+int cfg_parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char extra;
+	int i;
+
+	if (!s || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
+			 &b[5], &extra) != 6)
+		return -EINVAL;
+	for (i = 0; i < 6; i++)
+		mac[i] = b[i];
+	return 0;
+}
+
+/* "30s", "500ms", "2m", "1h"; a bare number is seconds. */
+int cfg_parse_duration_ms(const char *s, uint64_t *ms)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || v > 1000000000ULL)
+		return -EINVAL;
+	if (!*end || !strcmp(end, "s"))
+		*ms = v * 1000;
+	else if (!strcmp(end, "ms"))
+		*ms = v;
+	else if (!strcmp(end, "m"))
+		*ms = v * 60000;
+	else if (!strcmp(end, "h"))
+		*ms = v * 3600000;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int strval_find(const cyaml_strval_t *t, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s && i < n; i++)
+		if (!strcmp(t[i].str, s))
+			return (int)t[i].val;
+	return -EINVAL;
+}
+
+static const char *strval_name(const cyaml_strval_t *t, size_t n, int v)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].val == v)
+			return t[i].str;
+	return "?";
+}
+
+int cfg_parse_scheduler(const char *s)
+{
+	return strval_find(sched_strs, NSTR(sched_strs), s);
+}
+
+const char *cfg_scheduler_name(int sched)
+{
+	return strval_name(sched_strs, NSTR(sched_strs), sched);
+}
+
+int cfg_parse_state(const char *s)
+{
+	return strval_find(state_strs, NSTR(state_strs), s);
+}
+
+const char *cfg_state_name(enum cfg_state st)
+{
+	return strval_name(state_strs, NSTR(state_strs), st);
+}
+
+/* ---- errors ---------------------------------------------------------------- */
+
+struct cfg_ctx {
+	const char *path;
+	FILE *err;
+	int nerr;
+	/* libcyaml's log of the failed load */
+	char log[4096];
+	size_t log_len;
+	/* the same file as a libyaml document, for positions */
+	yaml_document_t doc;
+	int have_doc;
+};
+
+static void cyaml_log_collect(cyaml_log_t level, void *ctx, const char *fmt, va_list ap)
+{
+	struct cfg_ctx *c = ctx;
+	int n;
+
+
+	if (level < CYAML_LOG_ERROR || c->log_len >= sizeof(c->log) - 1)
+		return;
+	n = vsnprintf(c->log + c->log_len, sizeof(c->log) - c->log_len, fmt, ap);
+	if (n > 0)
+		c->log_len += (size_t)n;
+	if (c->log_len >= sizeof(c->log))
+		c->log_len = sizeof(c->log) - 1;
+}
+
+static void cfg_errf(struct cfg_ctx *c, const yaml_node_t *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (n)
+		fprintf(c->err, "%s:%zu:%zu: ", c->path, n->start_mark.line + 1,
+			n->start_mark.column + 1);
+	else
+		fprintf(c->err, "%s: ", c->path);
+	va_start(ap, fmt);
+	vfprintf(c->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', c->err);
+	c->nerr++;
+}
+
+static yaml_node_t *ymap_get(yaml_document_t *d, yaml_node_t *m, const char *key)
+{
+	yaml_node_pair_t *p;
+
+	if (!m || m->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(d, p->key);
+
+		if (k && k->type == YAML_SCALAR_NODE && !strcmp((char *)k->data.scalar.value, key))
+			return yaml_document_get_node(d, p->value);
+	}
+	return NULL;
+}
+
+static yaml_node_t *yseq_get(yaml_document_t *d, yaml_node_t *s, unsigned i)
+{
+	if (!s || s->type != YAML_SEQUENCE_NODE ||
+	    s->data.sequence.items.start + i >= s->data.sequence.items.top)
+		return NULL;
+	return yaml_document_get_node(d, s->data.sequence.items.start[i]);
+}
+
+/*
+ * The node of vips[vi] (vi >= 0), of its backends[bi] (bi >= 0), and of key
+ * in it (key != NULL); the nearest existing ancestor if it is missing.
+ */
+static yaml_node_t *cfg_node(struct cfg_ctx *c, int vi, int bi, const char *key)
+{
+	yaml_node_t *n, *m;
+
+	if (!c->have_doc)
+		return NULL;
+	n = yaml_document_get_root_node(&c->doc);
+	if (vi >= 0 && (m = yseq_get(&c->doc, ymap_get(&c->doc, n, "vips"), vi)))
+		n = m;
+	if (bi >= 0 && (m = yseq_get(&c->doc, ymap_get(&c->doc, n, "backends"), bi)))
+		n = m;
+	if (key && (m = ymap_get(&c->doc, n, key)))
+		n = m;
+	return n;
+}
+
+/* The first key named key at or after line (1-based), for unknown keys. */
+static yaml_node_t *cfg_find_key(struct cfg_ctx *c, const char *key, size_t line)
+{
+	yaml_node_t *n;
+
+	if (!c->have_doc)
+		return NULL;
+	for (n = c->doc.nodes.start; n < c->doc.nodes.top; n++)
+		if (n->type == YAML_SCALAR_NODE && n->start_mark.line + 1 >= line &&
+		    !strcmp((char *)n->data.scalar.value, key))
+			return n;
+	return NULL;
+}
+
+/* The allowed words of an enumerated field, for its error message. */
+static const char *enum_words(const char *field)
+{
+	static const struct {
+		const char *field, *words;
+	} t[] = {
+		{ "scheduler", "maglev, source-ip, wrr, random" },
+		{ "protocol", "tcp, udp" },
+		{ "state", "up, drain, down" },
+		{ "xdp_mode", "auto, native, generic" },
+		{ "forwarding", "dsr" },
+	};
+	size_t i;
+
+	for (i = 0; i < NSTR(t); i++)
+		if (!strcmp(t[i].field, field))
+			return t[i].words;
+	return NULL;
+}
+
+/* libcyaml names node kinds by event or type: SEQUENCE_START, MAPPING, STRING */
+static const char *event_word(const char *ev)
+{
+	if (!strncmp(ev, "SEQUENCE", 8))
+		return "a list";
+	if (!strncmp(ev, "MAPPING", 7))
+		return "a mapping";
+	return "a scalar";
+}
+
+/*
+ * Turn libcyaml's log into one line. It reads:
+ *   Load: <message>
+ *   Load: Backtrace:
+ *     in mapping field 'weight' (line: 4, column: 13)
+ *     in sequence entry '1' (line: 3, column: 5)
+ *     in mapping field 'vips' (line: 2, column: 3)
+ * innermost first. The path is walked again in the libyaml document to find
+ * where the offending node starts; libcyaml's own position (where its parser
+ * stood) is the fallback.
+ */
+static void cfg_report_cyaml(struct cfg_ctx *c, cyaml_err_t e)
+{
+	char msg[512] = "", field[512] = "", value[512] = "";
+	struct {
+		char field[64];
+		int index; /* sequence entry, 1-based; 0 for a field */
+	} bt[16];
+	int nbt = 0, in_bt = 0, skip, i;
+	size_t line = 0, col = 0;
+	yaml_node_t *n = NULL;
+	char *l, *save = NULL, *q;
+
+	for (l = strtok_r(c->log, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *p;
+
+		if (!strncmp(l, "Load: ", 6))
+			l += 6;
+		if (!strcmp(l, "Backtrace:")) {
+			in_bt = 1;
+			continue;
+		}
+		if (!in_bt) {
+			if (!msg[0])
+				snprintf(msg, sizeof(msg), "%s", l);
+			continue;
+		}
+		if (!line && (p = strstr(l, "(line: ")))
+			sscanf(p, "(line: %zu, column: %zu)", &line, &col);
+		if (nbt < 16) {
+			bt[nbt].field[0] = '\0';
+			bt[nbt].index = 0;
+			if ((p = strstr(l, "field '")))
+				sscanf(p, "field '%63[^']'", bt[nbt].field);
+			else if ((p = strstr(l, "entry '")))
+				sscanf(p, "entry '%d'", &bt[nbt].index);
+			if (bt[nbt].field[0] || bt[nbt].index)
+				nbt++;
+		}
+	}
+	if (!msg[0])
+		snprintf(msg, sizeof(msg), "%s", cyaml_strerror(e));
+
+	/* a missing field is reported from inside the last field read: skip it */
+	skip = !strncmp(msg, "Missing ", 8) && nbt > 1 && bt[0].field[0];
+	if (c->have_doc && nbt) {
+		n = yaml_document_get_root_node(&c->doc);
+		for (i = nbt - 1; n && i >= skip; i--)
+			n = bt[i].index ? yseq_get(&c->doc, n, (unsigned)bt[i].index - 1)
+					: ymap_get(&c->doc, n, bt[i].field);
+	}
+	if (nbt && bt[0].field[0])
+		snprintf(field, sizeof(field), "%s", bt[0].field);
+	if ((q = strchr(msg, ':')))
+		snprintf(value, sizeof(value), "%s", q + 1 + (q[1] == ' '));
+
+	if (!strncmp(msg, "Unexpected key: ", 16)) {
+		/* name the unknown key where it stands, not where its mapping does */
+		yaml_node_t *k = cfg_find_key(c, msg + 16, line);
+
+		n = k ? k : n;
+		snprintf(field, sizeof(field), "%s", msg + 16);
+		snprintf(msg, sizeof(msg), "unknown key");
+	} else if (!strncmp(msg, "Missing required mapping field: ", 32)) {
+		snprintf(field, sizeof(field), "%s", msg + 32);
+		snprintf(msg, sizeof(msg), "missing (required)");
+	} else if (!strncmp(msg, "libyaml: ", 9)) {
+		memmove(msg, msg + 9, strlen(msg + 9) + 1);
+		field[0] = '\0';
+		n = NULL; /* a syntax error: libyaml's position is the one */
+	} else if (!strncmp(msg, "Expecting ", 10) && (q = strstr(msg, "got event: "))) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "%s", event_word(msg + 10));
+		snprintf(msg, sizeof(msg), "expected %s, got %s", want, event_word(q + 11));
+	} else if (field[0] && enum_words(field) && value[0]) {
+		snprintf(msg, sizeof(msg), "unknown %.64s \"%.256s\" (expected one of: %s)", field,
+			 value[0] == '\'' ? value + 1 : value, enum_words(field));
+		if ((q = strrchr(msg, '\'')) && q[1] == '"')
+			memmove(q, q + 1, strlen(q));
+	} else if (!strncmp(msg, "Invalid ", 8) && value[0]) {
+		snprintf(msg, sizeof(msg), "invalid value %s", value);
+	}
+
+	if (n) {
+		line = n->start_mark.line + 1;
+		col = n->start_mark.column + 1;
+	}
+	if (line)
+		fprintf(c->err, "%s:%zu:%zu: ", c->path, line, col);
+	else
+		fprintf(c->err, "%s: ", c->path);
+	if (field[0])
+		fprintf(c->err, "%s: ", field);
+	fprintf(c->err, "%s\n", msg);
+	c->nerr++;
+}
+
+/* ---- validation ------------------------------------------------------------ */
+
+static int name_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (!n || n > 31)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i]))
+			return 0;
+	return 1;
+}
+
+static void validate_backend(struct cfg_ctx *c, struct cfg_vip *v, int vi, int bi)
+{
+	struct cfg_backend *b = &v->backends[bi];
+	int j;
+
+	if (cfg_parse_addr(b->address, &b->addr))
+		cfg_errf(c, cfg_node(c, vi, bi, "address"), "address: not an IP address: \"%s\"",
+			 b->address);
+	else if (v->addr.family && b->addr.family != v->addr.family)
+		cfg_errf(c, cfg_node(c, vi, bi, "address"),
+			 "address: %s is not of the VIP's family (direct server return keeps the "
+			 "IP header)",
+			 b->address);
+	if (b->weight > 65535)
+		cfg_errf(c, cfg_node(c, vi, bi, "weight"), "weight: must be 0..65535, got %u",
+			 b->weight);
+	if (b->mac) {
+		if (cfg_parse_mac(b->mac, b->mac_bytes))
+			cfg_errf(c, cfg_node(c, vi, bi, "mac"),
+				 "mac: not a MAC address (xx:xx:xx:xx:xx:xx): \"%s\"", b->mac);
+		else
+			b->has_mac = 1;
+	}
+	for (j = 0; j < bi; j++)
+		if (b->addr.family && !memcmp(&v->backends[j].addr, &b->addr, sizeof(b->addr)))
+			cfg_errf(c, cfg_node(c, vi, bi, "address"),
+				 "address: duplicate backend %s in vip %s", b->address, v->name);
+}
+
+static void validate_vip(struct cfg_ctx *c, struct cfg *cfg, int vi)
+{
+	struct cfg_vip *v = &cfg->vips[vi];
+	uint64_t ms;
+	int j;
+	unsigned bi;
+
+	if (!name_ok(v->name))
+		cfg_errf(c, cfg_node(c, vi, -1, "name"),
+			 "name: 1 to 31 letters, digits, '_', '.' or '-', got \"%s\"", v->name);
+	for (j = 0; j < vi; j++)
+		if (!strcmp(cfg->vips[j].name, v->name))
+			cfg_errf(c, cfg_node(c, vi, -1, "name"), "name: duplicate vip \"%s\"",
+				 v->name);
+	if (cfg_parse_addr(v->address, &v->addr))
+		cfg_errf(c, cfg_node(c, vi, -1, "address"), "address: not an IP address: \"%s\"",
+			 v->address);
+	if (v->port > 65535)
+		cfg_errf(c, cfg_node(c, vi, -1, "port"), "port: must be 0..65535, got %u", v->port);
+	if (!maglev_is_prime(v->ring_size) || v->ring_size > XLB_RING_SIZE_MAX)
+		cfg_errf(c, cfg_node(c, vi, -1, "ring_size"),
+			 "ring_size: must be a prime up to %u, got %u", XLB_RING_SIZE_MAX,
+			 v->ring_size);
+	if (v->udp_idle_timeout) {
+		if (cfg_parse_duration_ms(v->udp_idle_timeout, &ms) || ms < 1000 ||
+		    ms > 86400000)
+			cfg_errf(c, cfg_node(c, vi, -1, "udp_idle_timeout"),
+				 "udp_idle_timeout: must be a duration from 1s to 24h (like 30s), "
+				 "got \"%s\"",
+				 v->udp_idle_timeout);
+		else
+			v->udp_timeout_s = (uint32_t)(ms / 1000);
+	}
+	for (j = 0; j < vi; j++) {
+		struct cfg_vip *o = &cfg->vips[j];
+
+		if (v->addr.family && !memcmp(&o->addr, &v->addr, sizeof(v->addr)) &&
+		    o->port == v->port && o->protocol == v->protocol)
+			cfg_errf(c, cfg_node(c, vi, -1, "address"),
+				 "duplicate vip: %s port %u %s is vip \"%s\" already", v->address,
+				 v->port, v->protocol == CFG_PROTO_TCP ? "tcp" : "udp", o->name);
+	}
+	for (bi = 0; bi < v->backends_count; bi++)
+		validate_backend(c, v, vi, (int)bi);
+}
+
+static void validate(struct cfg_ctx *c, struct cfg *cfg)
+{
+	unsigned vi, total = 0;
+
+	if (cfg->interface && (!*cfg->interface || strlen(cfg->interface) >= 16))
+		cfg_errf(c, cfg_node(c, -1, -1, "interface"), "interface: not an interface name: \"%s\"",
+			 cfg->interface);
+	if (cfg->pin_path && cfg->pin_path[0] != '/')
+		cfg_errf(c, cfg_node(c, -1, -1, "pin_path"), "pin_path: must be absolute, got \"%s\"",
+			 cfg->pin_path);
+	if (cfg->control_socket &&
+	    (cfg->control_socket[0] != '/' || strlen(cfg->control_socket) >= 108))
+		cfg_errf(c, cfg_node(c, -1, -1, "control_socket"),
+			 "control_socket: must be an absolute path under 108 characters");
+	if (cfg->vips_count > XLB_MAX_VIPS)
+		cfg_errf(c, cfg_node(c, -1, -1, "vips"), "vips: at most %d, got %u", XLB_MAX_VIPS,
+			 cfg->vips_count);
+	for (vi = 0; vi < cfg->vips_count; vi++) {
+		validate_vip(c, cfg, (int)vi);
+		total += cfg->vips[vi].backends_count;
+	}
+	if (total > XLB_MAX_BACKENDS)
+		cfg_errf(c, cfg_node(c, -1, -1, "vips"), "vips: at most %d backends in all, got %u",
+			 XLB_MAX_BACKENDS, total);
+}
+
+/* libcyaml leaves absent optional scalars zero: give them their defaults. */
+static void apply_defaults(struct cfg *cfg)
+{
+	unsigned vi;
+
+	if (!cfg->pin_path)
+		cfg->pin_path = strdup(CFG_PIN_PATH_DEFAULT);
+	if (!cfg->control_socket)
+		cfg->control_socket = strdup(CFG_SOCKET_DEFAULT);
+	for (vi = 0; vi < cfg->vips_count; vi++) {
+		struct cfg_vip *v = &cfg->vips[vi];
+
+		if (!v->ring_size)
+			v->ring_size = XLB_RING_SIZE_DEFAULT;
+		v->udp_timeout_s = XLB_UDP_TIMEOUT_DEFAULT;
+	}
+}
+
+static const cyaml_config_t *cyaml_cfg(struct cfg_ctx *c)
+{
+	static cyaml_config_t cc;
+
+	cc.log_fn = cyaml_log_collect;
+	cc.log_ctx = c;
+	cc.mem_fn = cyaml_mem;
+	cc.log_level = CYAML_LOG_ERROR;
+	cc.flags = CYAML_CFG_DEFAULT;
+	return &cc;
+}
+
+/*
+ * Weight defaults to 100, and 0 is a valid weight, so absence must be told
+ * apart from 0: look in the document.
+ */
+static void default_weights(struct cfg_ctx *c, struct cfg *cfg)
+{
+	unsigned vi, bi;
+
+	for (vi = 0; vi < cfg->vips_count; vi++)
+		for (bi = 0; bi < cfg->vips[vi].backends_count; bi++) {
+			yaml_node_t *b = cfg_node(c, (int)vi, (int)bi, NULL);
+
+			if (!ymap_get(&c->doc, b, "weight"))
+				cfg->vips[vi].backends[bi].weight = 100;
+		}
+}
+
+static int load_doc(struct cfg_ctx *c)
+{
+	yaml_parser_t p;
+	FILE *f = fopen(c->path, "r");
+	int ok;
+
+	if (!f)
+		return -errno;
+	yaml_parser_initialize(&p);
+	yaml_parser_set_input_file(&p, f);
+	ok = yaml_parser_load(&p, &c->doc);
+	if (!ok) {
+		/* a syntax error: libyaml knows exactly where */
+		fprintf(c->err, "%s:%zu:%zu: %s%s%s\n", c->path, p.problem_mark.line + 1,
+			p.problem_mark.column + 1, p.problem ? p.problem : "syntax error",
+			p.context ? " " : "", p.context ? p.context : "");
+		c->nerr++;
+	}
+	yaml_parser_delete(&p);
+	fclose(f);
+	c->have_doc = ok && yaml_document_get_root_node(&c->doc);
+	if (ok && !c->have_doc)
+		yaml_document_delete(&c->doc);
+	return 0;
+}
+
+int cfg_load(const char *path, struct cfg **out, FILE *err)
+{
+	struct cfg_ctx *c;
+	struct cfg *cfg = NULL;
+	cyaml_err_t e;
+	int ret = 0;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->path = path;
+	c->err = err;
+	ret = load_doc(c);
+	if (ret) {
+		fprintf(err, "%s: %s\n", path, strerror(-ret));
+		goto out;
+	}
+	if (c->nerr) {
+		ret = -EINVAL;
+		goto out;
+	}
+
+	e = cyaml_load_file(path, cyaml_cfg(c), &top_schema, (cyaml_data_t **)&cfg, NULL);
+	if (e != CYAML_OK) {
+		cfg_report_cyaml(c, e);
+		ret = -EINVAL;
+		goto out;
+	}
+	if (!cfg) {
+		fprintf(err, "%s: empty configuration\n", path);
+		ret = -EINVAL;
+		goto out;
+	}
+	apply_defaults(cfg);
+	if (c->have_doc)
+		default_weights(c, cfg);
+	validate(c, cfg);
+	if (c->nerr) {
+		ret = -EINVAL;
+		cfg_free(cfg);
+		cfg = NULL;
+	}
+out:
+	if (c->have_doc)
+		yaml_document_delete(&c->doc);
+	free(c);
+	if (!ret)
+		*out = cfg;
+	return ret;
+}
+
+void cfg_free(struct cfg *cfg)
+{
+	if (cfg)
+		cyaml_free(cyaml_cfg(NULL), &top_schema, cfg, 0);
+}
