@@ -20,15 +20,15 @@ endif
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror -Wno-missing-field-initializers -std=gnu11 -MMD -MP -Iinclude -Iuser -I$(BUILD)
 BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -MMD -MP -Iinclude -I$(ARCH_INC)
-LIBS_BPF   := -lbpf -lelf -lz
-LIBS_CORE  := -lcyaml -lyaml
+LIBS_BPF   := -lxdp -lbpf -lelf -lz
+LIBS_CORE  := -lcyaml -lyaml -ljson-c
 
 BPF_OBJ    := $(BUILD)/xlb.bpf.o
 SKEL       := $(BUILD)/xlb.skel.h
 
 # userspace modules shared by the daemon, the CLI and the tests
-DP_SRCS    := user/dataplane.c user/log.c
-CORE_SRCS  := user/maglev.c user/config.c
+DP_SRCS    := user/dataplane.c user/log.c user/lb.c user/neigh.c
+CORE_SRCS  := user/maglev.c user/config.c user/api.c
 DP_OBJS    := $(DP_SRCS:%.c=$(BUILD)/%.o)
 CORE_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 
@@ -37,7 +37,18 @@ TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tes
 .PHONY: all deps test demo check-fmt fmt clean help
 .DEFAULT_GOAL := all
 
-all: $(BPF_OBJ) $(SKEL) $(DP_OBJS) $(CORE_OBJS) $(TEST_BINS)
+XLBD_OBJS  := $(BUILD)/user/xlbd.o $(BUILD)/user/daemon.o $(BUILD)/user/control.o
+PROGS      := $(BUILD)/xlbd $(BUILD)/xlbctl
+
+all: $(BPF_OBJ) $(SKEL) $(PROGS) $(TEST_BINS)
+
+$(BUILD)/xlbd: $(XLBD_OBJS) $(DP_OBJS) $(CORE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $^ -o $@ $(LIBS_CORE) $(LIBS_BPF) -levent
+
+$(BUILD)/xlbctl: $(BUILD)/user/xlbctl.o $(CORE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $^ -o $@ $(LIBS_CORE)
 
 help:
 	@echo 'Targets:'

@@ -72,8 +72,7 @@ static const cyaml_schema_field_t vip_fields[] = {
 			       CYAML_UNLIMITED),
 	CYAML_FIELD_UINT("port", CYAML_FLAG_DEFAULT, struct cfg_vip, port),
 	CYAML_FIELD_ENUM("protocol", OPT, struct cfg_vip, protocol, proto_strs, NSTR(proto_strs)),
-	CYAML_FIELD_ENUM("scheduler", OPT, struct cfg_vip, scheduler, sched_strs,
-			 NSTR(sched_strs)),
+	CYAML_FIELD_ENUM("scheduler", OPT, struct cfg_vip, scheduler, sched_strs, NSTR(sched_strs)),
 	CYAML_FIELD_UINT("ring_size", OPT, struct cfg_vip, ring_size),
 	CYAML_FIELD_STRING_PTR("udp_idle_timeout", OPT_PTR, struct cfg_vip, udp_idle_timeout, 0,
 			       CYAML_UNLIMITED),
@@ -88,8 +87,7 @@ static const cyaml_schema_value_t vip_schema = {
 
 static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_STRING_PTR("interface", OPT_PTR, struct cfg, interface, 0, CYAML_UNLIMITED),
-	CYAML_FIELD_ENUM("xdp_mode", OPT, struct cfg, xdp_mode, xdp_mode_strs,
-			 NSTR(xdp_mode_strs)),
+	CYAML_FIELD_ENUM("xdp_mode", OPT, struct cfg, xdp_mode, xdp_mode_strs, NSTR(xdp_mode_strs)),
 	CYAML_FIELD_ENUM("forwarding", OPT, struct cfg, forwarding, fwd_strs, NSTR(fwd_strs)),
 	CYAML_FIELD_STRING_PTR("pin_path", OPT_PTR, struct cfg, pin_path, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_STRING_PTR("control_socket", OPT_PTR, struct cfg, control_socket, 0,
@@ -133,8 +131,8 @@ int cfg_parse_mac(const char *s, uint8_t mac[6])
 	char extra;
 	int i;
 
-	if (!s || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
-			 &b[5], &extra) != 6)
+	if (!s || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+			 &extra) != 6)
 		return -EINVAL;
 	for (i = 0; i < 6; i++)
 		mac[i] = b[i];
@@ -224,7 +222,6 @@ static void cyaml_log_collect(cyaml_log_t level, void *ctx, const char *fmt, va_
 {
 	struct cfg_ctx *c = ctx;
 	int n;
-
 
 	if (level < CYAML_LOG_ERROR || c->log_len >= sizeof(c->log) - 1)
 		return;
@@ -513,8 +510,7 @@ static void validate_vip(struct cfg_ctx *c, struct cfg *cfg, int vi)
 			 "ring_size: must be a prime up to %u, got %u", XLB_RING_SIZE_MAX,
 			 v->ring_size);
 	if (v->udp_idle_timeout) {
-		if (cfg_parse_duration_ms(v->udp_idle_timeout, &ms) || ms < 1000 ||
-		    ms > 86400000)
+		if (cfg_parse_duration_ms(v->udp_idle_timeout, &ms) || ms < 1000 || ms > 86400000)
 			cfg_errf(c, cfg_node(c, vi, -1, "udp_idle_timeout"),
 				 "udp_idle_timeout: must be a duration from 1s to 24h (like 30s), "
 				 "got \"%s\"",
@@ -540,11 +536,11 @@ static void validate(struct cfg_ctx *c, struct cfg *cfg)
 	unsigned vi, total = 0;
 
 	if (cfg->interface && (!*cfg->interface || strlen(cfg->interface) >= 16))
-		cfg_errf(c, cfg_node(c, -1, -1, "interface"), "interface: not an interface name: \"%s\"",
-			 cfg->interface);
+		cfg_errf(c, cfg_node(c, -1, -1, "interface"),
+			 "interface: not an interface name: \"%s\"", cfg->interface);
 	if (cfg->pin_path && cfg->pin_path[0] != '/')
-		cfg_errf(c, cfg_node(c, -1, -1, "pin_path"), "pin_path: must be absolute, got \"%s\"",
-			 cfg->pin_path);
+		cfg_errf(c, cfg_node(c, -1, -1, "pin_path"),
+			 "pin_path: must be absolute, got \"%s\"", cfg->pin_path);
 	if (cfg->control_socket &&
 	    (cfg->control_socket[0] != '/' || strlen(cfg->control_socket) >= 108))
 		cfg_errf(c, cfg_node(c, -1, -1, "control_socket"),

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <limits.h>
+#include <linux/if_link.h>
+#include <xdp/libxdp.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -15,11 +19,51 @@
 
 struct dp {
 	struct xlb_bpf *skel;
+	char *pin_path;
+	int adopted;
 	int ncpus;
 	__u32 ring_flags; /* the ring template's, which every ring must share */
 };
 
-int dp_load(struct dp **dpp, const struct dp_opts *opts)
+static int pin_maps(struct dp *dp, const char *pin_path)
+{
+	struct bpf_map *m;
+	char path[PATH_MAX];
+	int n;
+
+	bpf_object__for_each_map(m, dp->skel->obj)
+	{
+		if (bpf_map__is_internal(m))
+			continue;
+		n = snprintf(path, sizeof(path), "%s/%s", pin_path, bpf_map__name(m));
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return -ENAMETOOLONG;
+		if (!access(path, F_OK))
+			dp->adopted = 1;
+		if (bpf_map__set_pin_path(m, path))
+			return -errno;
+	}
+	return 0;
+}
+
+/* A pinned map keeps its size: take it, or libbpf refuses to reuse the map. */
+static void adopt_size(struct bpf_map *m)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd;
+
+	if (!bpf_map__pin_path(m))
+		return;
+	fd = bpf_obj_get(bpf_map__pin_path(m));
+	if (fd < 0)
+		return;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		bpf_map__set_max_entries(m, info.max_entries);
+	close(fd);
+}
+
+int dp_load(struct dp **dpp, const struct dp_opts *opts, int *adopted)
 {
 	struct dp *dp;
 	int err;
@@ -46,20 +90,37 @@ int dp_load(struct dp **dpp, const struct dp_opts *opts)
 	if (opts && opts->max_syn_flows)
 		bpf_map__set_max_entries(dp->skel->maps.xlb_syn_flows, opts->max_syn_flows);
 
+	/* pinned maps are reused as they are: their flows outlive any daemon */
+	if (opts && opts->pin_path) {
+		dp->pin_path = strdup(opts->pin_path);
+		if (!dp->pin_path) {
+			err = -ENOMEM;
+			goto err_destroy;
+		}
+		err = pin_maps(dp, opts->pin_path);
+		if (err)
+			goto err_destroy;
+		adopt_size(dp->skel->maps.xlb_flows);
+		adopt_size(dp->skel->maps.xlb_syn_flows);
+	}
+
 	/* libbpf drops the ring template at load: keep its flags for new rings */
 	dp->ring_flags = bpf_map__map_flags(bpf_map__inner_map(dp->skel->maps.xlb_rings));
 
-	/* load: create the maps, verify the program */
+	/* load: create (or reuse) the maps, verify the program */
 	err = xlb_bpf__load(dp->skel);
 	if (err)
 		goto err_destroy;
 
+	if (adopted)
+		*adopted = dp->adopted;
 	*dpp = dp;
 	return 0;
 
 err_destroy:
 	xlb_bpf__destroy(dp->skel);
 err_free:
+	free(dp->pin_path);
 	free(dp);
 	return err;
 }
@@ -69,12 +130,190 @@ void dp_close(struct dp *dp)
 	if (!dp)
 		return;
 	xlb_bpf__destroy(dp->skel);
+	free(dp->pin_path);
 	free(dp);
 }
 
 int dp_prog_fd(const struct dp *dp)
 {
 	return bpf_program__fd(dp->skel->progs.xlb_xdp);
+}
+
+static int prog_path(const char *pin_path, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s", pin_path, XLB_PROG_NAME);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int prog_info(int fd, struct bpf_prog_info *info)
+{
+	__u32 len = sizeof(*info);
+
+	memset(info, 0, sizeof(*info));
+	return bpf_obj_get_info_by_fd(fd, info, &len) ? -errno : 0;
+}
+
+/* The program attached to ifindex and how, from libxdp's view of it. */
+static __u32 attached_id(int ifindex, int *mode)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *main;
+	__u32 id = 0;
+
+	if (libxdp_get_error(mp))
+		return 0;
+	main = xdp_multiprog__main_prog(mp);
+	if (main)
+		id = xdp_program__id(main);
+	if (mode)
+		*mode = xdp_multiprog__attach_mode(mp) == XDP_MODE_SKB ? DP_MODE_GENERIC
+								       : DP_MODE_NATIVE;
+	/* behind a libxdp dispatcher, look for ours among its programs */
+	if (!xdp_multiprog__is_legacy(mp)) {
+		struct xdp_program *p = NULL;
+
+		id = 0;
+		while ((p = xdp_multiprog__next_prog(p, mp)))
+			if (!strcmp(xdp_program__name(p), XLB_PROG_NAME))
+				id = xdp_program__id(p);
+	}
+	xdp_multiprog__close(mp);
+	return id;
+}
+
+__u32 dp_attached_id(const char *pin_path, int ifindex, int *mode)
+{
+	struct bpf_prog_info info;
+	char path[PATH_MAX];
+	__u32 id;
+	int fd;
+
+	if (prog_path(pin_path, path, sizeof(path)))
+		return 0;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	id = prog_info(fd, &info) ? 0 : info.id;
+	close(fd);
+	return id && attached_id(ifindex, mode) == id ? id : 0;
+}
+
+static enum xdp_attach_mode xdp_mode(enum dp_mode m)
+{
+	return m == DP_MODE_NATIVE    ? XDP_MODE_NATIVE
+	       : m == DP_MODE_GENERIC ? XDP_MODE_SKB
+				      : XDP_MODE_UNSPEC;
+}
+
+static int repin(const char *path, int fd)
+{
+	if (unlink(path) && errno != ENOENT)
+		return -errno;
+	return bpf_obj_pin(fd, path) ? -errno : 0;
+}
+
+int dp_attach(struct dp *dp, int ifindex, enum dp_mode mode, struct dp_attach_info *ai)
+{
+	int new_fd = dp_prog_fd(dp), old_fd = -1, cur_mode = 0, err;
+	struct bpf_prog_info new_info, old_info;
+	struct xdp_program *xp;
+	char path[PATH_MAX];
+	__u32 cur;
+
+	memset(ai, 0, sizeof(*ai));
+	err = prog_info(new_fd, &new_info);
+	if (err)
+		return err;
+	cur = attached_id(ifindex, &cur_mode);
+
+	if (dp->pin_path) {
+		err = prog_path(dp->pin_path, path, sizeof(path));
+		if (err)
+			return err;
+		old_fd = bpf_obj_get(path);
+	}
+	if (old_fd >= 0 && (err = prog_info(old_fd, &old_info)))
+		goto out;
+
+	if (cur && old_fd >= 0 && cur == old_info.id) {
+		ai->mode = cur_mode;
+		if (!memcmp(old_info.tag, new_info.tag, sizeof(old_info.tag))) {
+			/* the same build is serving: leave it, not a packet missed */
+			ai->kept = 1;
+			ai->prog_id = old_info.id;
+			goto out;
+		}
+		/* an older build: swap it for ours in one netlink call */
+		LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = old_fd);
+		if (bpf_xdp_attach(ifindex, new_fd,
+				   XDP_FLAGS_REPLACE |
+					   (cur_mode == DP_MODE_GENERIC ? XDP_FLAGS_SKB_MODE
+									: XDP_FLAGS_DRV_MODE),
+				   &o)) {
+			err = -errno;
+			goto out;
+		}
+		ai->replaced = 1;
+	} else if (cur) {
+		err = -EBUSY; /* somebody else's program */
+		goto out;
+	} else {
+		xp = xdp_program__from_fd(new_fd);
+		err = (int)libxdp_get_error(xp);
+		if (err)
+			goto out;
+		err = xdp_program__attach(xp, ifindex, xdp_mode(mode), 0);
+		xdp_program__close(xp);
+		if (err)
+			goto out;
+		attached_id(ifindex, &ai->mode);
+	}
+	ai->prog_id = new_info.id;
+	if (dp->pin_path)
+		err = repin(path, new_fd);
+out:
+	if (old_fd >= 0)
+		close(old_fd);
+	return err;
+}
+
+int dp_detach(const char *pin_path, int ifindex)
+{
+	struct xdp_program *xp;
+	int mode = 0, err = 0;
+	struct dirent *de;
+	char path[PATH_MAX];
+	__u32 id;
+	DIR *d;
+
+	id = ifindex > 0 ? dp_attached_id(pin_path, ifindex, &mode) : 0;
+	if (id) {
+		xp = xdp_program__from_id(id);
+		err = (int)libxdp_get_error(xp);
+		if (!err) {
+			err = xdp_program__detach(
+				xp, ifindex,
+				mode == DP_MODE_GENERIC ? XDP_MODE_SKB : XDP_MODE_NATIVE, 0);
+			xdp_program__close(xp);
+		}
+		if (err)
+			return err;
+	}
+	d = opendir(pin_path);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pin_path, de->d_name);
+		if (unlink(path) && !err)
+			err = -errno;
+	}
+	closedir(d);
+	if (rmdir(pin_path) && !err)
+		err = -errno;
+	return err;
 }
 
 static int map_fd(const struct bpf_map *m)
@@ -256,4 +495,29 @@ int dp_flow_get(struct dp *dp, const struct xlb_flow_key *key, int syn, struct x
 	const struct bpf_map *m = syn ? dp->skel->maps.xlb_syn_flows : dp->skel->maps.xlb_flows;
 
 	return bpf_map_lookup_elem(map_fd(m), key, out) ? -errno : 0;
+}
+
+int dp_vip_foreach(struct dp *dp,
+		   int (*cb)(const struct xlb_vip_key *, const struct xlb_vip *, void *), void *arg)
+{
+	int fd = map_fd(dp->skel->maps.xlb_vips), err;
+	struct xlb_vip_key k, next;
+	struct xlb_vip v;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (k.flags & XLB_VIPK_F_FRAG || bpf_map_lookup_elem(fd, &k, &v))
+			continue;
+		err = cb(&k, &v, arg);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int dp_backend_get(struct dp *dp, __u32 id, struct xlb_backend *out)
+{
+	return bpf_map_lookup_elem(map_fd(dp->skel->maps.xlb_backends), &id, out) ? -errno : 0;
 }

@@ -12,13 +12,41 @@
 struct dp;
 
 struct dp_opts {
-	__u32 max_flows;     /* 0: XLB_MAX_FLOWS */
-	__u32 max_syn_flows; /* 0: XLB_MAX_SYN_FLOWS */
+	__u32 max_flows;      /* 0: XLB_MAX_FLOWS */
+	__u32 max_syn_flows;  /* 0: XLB_MAX_SYN_FLOWS */
+	const char *pin_path; /* NULL: nothing pinned (tests) */
 };
 
-int dp_load(struct dp **dpp, const struct dp_opts *opts);
+/*
+ * Load the program and create its maps. With a pin path, maps already pinned
+ * there are reused (their contents, flows included, carry over) and new ones
+ * are pinned. *adopted tells whether pinned maps were found.
+ */
+int dp_load(struct dp **dpp, const struct dp_opts *opts, int *adopted);
 void dp_close(struct dp *dp);
 int dp_prog_fd(const struct dp *dp);
+
+enum dp_mode { DP_MODE_AUTO, DP_MODE_NATIVE, DP_MODE_GENERIC };
+
+struct dp_attach_info {
+	__u32 prog_id; /* the program now serving the interface */
+	int mode;      /* DP_MODE_NATIVE or DP_MODE_GENERIC, as attached */
+	int kept;      /* the pinned program, already attached, was kept */
+	int replaced;  /* an older build of ours was replaced atomically */
+};
+
+/*
+ * Make this program the one serving ifindex, and pin it. A program of ours
+ * already attached (pinned at the pin path) is kept if it is the same build
+ * and replaced atomically if it is not; anybody else's is refused (-EBUSY).
+ */
+int dp_attach(struct dp *dp, int ifindex, enum dp_mode mode, struct dp_attach_info *info);
+
+/* Detach xlb from ifindex and remove every pin under pin_path. */
+int dp_detach(const char *pin_path, int ifindex);
+
+/* The id of the xlb program attached to ifindex, 0 if none is ours. */
+__u32 dp_attached_id(const char *pin_path, int ifindex, int *mode);
 
 int dp_config_set(struct dp *dp, const struct xlb_config *cfg);
 
@@ -39,6 +67,12 @@ int dp_backend_set(struct dp *dp, __u32 id, const struct xlb_backend *be);
 int dp_stats_global(struct dp *dp, struct xlb_global_stats *out);
 int dp_stats_vip(struct dp *dp, __u32 vip_id, struct xlb_vip_stats *out);
 int dp_stats_backend(struct dp *dp, __u32 be_id, struct xlb_be_stats *out);
+
+/* Walk the VIPs (fragment entries skipped) and the backends in use (gen != 0). */
+int dp_vip_foreach(struct dp *dp,
+		   int (*cb)(const struct xlb_vip_key *, const struct xlb_vip *, void *),
+		   void *arg);
+int dp_backend_get(struct dp *dp, __u32 id, struct xlb_backend *out);
 
 /* The remembered flow of key, from xlb_flows (syn = 0) or xlb_syn_flows. */
 int dp_flow_get(struct dp *dp, const struct xlb_flow_key *key, int syn, struct xlb_flow *out);

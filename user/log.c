@@ -10,6 +10,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
 
 #include "log.h"
 
@@ -48,9 +49,17 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	n = strlen(msg);
 	if (n && msg[n - 1] == '\n')
 		msg[n - 1] = '\0';
-	if (log_verbose)
+	if (level == LIBBPF_WARN)
+		log_warnx("libbpf: %s", msg);
+	else
 		log_debug("libbpf: %s", msg);
 	return 0;
+}
+
+/* libxdp reports its dispatcher fallback as a warning; it is expected here */
+static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	return libbpf_print(level == LIBXDP_WARN ? LIBBPF_INFO : LIBBPF_DEBUG, fmt, ap);
 }
 
 void log_init(const char *ident, int foreground, int verbose)
@@ -61,6 +70,7 @@ void log_init(const char *ident, int foreground, int verbose)
 	if (!foreground)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	libbpf_set_print(libbpf_print);
+	libxdp_set_print(libxdp_print);
 }
 
 #define LOG_FN(name, pri, with_errno)             \

@@ -175,7 +175,7 @@ static int group_setup(void **state)
 	int i, err;
 
 	(void)state;
-	err = dp_load(&dp, &o);
+	err = dp_load(&dp, &o, NULL);
 	if (err) {
 		fprintf(stderr, "dp_load: %s\n", strerror(-err));
 		return -1;

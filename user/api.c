@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The control protocol's codec: requests checked field by field against a
+ * table of commands, so that the daemon's handlers see only valid input.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+
+enum {
+	F_VIP = 1 << 0,
+	F_ADDRESS = 1 << 1,
+	F_PORT = 1 << 2,
+	F_PROTOCOL = 1 << 3,
+	F_SCHEDULER = 1 << 4,
+	F_WEIGHT = 1 << 5,
+	F_STATE = 1 << 6,
+	F_MAC = 1 << 7,
+};
+
+static const struct {
+	const char *name;
+	unsigned need, may;
+} cmds[API_NCMDS] = {
+	[API_STATUS] = { "status", 0, 0 },
+	[API_VIP_LIST] = { "vip.list", 0, 0 },
+	[API_VIP_SHOW] = { "vip.show", F_VIP, 0 },
+	[API_VIP_ADD] = { "vip.add", F_VIP | F_ADDRESS | F_PORT, F_PROTOCOL | F_SCHEDULER },
+	[API_VIP_DEL] = { "vip.del", F_VIP, 0 },
+	[API_BACKEND_LIST] = { "backend.list", F_VIP, 0 },
+	[API_BACKEND_ADD] = { "backend.add", F_VIP | F_ADDRESS, F_WEIGHT | F_MAC },
+	[API_BACKEND_DEL] = { "backend.del", F_VIP | F_ADDRESS, 0 },
+	[API_BACKEND_SET] = { "backend.set", F_VIP | F_ADDRESS, F_WEIGHT | F_STATE },
+	[API_STATS] = { "stats", 0, F_VIP },
+	[API_HEALTH] = { "health", 0, F_VIP },
+	[API_RELOAD] = { "reload", 0, 0 },
+	[API_DETACH] = { "detach", 0, 0 },
+};
+
+static const struct {
+	const char *name;
+	unsigned flag;
+	json_type type;
+} fields[] = {
+	{ "vip", F_VIP, json_type_string },
+	{ "address", F_ADDRESS, json_type_string },
+	{ "port", F_PORT, json_type_int },
+	{ "protocol", F_PROTOCOL, json_type_string },
+	{ "scheduler", F_SCHEDULER, json_type_string },
+	{ "weight", F_WEIGHT, json_type_int },
+	{ "state", F_STATE, json_type_string },
+	{ "mac", F_MAC, json_type_string },
+};
+
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+const char *api_cmd_name(enum api_cmd c)
+{
+	return c < API_NCMDS ? cmds[c].name : "?";
+}
+
+json_object *api_ok(void)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	return o;
+}
+
+json_object *api_error(const char *code, const char *fmt, ...)
+{
+	json_object *o = json_object_new_object(), *e = json_object_new_object();
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_object_object_add(e, "code", json_object_new_string(code));
+	json_object_object_add(e, "message", json_object_new_string(msg));
+	json_object_object_add(o, "error", e);
+	return o;
+}
+
+void api_req_free(struct api_req *r)
+{
+	json_object_put(r->obj);
+	r->obj = NULL;
+}
+
+#define FAIL(c, ...)                                \
+	do {                                        \
+		*code = (c);                        \
+		snprintf(msg, msglen, __VA_ARGS__); \
+		api_req_free(r);                    \
+		return -EINVAL;                     \
+	} while (0)
+
+static int field_value(struct api_req *r, unsigned flag, json_object *v, char *msg, size_t msglen)
+{
+	const char *s = json_object_get_string(v);
+	int64_t i = json_object_get_int64(v);
+
+	switch (flag) {
+	case F_VIP:
+		r->vip = s;
+		if (!*s || strlen(s) > 31)
+			return snprintf(msg, msglen, "vip: a name of 1 to 31 characters"), -1;
+		return 0;
+	case F_ADDRESS:
+		r->has_addr = 1;
+		if (cfg_parse_addr(s, &r->addr))
+			return snprintf(msg, msglen, "address: not an IP address: \"%s\"", s), -1;
+		return 0;
+	case F_PORT:
+		r->port = i;
+		if (i < 0 || i > 65535)
+			return snprintf(msg, msglen, "port: must be 0..65535, got %lld",
+					(long long)i),
+			       -1;
+		return 0;
+	case F_PROTOCOL:
+		r->proto = !strcmp(s, "tcp")   ? CFG_PROTO_TCP
+			   : !strcmp(s, "udp") ? CFG_PROTO_UDP
+					       : -1;
+		if (r->proto < 0)
+			return snprintf(msg, msglen, "protocol: tcp or udp, got \"%s\"", s), -1;
+		return 0;
+	case F_SCHEDULER:
+		r->sched = cfg_parse_scheduler(s);
+		if (r->sched < 0)
+			return snprintf(msg, msglen,
+					"scheduler: maglev, source-ip, wrr or random, got \"%s\"",
+					s),
+			       -1;
+		return 0;
+	case F_WEIGHT:
+		r->weight = i;
+		if (i < 0 || i > 65535)
+			return snprintf(msg, msglen, "weight: must be 0..65535, got %lld",
+					(long long)i),
+			       -1;
+		return 0;
+	case F_STATE:
+		r->state = cfg_parse_state(s);
+		if (r->state < 0)
+			return snprintf(msg, msglen, "state: up, drain or down, got \"%s\"", s), -1;
+		return 0;
+	case F_MAC:
+		r->has_mac = 1;
+		if (cfg_parse_mac(s, r->mac))
+			return snprintf(msg, msglen, "mac: not a MAC address: \"%s\"", s), -1;
+		return 0;
+	}
+	return 0;
+}
+
+int api_parse_request(const char *buf, size_t len, struct api_req *r, const char **code, char *msg,
+		      size_t msglen)
+{
+	struct json_tokener *tok;
+	enum json_tokener_error jerr;
+	json_object *cmd;
+	unsigned seen = 0, i, c;
+	size_t used;
+
+	memset(r, 0, sizeof(*r));
+	r->port = r->weight = -1;
+	r->proto = r->sched = r->state = -1;
+	if (len > API_MAX_REQUEST)
+		FAIL(API_E_TOO_LARGE, "request of %zu bytes; at most %d", len, API_MAX_REQUEST);
+
+	tok = json_tokener_new();
+	if (!tok)
+		FAIL(API_E_INTERNAL, "out of memory");
+	r->obj = json_tokener_parse_ex(tok, buf, (int)len);
+	jerr = json_tokener_get_error(tok);
+	used = tok->char_offset;
+	json_tokener_free(tok);
+	if (jerr == json_tokener_continue)
+		FAIL(API_E_BAD_REQUEST, "incomplete JSON");
+	if (jerr != json_tokener_success)
+		FAIL(API_E_BAD_REQUEST, "not JSON: %s at byte %zu", json_tokener_error_desc(jerr),
+		     used);
+	for (; used < len; used++)
+		if (!strchr(" \t\r\n", buf[used]))
+			FAIL(API_E_BAD_REQUEST, "trailing data after the JSON object at byte %zu",
+			     used);
+	if (!json_object_is_type(r->obj, json_type_object))
+		FAIL(API_E_BAD_REQUEST, "a request is a JSON object");
+	if (!json_object_object_get_ex(r->obj, "cmd", &cmd) ||
+	    !json_object_is_type(cmd, json_type_string))
+		FAIL(API_E_BAD_REQUEST, "cmd: missing, or not a string");
+	for (c = 0; c < API_NCMDS; c++)
+		if (!strcmp(cmds[c].name, json_object_get_string(cmd)))
+			break;
+	if (c == API_NCMDS)
+		FAIL(API_E_UNKNOWN_CMD, "no command \"%.64s\"", json_object_get_string(cmd));
+	r->cmd = c;
+
+	json_object_object_foreach(r->obj, key, val)
+	{
+		if (!strcmp(key, "cmd"))
+			continue;
+		for (i = 0; i < NFIELDS; i++)
+			if (!strcmp(fields[i].name, key))
+				break;
+		if (i == NFIELDS || !((cmds[c].need | cmds[c].may) & fields[i].flag))
+			FAIL(API_E_BAD_REQUEST, "%s: no field \"%.64s\"", cmds[c].name, key);
+		if (!json_object_is_type(val, fields[i].type))
+			FAIL(API_E_BAD_REQUEST, "%s: %s must be %s", cmds[c].name, key,
+			     fields[i].type == json_type_int ? "an integer" : "a string");
+		if (field_value(r, fields[i].flag, val, msg, msglen)) {
+			*code = API_E_INVALID;
+			api_req_free(r);
+			return -EINVAL;
+		}
+		seen |= fields[i].flag;
+	}
+	for (i = 0; i < NFIELDS; i++)
+		if ((cmds[c].need & fields[i].flag) && !(seen & fields[i].flag))
+			FAIL(API_E_BAD_REQUEST, "%s: %s is required", cmds[c].name, fields[i].name);
+	if (c == API_BACKEND_SET && !(seen & (F_WEIGHT | F_STATE)))
+		FAIL(API_E_BAD_REQUEST, "backend.set: give weight or state");
+	return 0;
+}

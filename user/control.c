@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The control socket server, after relayd's control.c: accept, read a line,
+ * parse it with api.c, hand it to the daemon, write the reply.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include "control.h"
+#include "log.h"
+
+#define CONTROL_IDLE_SEC 30 /* a client silent this long is dropped */
+
+struct control {
+	struct evconnlistener *lev;
+	char path[108];
+	control_handler handler;
+	void *ctx;
+};
+
+static void reply(struct bufferevent *bev, json_object *r)
+{
+	const char *s = json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	bufferevent_write(bev, s, strlen(s));
+	bufferevent_write(bev, "\n", 1);
+	json_object_put(r);
+}
+
+static void handle_line(struct control *c, struct bufferevent *bev, const char *line, size_t len)
+{
+	struct api_req req;
+	const char *code;
+	char msg[512];
+
+	if (api_parse_request(line, len, &req, &code, msg, sizeof(msg))) {
+		reply(bev, api_error(code, "%s", msg));
+		return;
+	}
+	reply(bev, c->handler(c->ctx, &req));
+	api_req_free(&req);
+}
+
+/* Close once the reply has left. */
+static void drain_then_close(struct bufferevent *bev, void *arg)
+{
+	(void)arg;
+	bufferevent_free(bev);
+}
+
+static void close_after_write(struct bufferevent *bev)
+{
+	bufferevent_disable(bev, EV_READ);
+	if (!evbuffer_get_length(bufferevent_get_output(bev)))
+		bufferevent_free(bev);
+	else
+		bufferevent_setcb(bev, NULL, drain_then_close, NULL, NULL);
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	struct control *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t n;
+	char *line;
+
+	while ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF))) {
+		if (n)
+			handle_line(c, bev, line, n);
+		free(line);
+	}
+	if (evbuffer_get_length(in) > API_MAX_REQUEST) {
+		reply(bev,
+		      api_error(API_E_TOO_LARGE, "request longer than %d bytes", API_MAX_REQUEST));
+		close_after_write(bev);
+	}
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct control *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t n = evbuffer_get_length(in);
+
+	if (what & BEV_EVENT_EOF && n && n <= API_MAX_REQUEST) {
+		/* a last request without its newline */
+		char *buf = malloc(n);
+
+		if (buf) {
+			evbuffer_remove(in, buf, n);
+			handle_line(c, bev, buf, n);
+			free(buf);
+		}
+		close_after_write(bev);
+		return;
+	}
+	bufferevent_free(bev);
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+		      void *arg)
+{
+	struct event_base *base = evconnlistener_get_base(l);
+	struct timeval idle = { CONTROL_IDLE_SEC, 0 };
+	struct bufferevent *bev;
+
+	(void)sa;
+	(void)salen;
+	bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!bev) {
+		close(fd);
+		return;
+	}
+	bufferevent_setcb(bev, on_read, NULL, on_event, arg);
+	bufferevent_set_timeouts(bev, &idle, &idle);
+	bufferevent_enable(bev, EV_READ);
+}
+
+/* Is a daemon answering on path? Then it is not ours to remove. */
+static int socket_in_use(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), used;
+
+	if (fd < 0)
+		return 0;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	used = !connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return used;
+}
+
+int control_open(struct control **cp, struct event_base *base, const char *path, int mode,
+		 control_handler h, void *ctx)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct control *c;
+	char dir[108], *slash;
+	mode_t old;
+	int fd, err;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	if (socket_in_use(path))
+		return -EADDRINUSE;
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			return -errno;
+	}
+	unlink(path);
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	c->handler = h;
+	c->ctx = ctx;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		err = -errno;
+		goto err_free;
+	}
+	/* no window where the socket exists with looser permissions */
+	old = umask(0777 & ~(mode_t)mode);
+	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
+	umask(old);
+	if (err)
+		goto err_close;
+	c->lev = evconnlistener_new(base, on_accept, c, LEV_OPT_CLOSE_ON_FREE, 16, fd);
+	if (!c->lev) {
+		err = -errno ? -errno : -EIO;
+		goto err_unlink;
+	}
+	*cp = c;
+	return 0;
+
+err_unlink:
+	unlink(path);
+err_close:
+	close(fd);
+err_free:
+	free(c);
+	return err;
+}
+
+void control_close(struct control *c)
+{
+	if (!c)
+		return;
+	evconnlistener_free(c->lev);
+	unlink(c->path);
+	free(c);
+}

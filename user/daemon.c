@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Answers to control requests, and reload.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+
+#ifndef XLB_VERSION
+#define XLB_VERSION "0.1"
+#endif
+
+static json_object *jstr(const char *s)
+{
+	return json_object_new_string(s);
+}
+
+static json_object *jaddr(const struct xlb_addr *a)
+{
+	char buf[64];
+
+	cfg_addr_str(a, buf, sizeof(buf));
+	return jstr(buf);
+}
+
+static json_object *jstrv(char **v, unsigned n)
+{
+	json_object *a = json_object_new_array();
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, jstr(v[i]));
+	return a;
+}
+
+static json_object *backend_json(struct lb_backend *b)
+{
+	json_object *o = json_object_new_object();
+	char mac[18];
+
+	json_object_object_add(o, "address", jaddr(&b->addr));
+	json_object_object_add(o, "weight", json_object_new_int64(b->weight));
+	json_object_object_add(o, "effective_weight", json_object_new_int64(b->eff_weight));
+	json_object_object_add(o, "state", jstr(cfg_state_name(b->admin)));
+	json_object_object_add(o, "health", jstr(lb_health_name(b->health)));
+	json_object_object_add(o, "forwarding", jstr(lb_dp_state_name(b->written.state)));
+	if (b->mac_ok) {
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", b->mac[0], b->mac[1],
+			 b->mac[2], b->mac[3], b->mac[4], b->mac[5]);
+		json_object_object_add(o, "mac", jstr(mac));
+	} else {
+		json_object_object_add(o, "mac", NULL);
+	}
+	json_object_object_add(o, "mac_source", jstr(b->mac_static ? "config" : "neighbour"));
+	json_object_object_add(o, "id", json_object_new_int64(b->id));
+	json_object_object_add(o, "changed_by_xlbctl", json_object_new_boolean(b->from_cli));
+	return o;
+}
+
+static json_object *vip_json(struct lb_vip *v)
+{
+	json_object *o = json_object_new_object(), *bes = json_object_new_array();
+	unsigned i;
+
+	json_object_object_add(o, "name", jstr(v->name));
+	json_object_object_add(o, "address", jaddr(&v->addr));
+	json_object_object_add(o, "port", json_object_new_int(v->port));
+	json_object_object_add(o, "protocol", jstr(v->proto == CFG_PROTO_UDP ? "udp" : "tcp"));
+	json_object_object_add(o, "scheduler", jstr(cfg_scheduler_name(v->sched)));
+	json_object_object_add(o, "ring_size", json_object_new_int64(v->ring_size));
+	json_object_object_add(o, "udp_idle_timeout_s", json_object_new_int64(v->udp_timeout_s));
+	json_object_object_add(o, "id", json_object_new_int64(v->id));
+	json_object_object_add(o, "all_down", json_object_new_boolean(v->all_down));
+	json_object_object_add(o, "changed_by_xlbctl", json_object_new_boolean(v->from_cli));
+	for (i = 0; i < v->nbe; i++)
+		json_object_array_add(bes, backend_json(v->be[i]));
+	json_object_object_add(o, "backends", bes);
+	return o;
+}
+
+static json_object *do_status(struct xlbd *d)
+{
+	json_object *r = api_ok();
+	unsigned i, nbe = 0;
+	struct xlb_global_stats g;
+
+	for (i = 0; i < lb_vip_count(d->lb); i++)
+		nbe += lb_vip_at(d->lb, i)->nbe;
+	json_object_object_add(r, "version", jstr(XLB_VERSION));
+	json_object_object_add(r, "pid", json_object_new_int(getpid()));
+	json_object_object_add(r, "uptime_s", json_object_new_int64(time(NULL) - d->started));
+	json_object_object_add(r, "config", jstr(d->cfg_path));
+	json_object_object_add(r, "interface", jstr(d->ifname));
+	json_object_object_add(r, "ifindex", json_object_new_int(d->ifindex));
+	json_object_object_add(r, "xdp_mode",
+			       jstr(d->attach.mode == DP_MODE_GENERIC ? "generic" : "native"));
+	json_object_object_add(r, "prog_id", json_object_new_int64(d->attach.prog_id));
+	json_object_object_add(r, "pin_path", jstr(d->cfg->pin_path));
+	json_object_object_add(r, "adopted", json_object_new_boolean(d->adopted));
+	json_object_object_add(r, "vips", json_object_new_int((int)lb_vip_count(d->lb)));
+	json_object_object_add(r, "backends", json_object_new_int((int)nbe));
+	if (!dp_stats_global(d->dp, &g)) {
+		json_object_object_add(r, "packets_forwarded",
+				       json_object_new_int64((int64_t)g.forwarded));
+		json_object_object_add(r, "packets_passed",
+				       json_object_new_int64((int64_t)g.xdp_pass));
+		json_object_object_add(r, "packets_dropped",
+				       json_object_new_int64((int64_t)g.xdp_drop));
+	}
+	return r;
+}
+
+static json_object *do_vip_list(struct xlbd *d)
+{
+	json_object *r = api_ok(), *a = json_object_new_array();
+	unsigned i;
+
+	for (i = 0; i < lb_vip_count(d->lb); i++)
+		json_object_array_add(a, vip_json(lb_vip_at(d->lb, i)));
+	json_object_object_add(r, "vips", a);
+	return r;
+}
+
+#define GSTAT(f)                                         \
+	{                                                \
+#f, offsetof(struct xlb_global_stats, f) \
+	}
+
+static const struct {
+	const char *name;
+	size_t off;
+} gstats[] = {
+	GSTAT(xdp_aborted),  GSTAT(xdp_drop),	GSTAT(xdp_pass),    GSTAT(xdp_tx),
+	GSTAT(xdp_redirect), GSTAT(forwarded),	GSTAT(not_ip),	    GSTAT(not_vip),
+	GSTAT(unparsed),     GSTAT(malformed),	GSTAT(no_backend),  GSTAT(fragments),
+	GSTAT(syn_tracked),  GSTAT(flow_moved), GSTAT(udp_expired),
+};
+
+static json_object *do_stats(struct xlbd *d, const char *only)
+{
+	json_object *r = api_ok(), *vips = json_object_new_array(), *g = json_object_new_object();
+	struct xlb_global_stats gs;
+	unsigned i, j;
+
+	if (!dp_stats_global(d->dp, &gs))
+		for (i = 0; i < sizeof(gstats) / sizeof(gstats[0]); i++)
+			json_object_object_add(
+				g, gstats[i].name,
+				json_object_new_int64(*(int64_t *)((char *)&gs + gstats[i].off)));
+	json_object_object_add(r, "global", g);
+	for (i = 0; i < lb_vip_count(d->lb); i++) {
+		struct lb_vip *v = lb_vip_at(d->lb, i);
+		json_object *o, *bes = json_object_new_array();
+		struct xlb_vip_stats vs = {};
+
+		if (only && strcmp(only, v->name)) {
+			json_object_put(bes);
+			continue;
+		}
+		dp_stats_vip(d->dp, v->id, &vs);
+		o = json_object_new_object();
+		json_object_object_add(o, "name", jstr(v->name));
+		json_object_object_add(o, "packets", json_object_new_int64((int64_t)vs.packets));
+		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)vs.bytes));
+		json_object_object_add(o, "new_flows",
+				       json_object_new_int64((int64_t)vs.new_flows));
+		json_object_object_add(o, "flow_hits",
+				       json_object_new_int64((int64_t)vs.flow_hits));
+		json_object_object_add(o, "flow_misses",
+				       json_object_new_int64((int64_t)vs.flow_misses));
+		for (j = 0; j < v->nbe; j++) {
+			struct xlb_be_stats bs = {};
+			json_object *b = json_object_new_object();
+
+			dp_stats_backend(d->dp, v->be[j]->id, &bs);
+			json_object_object_add(b, "address", jaddr(&v->be[j]->addr));
+			json_object_object_add(b, "packets",
+					       json_object_new_int64((int64_t)bs.packets));
+			json_object_object_add(b, "bytes",
+					       json_object_new_int64((int64_t)bs.bytes));
+			json_object_object_add(b, "new_flows",
+					       json_object_new_int64((int64_t)bs.new_flows));
+			json_object_array_add(bes, b);
+		}
+		json_object_object_add(o, "backends", bes);
+		json_object_array_add(vips, o);
+	}
+	json_object_object_add(r, "vips", vips);
+	return r;
+}
+
+static json_object *errno_reply(int err, const char *msg)
+{
+	const char *code = err == -ENOENT   ? API_E_NOT_FOUND
+			   : err == -EEXIST ? API_E_EXISTS
+			   : err == -EINVAL ? API_E_INVALID
+					    : API_E_INTERNAL;
+
+	return api_error(code, "%s", msg);
+}
+
+json_object *xlbd_reload(struct xlbd *d)
+{
+	struct lb_changes ch = {};
+	struct cfg *cfg = NULL;
+	char *errs = NULL;
+	size_t errlen = 0;
+	FILE *f = open_memstream(&errs, &errlen);
+	json_object *r;
+	int err;
+
+	if (!f)
+		return api_error(API_E_INTERNAL, "out of memory");
+	err = cfg_load(d->cfg_path, &cfg, f);
+	fclose(f);
+	if (err) {
+		json_object *details = json_object_new_array();
+		char *line, *save = NULL;
+
+		log_warnx("reload refused, the running configuration is kept:\n%s", errs);
+		for (line = strtok_r(errs, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			json_object_array_add(details, jstr(line));
+		r = api_error(API_E_CONFIG, "%s has errors; the running configuration is kept",
+			      d->cfg_path);
+		json_object_object_add(json_object_object_get(r, "error"), "details", details);
+		free(errs);
+		return r;
+	}
+	free(errs);
+	if (strcmp(cfg->pin_path, d->cfg->pin_path) ||
+	    (cfg->interface && d->cfg->interface && strcmp(cfg->interface, d->cfg->interface)))
+		log_warnx("reload: interface and pin_path changes take effect at restart");
+
+	err = lb_apply_config(d->lb, cfg, &ch);
+	cfg_free(d->cfg);
+	d->cfg = cfg;
+	r = err ? api_error(API_E_INTERNAL, "reload applied in part: %s", strerror(-err))
+		: api_ok();
+	json_object_object_add(r, "changes", jstrv(ch.lines, ch.n));
+	json_object_object_add(r, "undone", jstrv(ch.undone, ch.nundone));
+	log_info("reloaded %s: %u changes, %u made with xlbctl undone", d->cfg_path, ch.n,
+		 ch.nundone);
+	lb_changes_free(&ch);
+	return r;
+}
+
+json_object *xlbd_handle(void *ctx, const struct api_req *q)
+{
+	struct xlbd *d = ctx;
+	struct lb_vip *v;
+	char err[256];
+	int e = 0;
+
+	switch (q->cmd) {
+	case API_STATUS:
+		return do_status(d);
+	case API_VIP_LIST:
+		return do_vip_list(d);
+	case API_VIP_SHOW:
+		v = lb_vip_find(d->lb, q->vip);
+		if (!v)
+			return api_error(API_E_NOT_FOUND, "no vip %s", q->vip);
+		{
+			json_object *r = api_ok();
+
+			json_object_object_add(r, "vip", vip_json(v));
+			return r;
+		}
+	case API_BACKEND_LIST:
+	case API_HEALTH:
+		if (q->vip && !(v = lb_vip_find(d->lb, q->vip)))
+			return api_error(API_E_NOT_FOUND, "no vip %s", q->vip);
+		if (q->vip) {
+			json_object *r = api_ok(), *a = json_object_new_array();
+
+			json_object_array_add(a, vip_json(v));
+			json_object_object_add(r, "vips", a);
+			return r;
+		}
+		return do_vip_list(d);
+	case API_VIP_ADD:
+		e = lb_vip_add(d->lb, q->vip, &q->addr, (uint16_t)q->port,
+			       q->proto < 0 ? CFG_PROTO_TCP : q->proto,
+			       q->sched < 0 ? XLB_SCHED_MAGLEV : q->sched, err, sizeof(err));
+		break;
+	case API_VIP_DEL:
+		e = lb_vip_del(d->lb, q->vip, err, sizeof(err));
+		break;
+	case API_BACKEND_ADD:
+		e = lb_backend_add(d->lb, q->vip, &q->addr,
+				   q->weight < 0 ? 100 : (uint32_t)q->weight,
+				   q->has_mac ? q->mac : NULL, err, sizeof(err));
+		break;
+	case API_BACKEND_DEL:
+		e = lb_backend_del(d->lb, q->vip, &q->addr, err, sizeof(err));
+		break;
+	case API_BACKEND_SET:
+		e = lb_backend_set(d->lb, q->vip, &q->addr, q->weight, q->state, err, sizeof(err));
+		break;
+	case API_STATS:
+		if (q->vip && !lb_vip_find(d->lb, q->vip))
+			return api_error(API_E_NOT_FOUND, "no vip %s", q->vip);
+		return do_stats(d, q->vip);
+	case API_RELOAD:
+		return xlbd_reload(d);
+	case API_DETACH: {
+		/* leave the loop once this reply has had time to go out */
+		struct timeval t = { 0, 200000 };
+
+		d->detach_requested = 1;
+		event_base_loopexit(d->base, &t);
+		return api_ok();
+	}
+	case API_NCMDS:
+		break;
+	}
+	return e ? errno_reply(e, err) : api_ok();
+}

@@ -1,0 +1,896 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The running load balancer and its one path into the data plane.
+ *
+ * Ids: every VIP has a slot (xlb_rings, xlb_vip_stats); every backend of a VIP
+ * has a slot in xlb_backends with a generation, bumped whenever the slot is
+ * given to a new backend, so flows recorded for the previous holder move.
+ * Adopting pinned maps reads ids and generations back, so a restarted daemon
+ * gives every VIP and backend the slot it had, and flows keep their backends.
+ *
+ * Order of writes in lb_vip_sync(): backends that may carry traffic first,
+ * then the ring, then backends going down, then the VIP entry. A ring never
+ * names a backend that the data plane would refuse.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lb.h"
+#include "log.h"
+#include "maglev.h"
+
+struct adopted_be {
+	uint32_t id, gen, vip_id;
+	struct xlb_addr addr;
+	uint8_t mac[6];
+	uint8_t claimed;
+};
+
+struct adopted_vip {
+	struct xlb_vip_key key;
+	uint32_t id;
+	uint8_t claimed;
+};
+
+struct lb {
+	struct dp *dp;
+	lb_resolve_fn resolve;
+	void *resolve_ctx;
+	struct lb_vip **vips;
+	unsigned nvips;
+	uint8_t vip_used[XLB_MAX_VIPS];
+	uint8_t be_used[XLB_MAX_BACKENDS];
+	uint32_t be_gen[XLB_MAX_BACKENDS]; /* last generation given out per slot */
+	struct adopted_vip *avips;
+	unsigned navips;
+	struct adopted_be *abes;
+	unsigned nabes;
+};
+
+const char *lb_dp_state_name(uint8_t st)
+{
+	return st == XLB_BE_UP ? "up" : st == XLB_BE_DRAIN ? "drain" : "down";
+}
+
+const char *lb_health_name(enum lb_health h)
+{
+	return h == LB_HEALTH_UP ? "up" : h == LB_HEALTH_DOWN ? "down" : "unknown";
+}
+
+struct lb *lb_new(struct dp *dp, lb_resolve_fn resolve, void *ctx)
+{
+	struct lb *lb = calloc(1, sizeof(*lb));
+
+	if (!lb)
+		return NULL;
+	lb->dp = dp;
+	lb->resolve = resolve;
+	lb->resolve_ctx = ctx;
+	return lb;
+}
+
+static void backend_free(struct lb_backend *b)
+{
+	free(b);
+}
+
+static void vip_free(struct lb_vip *v)
+{
+	unsigned i;
+
+	for (i = 0; i < v->nbe; i++)
+		backend_free(v->be[i]);
+	free(v->be);
+	free(v);
+}
+
+void lb_free(struct lb *lb)
+{
+	unsigned i;
+
+	if (!lb)
+		return;
+	for (i = 0; i < lb->nvips; i++)
+		vip_free(lb->vips[i]);
+	free(lb->vips);
+	free(lb->avips);
+	free(lb->abes);
+	free(lb);
+}
+
+unsigned lb_vip_count(const struct lb *lb)
+{
+	return lb->nvips;
+}
+
+struct lb_vip *lb_vip_at(struct lb *lb, unsigned i)
+{
+	return i < lb->nvips ? lb->vips[i] : NULL;
+}
+
+struct lb_vip *lb_vip_find(struct lb *lb, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < lb->nvips; i++)
+		if (!strcmp(lb->vips[i]->name, name))
+			return lb->vips[i];
+	return NULL;
+}
+
+struct lb_backend *lb_backend_find(struct lb_vip *v, const struct xlb_addr *a)
+{
+	unsigned i;
+
+	for (i = 0; i < v->nbe; i++)
+		if (!memcmp(&v->be[i]->addr, a, sizeof(*a)))
+			return v->be[i];
+	return NULL;
+}
+
+/* ---- change log ------------------------------------------------------------ */
+
+static void strv_add(char ***v, unsigned *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		return;
+	*v = nv;
+	nv[*n] = strdup(s);
+	if (nv[*n])
+		(*n)++;
+}
+
+static void __attribute__((format(printf, 3, 4)))
+change(struct lb_changes *ch, int undoes_cli, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	if (!ch)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	strv_add(&ch->lines, &ch->n, buf);
+	if (undoes_cli)
+		strv_add(&ch->undone, &ch->nundone, buf);
+}
+
+void lb_changes_free(struct lb_changes *c)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->lines[i]);
+	for (i = 0; i < c->nundone; i++)
+		free(c->undone[i]);
+	free(c->lines);
+	free(c->undone);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ---- ids --------------------------------------------------------------------- */
+
+static void vip_key_of(const struct lb_vip *v, struct xlb_vip_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->addr, v->addr.a, sizeof(k->addr));
+	k->port = htons(v->port);
+	k->proto = v->proto == CFG_PROTO_UDP ? 17 : 6;
+	k->family = v->addr.family;
+}
+
+static int vip_id_alloc(struct lb *lb, const struct xlb_vip_key *k, uint32_t *id)
+{
+	unsigned i;
+
+	for (i = 0; i < lb->navips; i++) {
+		struct adopted_vip *a = &lb->avips[i];
+
+		if (!a->claimed && !memcmp(&a->key, k, sizeof(*k))) {
+			a->claimed = 1;
+			*id = a->id;
+			return 0;
+		}
+	}
+	for (i = 0; i < XLB_MAX_VIPS; i++)
+		if (!lb->vip_used[i]) {
+			lb->vip_used[i] = 1;
+			*id = i;
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+static int be_id_alloc(struct lb *lb, uint32_t vip_id, const struct xlb_addr *a,
+		       struct lb_backend *b)
+{
+	unsigned i;
+
+	for (i = 0; i < lb->nabes; i++) {
+		struct adopted_be *ab = &lb->abes[i];
+
+		if (!ab->claimed && ab->vip_id == vip_id && !memcmp(&ab->addr, a, sizeof(*a))) {
+			ab->claimed = 1;
+			b->id = ab->id;
+			b->gen = ab->gen;
+			/* the MAC it had: keep forwarding while it is resolved again */
+			if (!b->mac_static) {
+				memcpy(b->mac, ab->mac, 6);
+				b->mac_ok = 1;
+			}
+			return 0;
+		}
+	}
+	for (i = 0; i < XLB_MAX_BACKENDS; i++)
+		if (!lb->be_used[i]) {
+			lb->be_used[i] = 1;
+			b->id = i;
+			b->gen = ++lb->be_gen[i];
+			if (!b->gen)
+				b->gen = lb->be_gen[i] = 1;
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+static int adopt_vip(const struct xlb_vip_key *k, const struct xlb_vip *v, void *arg)
+{
+	struct lb *lb = arg;
+	struct adopted_vip *n;
+
+	if (v->id >= XLB_MAX_VIPS)
+		return 0;
+	n = realloc(lb->avips, (lb->navips + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	lb->avips = n;
+	n[lb->navips].key = *k;
+	n[lb->navips].id = v->id;
+	n[lb->navips].claimed = 0;
+	lb->navips++;
+	lb->vip_used[v->id] = 1;
+	return 0;
+}
+
+int lb_adopt(struct lb *lb)
+{
+	struct xlb_backend b;
+	uint32_t id;
+	int err;
+
+	err = dp_vip_foreach(lb->dp, adopt_vip, lb);
+	if (err)
+		return err;
+	for (id = 0; id < XLB_MAX_BACKENDS; id++) {
+		struct adopted_be *n;
+
+		if (dp_backend_get(lb->dp, id, &b) || !b.gen)
+			continue;
+		lb->be_gen[id] = b.gen;
+		if (!b.family)
+			continue; /* a released slot: only its generation matters */
+		lb->be_used[id] = 1;
+		n = realloc(lb->abes, (lb->nabes + 1) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		lb->abes = n;
+		memset(&n[lb->nabes], 0, sizeof(*n));
+		n[lb->nabes].id = id;
+		n[lb->nabes].gen = b.gen;
+		n[lb->nabes].vip_id = b.vip_id;
+		n[lb->nabes].addr.family = b.family;
+		memcpy(n[lb->nabes].addr.a, b.addr, sizeof(b.addr));
+		memcpy(n[lb->nabes].mac, b.mac, 6);
+		lb->nabes++;
+	}
+	log_info("adopted %u vips and %u backends from pinned maps", lb->navips, lb->nabes);
+	return 0;
+}
+
+/* Pinned state that the config did not claim: remove it from the data plane. */
+static void adopt_finish(struct lb *lb)
+{
+	unsigned i;
+
+	for (i = 0; i < lb->navips; i++) {
+		struct adopted_vip *a = &lb->avips[i];
+
+		if (a->claimed)
+			continue;
+		dp_ring_del(lb->dp, a->id);
+		dp_vip_del(lb->dp, &a->key);
+		lb->vip_used[a->id] = 0;
+	}
+	for (i = 0; i < lb->nabes; i++) {
+		struct adopted_be *ab = &lb->abes[i];
+		struct xlb_backend down = { .gen = ab->gen };
+
+		if (ab->claimed)
+			continue;
+		/* keep the generation: the next holder of the slot gets a new one */
+		dp_backend_set(lb->dp, ab->id, &down);
+		lb->be_used[ab->id] = 0;
+	}
+	free(lb->avips);
+	free(lb->abes);
+	lb->avips = NULL;
+	lb->abes = NULL;
+	lb->navips = lb->nabes = 0;
+}
+
+/* ---- syncing one VIP into the data plane ------------------------------------ */
+
+static uint8_t be_dp_state(const struct lb_backend *b)
+{
+	if (b->admin == CFG_STATE_DOWN || b->health == LB_HEALTH_DOWN || !b->mac_ok)
+		return XLB_BE_DOWN;
+	return b->admin == CFG_STATE_DRAIN ? XLB_BE_DRAIN : XLB_BE_UP;
+}
+
+static uint32_t be_eff_weight(const struct lb_backend *b)
+{
+	uint64_t w;
+
+	if (be_dp_state(b) != XLB_BE_UP)
+		return 0;
+	w = (uint64_t)b->weight * b->weight_pct / 100;
+	return w || !b->weight ? (uint32_t)w : 1; /* slow start never rounds to 0 */
+}
+
+static void be_entry(const struct lb_vip *v, const struct lb_backend *b, struct xlb_backend *e)
+{
+	memset(e, 0, sizeof(*e));
+	memcpy(e->addr, b->addr.a, sizeof(e->addr));
+	memcpy(e->mac, b->mac, 6);
+	e->family = b->addr.family;
+	e->state = be_dp_state(b);
+	e->gen = b->gen;
+	e->vip_id = v->id;
+}
+
+static int be_write(struct lb *lb, const struct lb_vip *v, struct lb_backend *b)
+{
+	struct xlb_backend e;
+	int err;
+
+	be_entry(v, b, &e);
+	if (!memcmp(&e, &b->written, sizeof(e)))
+		return 0;
+	err = dp_backend_set(lb->dp, b->id, &e);
+	if (!err)
+		b->written = e;
+	return err;
+}
+
+/* FNV-1a over what a ring is built from; never 0 (0 means no ring). */
+static uint64_t ring_sig(const struct lb_vip *v)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	unsigned i;
+	size_t j;
+
+#define MIX(p, n)                               \
+	for (j = 0; j < (n); j++) {             \
+		h ^= ((const uint8_t *)(p))[j]; \
+		h *= 0x100000001b3ULL;          \
+	}
+	MIX(&v->ring_size, sizeof(v->ring_size));
+	for (i = 0; i < v->nbe; i++) {
+		const struct lb_backend *b = v->be[i];
+
+		if (!b->eff_weight)
+			continue;
+		MIX(&b->addr, sizeof(b->addr));
+		MIX(&b->eff_weight, sizeof(b->eff_weight));
+		MIX(&b->id, sizeof(b->id));
+	}
+#undef MIX
+	return h ? h : 1;
+}
+
+static int ring_install(struct lb *lb, struct lb_vip *v)
+{
+	struct maglev_backend *mb;
+	uint32_t *ring;
+	unsigned i, n = 0;
+	int err;
+
+	mb = calloc(v->nbe ? v->nbe : 1, sizeof(*mb));
+	ring = malloc((size_t)v->ring_size * sizeof(*ring));
+	if (!mb || !ring) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < v->nbe; i++) {
+		struct lb_backend *b = v->be[i];
+
+		if (!b->eff_weight)
+			continue;
+		mb[n].key = &b->addr;
+		mb[n].key_len = sizeof(b->addr);
+		mb[n].weight = b->eff_weight;
+		mb[n].id = b->id;
+		n++;
+	}
+	v->all_down = !n;
+	if (!n) {
+		err = dp_ring_del(lb->dp, v->id);
+		goto out;
+	}
+	err = maglev_build(mb, n, v->ring_size, ring, XLB_BACKEND_NONE);
+	if (!err)
+		err = dp_ring_swap(lb->dp, v->id, ring, v->ring_size);
+out:
+	free(ring);
+	free(mb);
+	return err;
+}
+
+int lb_vip_sync(struct lb *lb, struct lb_vip *v)
+{
+	struct xlb_vip_key k;
+	struct xlb_vip e = {
+		.id = v->id,
+		.ring_size = v->ring_size,
+		.udp_timeout = v->udp_timeout_s,
+		.scheduler = (uint8_t)v->sched,
+		.fwd_mode = XLB_FWD_DSR,
+	};
+	uint64_t sig;
+	unsigned i;
+	int err;
+
+	for (i = 0; i < v->nbe; i++)
+		v->be[i]->eff_weight = be_eff_weight(v->be[i]);
+
+	/* 1: backends that may carry traffic, before a ring names them */
+	for (i = 0; i < v->nbe; i++)
+		if (be_dp_state(v->be[i]) != XLB_BE_DOWN && (err = be_write(lb, v, v->be[i])))
+			return err;
+	/* 2: the ring, if what it is built from changed */
+	sig = ring_sig(v);
+	if (sig != v->ring_sig) {
+		err = ring_install(lb, v);
+		if (err)
+			return err;
+		v->ring_sig = sig;
+	}
+	/* 3: backends going down, once no ring names them */
+	for (i = 0; i < v->nbe; i++)
+		if (be_dp_state(v->be[i]) == XLB_BE_DOWN && (err = be_write(lb, v, v->be[i])))
+			return err;
+	/* 4: the VIP entry; a changed key replaces the old one */
+	vip_key_of(v, &k);
+	if (v->key_is_written && memcmp(&k, &v->key_written, sizeof(k))) {
+		dp_vip_del(lb->dp, &v->key_written);
+		v->key_is_written = 0;
+	}
+	err = dp_vip_set(lb->dp, &k, &e);
+	if (!err) {
+		v->key_written = k;
+		v->key_is_written = 1;
+	}
+	return err;
+}
+
+/* ---- adding and removing --------------------------------------------------- */
+
+static void be_release(struct lb *lb, struct lb_backend *b)
+{
+	struct xlb_backend down = { .gen = b->gen };
+
+	/* down, generation kept: flows on it move, the slot's next holder is new */
+	dp_backend_set(lb->dp, b->id, &down);
+	lb->be_used[b->id] = 0;
+	if (lb->be_gen[b->id] < b->gen)
+		lb->be_gen[b->id] = b->gen;
+}
+
+static struct lb_backend *be_new(struct lb *lb, struct lb_vip *v, const struct xlb_addr *a)
+{
+	struct lb_backend *b = calloc(1, sizeof(*b)), **nb;
+
+	if (!b)
+		return NULL;
+	b->addr = *a;
+	b->weight = 100;
+	b->health = LB_HEALTH_UP;
+	b->weight_pct = 100;
+	if (be_id_alloc(lb, v->id, a, b)) {
+		free(b);
+		return NULL;
+	}
+	nb = realloc(v->be, (v->nbe + 1) * sizeof(*nb));
+	if (!nb) {
+		lb->be_used[b->id] = 0;
+		free(b);
+		return NULL;
+	}
+	v->be = nb;
+	v->be[v->nbe++] = b;
+	return b;
+}
+
+static void be_remove(struct lb *lb, struct lb_vip *v, unsigned i)
+{
+	be_release(lb, v->be[i]);
+	backend_free(v->be[i]);
+	memmove(&v->be[i], &v->be[i + 1], (v->nbe - i - 1) * sizeof(v->be[0]));
+	v->nbe--;
+}
+
+static void be_set_mac(struct lb *lb, struct lb_backend *b, const uint8_t *mac)
+{
+	if (mac) {
+		memcpy(b->mac, mac, 6);
+		b->mac_static = 1;
+		b->mac_ok = 1;
+	} else {
+		b->mac_static = 0;
+		if (lb->resolve)
+			lb->resolve(lb->resolve_ctx, &b->addr);
+	}
+}
+
+static struct lb_vip *vip_new(struct lb *lb, const char *name, const struct xlb_addr *addr,
+			      uint16_t port, enum cfg_proto proto)
+{
+	struct lb_vip *v = calloc(1, sizeof(*v)), **nv;
+	struct xlb_vip_key k;
+
+	if (!v)
+		return NULL;
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	v->addr = *addr;
+	v->port = port;
+	v->proto = proto;
+	v->ring_size = XLB_RING_SIZE_DEFAULT;
+	v->udp_timeout_s = XLB_UDP_TIMEOUT_DEFAULT;
+	vip_key_of(v, &k);
+	nv = realloc(lb->vips, (lb->nvips + 1) * sizeof(*nv));
+	if (!nv || vip_id_alloc(lb, &k, &v->id)) {
+		if (nv)
+			lb->vips = nv;
+		free(v);
+		return NULL;
+	}
+	lb->vips = nv;
+	lb->vips[lb->nvips++] = v;
+	return v;
+}
+
+static void vip_remove(struct lb *lb, unsigned i)
+{
+	struct lb_vip *v = lb->vips[i];
+
+	if (v->key_is_written)
+		dp_vip_del(lb->dp, &v->key_written);
+	dp_ring_del(lb->dp, v->id);
+	while (v->nbe)
+		be_remove(lb, v, v->nbe - 1);
+	lb->vip_used[v->id] = 0;
+	vip_free(v);
+	memmove(&lb->vips[i], &lb->vips[i + 1], (lb->nvips - i - 1) * sizeof(lb->vips[0]));
+	lb->nvips--;
+}
+
+/* ---- the config ------------------------------------------------------------- */
+
+static const char *proto_name(enum cfg_proto p)
+{
+	return p == CFG_PROTO_UDP ? "udp" : "tcp";
+}
+
+static int apply_backends(struct lb *lb, struct lb_vip *v, const struct cfg_vip *cv,
+			  struct lb_changes *ch)
+{
+	char as[64];
+	unsigned i, j;
+
+	for (i = v->nbe; i-- > 0;) {
+		struct lb_backend *b = v->be[i];
+
+		for (j = 0; j < cv->backends_count; j++)
+			if (!memcmp(&cv->backends[j].addr, &b->addr, sizeof(b->addr)))
+				break;
+		if (j == cv->backends_count) {
+			cfg_addr_str(&b->addr, as, sizeof(as));
+			change(ch, b->from_cli, "vip %s: backend %s removed%s", v->name, as,
+			       b->from_cli ? " (added with xlbctl)" : "");
+			be_remove(lb, v, i);
+		}
+	}
+	for (j = 0; j < cv->backends_count; j++) {
+		const struct cfg_backend *c = &cv->backends[j];
+		struct lb_backend *b = lb_backend_find(v, &c->addr);
+
+		cfg_addr_str(&c->addr, as, sizeof(as));
+		if (!b) {
+			b = be_new(lb, v, &c->addr);
+			if (!b)
+				return -ENOSPC;
+			b->weight = c->weight;
+			b->admin = c->state;
+			be_set_mac(lb, b, c->has_mac ? c->mac_bytes : NULL);
+			change(ch, 0, "vip %s: backend %s added (weight %u, %s)", v->name, as,
+			       c->weight, cfg_state_name(c->state));
+			continue;
+		}
+		if (b->weight != c->weight)
+			change(ch, b->from_cli, "vip %s: backend %s weight %u -> %u", v->name, as,
+			       b->weight, c->weight);
+		if (b->admin != c->state)
+			change(ch, b->from_cli, "vip %s: backend %s state %s -> %s", v->name, as,
+			       cfg_state_name(b->admin), cfg_state_name(c->state));
+		b->weight = c->weight;
+		b->admin = c->state;
+		b->from_cli = 0;
+		if (c->has_mac && (!b->mac_static || memcmp(b->mac, c->mac_bytes, 6)))
+			be_set_mac(lb, b, c->mac_bytes);
+		else if (!c->has_mac && b->mac_static)
+			be_set_mac(lb, b, NULL);
+	}
+	return 0;
+}
+
+int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
+{
+	char as[64];
+	unsigned i, j;
+	int err = 0, e;
+
+	/* VIPs that are gone */
+	for (i = lb->nvips; i-- > 0;) {
+		for (j = 0; j < cfg->vips_count; j++)
+			if (!strcmp(cfg->vips[j].name, lb->vips[i]->name))
+				break;
+		if (j == cfg->vips_count) {
+			change(ch, lb->vips[i]->from_cli, "vip %s removed%s", lb->vips[i]->name,
+			       lb->vips[i]->from_cli ? " (added with xlbctl)" : "");
+			vip_remove(lb, i);
+		}
+	}
+	for (j = 0; j < cfg->vips_count; j++) {
+		const struct cfg_vip *cv = &cfg->vips[j];
+		struct lb_vip *v = lb_vip_find(lb, cv->name);
+		enum cfg_proto proto = cv->protocol;
+
+		cfg_addr_str(&cv->addr, as, sizeof(as));
+		if (!v) {
+			v = vip_new(lb, cv->name, &cv->addr, (uint16_t)cv->port, proto);
+			if (!v)
+				return -ENOSPC;
+			change(ch, 0, "vip %s added (%s port %u %s)", cv->name, as, cv->port,
+			       proto_name(proto));
+		} else if (memcmp(&v->addr, &cv->addr, sizeof(v->addr)) || v->port != cv->port ||
+			   v->proto != proto) {
+			change(ch, v->from_cli, "vip %s: now %s port %u %s", v->name, as, cv->port,
+			       proto_name(proto));
+		}
+		if (v->sched != cv->scheduler && v->ring_sig)
+			change(ch, v->from_cli, "vip %s: scheduler %s -> %s", v->name,
+			       cfg_scheduler_name(v->sched), cfg_scheduler_name(cv->scheduler));
+		if (v->ring_size != cv->ring_size && v->ring_sig)
+			change(ch, v->from_cli, "vip %s: ring_size %u -> %u", v->name, v->ring_size,
+			       cv->ring_size);
+		v->addr = cv->addr;
+		v->port = (uint16_t)cv->port;
+		v->proto = proto;
+		v->sched = cv->scheduler;
+		v->ring_size = cv->ring_size;
+		v->udp_timeout_s = cv->udp_timeout_s;
+		v->from_cli = 0;
+		e = apply_backends(lb, v, cv, ch);
+		if (!e)
+			e = lb_vip_sync(lb, v);
+		if (e) {
+			log_warnx("vip %s: data plane update failed: %s", v->name, strerror(-e));
+			err = err ? err : e;
+		}
+	}
+	adopt_finish(lb);
+	return err;
+}
+
+/* ---- runtime changes --------------------------------------------------------- */
+
+#define ERR(code, ...) (snprintf(err, errlen, __VA_ARGS__), (code))
+
+int lb_vip_add(struct lb *lb, const char *name, const struct xlb_addr *addr, uint16_t port,
+	       enum cfg_proto proto, int sched, char *err, size_t errlen)
+{
+	struct lb_vip *v;
+	unsigned i;
+
+	if (lb_vip_find(lb, name))
+		return ERR(-EEXIST, "vip %s exists already", name);
+	for (i = 0; i < lb->nvips; i++) {
+		v = lb->vips[i];
+		if (!memcmp(&v->addr, addr, sizeof(*addr)) && v->port == port && v->proto == proto)
+			return ERR(-EEXIST, "vip %s already serves that address, port and protocol",
+				   v->name);
+	}
+	v = vip_new(lb, name, addr, port, proto);
+	if (!v)
+		return ERR(-ENOSPC, "vip %s: no free VIP slot (at most %d)", name, XLB_MAX_VIPS);
+	v->sched = sched;
+	v->from_cli = 1;
+	i = (unsigned)lb_vip_sync(lb, v);
+	if ((int)i)
+		return ERR((int)i, "vip %s: data plane update failed: %s", name, strerror(-(int)i));
+	log_info("vip %s added by xlbctl", name);
+	return 0;
+}
+
+int lb_vip_del(struct lb *lb, const char *name, char *err, size_t errlen)
+{
+	unsigned i;
+
+	for (i = 0; i < lb->nvips; i++)
+		if (!strcmp(lb->vips[i]->name, name)) {
+			vip_remove(lb, i);
+			log_info("vip %s removed by xlbctl", name);
+			return 0;
+		}
+	return ERR(-ENOENT, "no vip %s", name);
+}
+
+int lb_backend_add(struct lb *lb, const char *vip, const struct xlb_addr *addr, uint32_t weight,
+		   const uint8_t *mac, char *err, size_t errlen)
+{
+	struct lb_vip *v = lb_vip_find(lb, vip);
+	struct lb_backend *b;
+	char as[64];
+	int e;
+
+	cfg_addr_str(addr, as, sizeof(as));
+	if (!v)
+		return ERR(-ENOENT, "no vip %s", vip);
+	if (addr->family != v->addr.family)
+		return ERR(-EINVAL, "backend %s is not of vip %s's address family", as, vip);
+	if (lb_backend_find(v, addr))
+		return ERR(-EEXIST, "backend %s exists already in vip %s", as, vip);
+	if (weight > 65535)
+		return ERR(-EINVAL, "backend %s: weight must be 0..65535", as);
+	b = be_new(lb, v, addr);
+	if (!b)
+		return ERR(-ENOSPC, "vip %s: no free backend slot (at most %d)", vip,
+			   XLB_MAX_BACKENDS);
+	b->weight = weight;
+	b->from_cli = 1;
+	be_set_mac(lb, b, mac);
+	e = lb_vip_sync(lb, v);
+	if (e)
+		return ERR(e, "vip %s: data plane update failed: %s", vip, strerror(-e));
+	log_info("vip %s: backend %s added by xlbctl (weight %u)", vip, as, weight);
+	return 0;
+}
+
+int lb_backend_del(struct lb *lb, const char *vip, const struct xlb_addr *addr, char *err,
+		   size_t errlen)
+{
+	struct lb_vip *v = lb_vip_find(lb, vip);
+	char as[64];
+	unsigned i;
+	int e;
+
+	cfg_addr_str(addr, as, sizeof(as));
+	if (!v)
+		return ERR(-ENOENT, "no vip %s", vip);
+	for (i = 0; i < v->nbe; i++)
+		if (!memcmp(&v->be[i]->addr, addr, sizeof(*addr)))
+			break;
+	if (i == v->nbe)
+		return ERR(-ENOENT, "no backend %s in vip %s", as, vip);
+	/* out of the ring first, then the slot: no packet meets a vanished backend */
+	v->be[i]->admin = CFG_STATE_DOWN;
+	e = lb_vip_sync(lb, v);
+	be_remove(lb, v, i);
+	if (e)
+		return ERR(e, "vip %s: data plane update failed: %s", vip, strerror(-e));
+	log_info("vip %s: backend %s removed by xlbctl", vip, as);
+	return 0;
+}
+
+int lb_backend_set(struct lb *lb, const char *vip, const struct xlb_addr *addr, int64_t weight,
+		   int state, char *err, size_t errlen)
+{
+	struct lb_vip *v = lb_vip_find(lb, vip);
+	struct lb_backend *b;
+	char as[64];
+	int e;
+
+	cfg_addr_str(addr, as, sizeof(as));
+	if (!v)
+		return ERR(-ENOENT, "no vip %s", vip);
+	b = lb_backend_find(v, addr);
+	if (!b)
+		return ERR(-ENOENT, "no backend %s in vip %s", as, vip);
+	if (weight > 65535)
+		return ERR(-EINVAL, "backend %s: weight must be 0..65535", as);
+	if (weight >= 0) {
+		log_info("vip %s: backend %s weight %u -> %u (xlbctl)", vip, as, b->weight,
+			 (uint32_t)weight);
+		b->weight = (uint32_t)weight;
+	}
+	if (state >= 0) {
+		log_info("vip %s: backend %s state %s -> %s (xlbctl)", vip, as,
+			 cfg_state_name(b->admin), cfg_state_name(state));
+		b->admin = state;
+	}
+	b->from_cli = 1;
+	e = lb_vip_sync(lb, v);
+	if (e)
+		return ERR(e, "vip %s: data plane update failed: %s", vip, strerror(-e));
+	return 0;
+}
+
+int lb_backend_health(struct lb *lb, struct lb_vip *v, struct lb_backend *b, enum lb_health h,
+		      uint32_t weight_pct)
+{
+	b->health = h;
+	b->weight_pct = weight_pct > 100 ? 100 : weight_pct;
+	return lb_vip_sync(lb, v);
+}
+
+void lb_mac_update(struct lb *lb, const struct xlb_addr *addr, const uint8_t *mac)
+{
+	char as[64];
+	unsigned i, j;
+
+	for (i = 0; i < lb->nvips; i++) {
+		struct lb_vip *v = lb->vips[i];
+		int dirty = 0;
+
+		for (j = 0; j < v->nbe; j++) {
+			struct lb_backend *b = v->be[j];
+
+			if (b->mac_static || memcmp(&b->addr, addr, sizeof(*addr)))
+				continue;
+			if (mac && (!b->mac_ok || memcmp(b->mac, mac, 6))) {
+				memcpy(b->mac, mac, 6);
+				b->mac_ok = 1;
+				dirty = 1;
+			} else if (!mac && b->mac_ok) {
+				b->mac_ok = 0;
+				dirty = 1;
+			}
+			if (dirty) {
+				cfg_addr_str(addr, as, sizeof(as));
+				if (mac)
+					log_info("vip %s: backend %s is at "
+						 "%02x:%02x:%02x:%02x:%02x:%02x",
+						 v->name, as, mac[0], mac[1], mac[2], mac[3],
+						 mac[4], mac[5]);
+				else
+					log_warnx("vip %s: backend %s has no MAC: no traffic until "
+						  "it resolves",
+						  v->name, as);
+			}
+		}
+		if (dirty)
+			lb_vip_sync(lb, v);
+	}
+}
+
+void lb_resolve_pending(struct lb *lb)
+{
+	unsigned i, j;
+
+	if (!lb->resolve)
+		return;
+	for (i = 0; i < lb->nvips; i++)
+		for (j = 0; j < lb->vips[i]->nbe; j++) {
+			struct lb_backend *b = lb->vips[i]->be[j];
+
+			if (!b->mac_static && !b->mac_ok)
+				lb->resolve(lb->resolve_ctx, &b->addr);
+		}
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The running load balancer: VIPs and backends as the daemon knows them, and
+ * the one place that turns them into data plane state (backend slots, rings,
+ * VIP entries) through dataplane.c. Every change, whether it comes from the
+ * config file, xlbctl, health checks or neighbour resolution, ends in
+ * lb_vip_sync(), which rewrites only what differs.
+ */
+#ifndef XLB_LB_H
+#define XLB_LB_H
+
+#include <stdint.h>
+#include "config.h"
+#include "dataplane.h"
+
+enum lb_health { LB_HEALTH_UNKNOWN, LB_HEALTH_UP, LB_HEALTH_DOWN };
+
+struct lb_backend {
+	struct xlb_addr addr;
+	uint32_t weight;      /* configured */
+	enum cfg_state admin; /* configured: up, drain, down */
+	uint8_t mac[6];
+	uint8_t mac_static;	    /* from the config: never resolved */
+	uint8_t mac_ok;		    /* mac holds a usable address */
+	uint8_t from_cli;	    /* added or changed by xlbctl since the file was read */
+	uint8_t health;		    /* enum lb_health; without checks always up */
+	uint32_t weight_pct;	    /* 0..100: slow start scales the weight */
+	uint32_t id, gen;	    /* data plane slot and its generation */
+	uint32_t eff_weight;	    /* weight in the ring now */
+	struct xlb_backend written; /* what xlb_backends holds for it */
+	void *hc;		    /* the health checker's state */
+};
+
+struct lb_vip {
+	char name[32];
+	struct xlb_addr addr;
+	uint16_t port;
+	enum cfg_proto proto;
+	int sched;
+	uint32_t ring_size;
+	uint32_t udp_timeout_s;
+	uint32_t id;
+	uint8_t from_cli;
+	uint8_t all_down; /* every backend down: nothing in the ring */
+	struct lb_backend **be;
+	unsigned nbe;
+	uint64_t ring_sig; /* what the installed ring was built from; 0: none */
+	struct xlb_vip_key key_written;
+	int key_is_written;
+};
+
+struct lb;
+
+/* Called for a backend whose MAC must be resolved (trigger and follow). */
+typedef void (*lb_resolve_fn)(void *ctx, const struct xlb_addr *addr);
+
+struct lb *lb_new(struct dp *dp, lb_resolve_fn resolve, void *ctx);
+void lb_free(struct lb *lb);
+
+/* Read VIP ids, backend ids and generations back from pinned maps. */
+int lb_adopt(struct lb *lb);
+
+struct lb_changes {
+	char **lines;
+	unsigned n;
+	char **undone; /* the subset that reverted a change made with xlbctl */
+	unsigned nundone;
+};
+void lb_changes_free(struct lb_changes *c);
+
+/*
+ * Make the running state what cfg says, touching only what differs. Known
+ * MACs are given by lb_mac_update() beforehand or after. Return 0 or -errno
+ * (a data plane write failed); ch lists what changed.
+ */
+int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch);
+
+unsigned lb_vip_count(const struct lb *lb);
+struct lb_vip *lb_vip_at(struct lb *lb, unsigned i);
+struct lb_vip *lb_vip_find(struct lb *lb, const char *name);
+struct lb_backend *lb_backend_find(struct lb_vip *v, const struct xlb_addr *a);
+
+/* Runtime changes (xlbctl). err gets a message naming the object. 0 or -errno. */
+int lb_vip_add(struct lb *lb, const char *name, const struct xlb_addr *addr, uint16_t port,
+	       enum cfg_proto proto, int sched, char *err, size_t errlen);
+int lb_vip_del(struct lb *lb, const char *name, char *err, size_t errlen);
+int lb_backend_add(struct lb *lb, const char *vip, const struct xlb_addr *addr, uint32_t weight,
+		   const uint8_t *mac, char *err, size_t errlen);
+int lb_backend_del(struct lb *lb, const char *vip, const struct xlb_addr *addr, char *err,
+		   size_t errlen);
+int lb_backend_set(struct lb *lb, const char *vip, const struct xlb_addr *addr, int64_t weight,
+		   int state, char *err, size_t errlen);
+
+/* Health and slow start (the checker's seam). */
+int lb_backend_health(struct lb *lb, struct lb_vip *v, struct lb_backend *b, enum lb_health h,
+		      uint32_t weight_pct);
+
+/* Neighbour resolution: mac NULL when the address lost its MAC. */
+void lb_mac_update(struct lb *lb, const struct xlb_addr *addr, const uint8_t *mac);
+/* Ask again for every backend still without a MAC. */
+void lb_resolve_pending(struct lb *lb);
+
+/* Rebuild and swap the ring, write backends and the VIP entry as needed. */
+int lb_vip_sync(struct lb *lb, struct lb_vip *v);
+
+const char *lb_dp_state_name(uint8_t st);
+const char *lb_health_name(enum lb_health h);
+
+#endif /* XLB_LB_H */

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Neighbour resolution over raw rtnetlink. Two messages are all it takes
+ * (RTM_GETNEIGH, RTM_NEWNEIGH), so no netlink library is pulled in.
+ *
+ * XDP bypasses the kernel's own use of these entries, so they age to STALE
+ * and may be garbage collected; a deleted entry therefore means "ask again",
+ * not "gone". Only a failed resolution (NUD_FAILED) withdraws a MAC.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/neighbour.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+#include "neigh.h"
+
+/* the kernel's NUD_VALID, not exported to userspace */
+#define NEIGH_VALID (NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE | NUD_STALE | NUD_DELAY)
+
+struct neigh {
+	int ev_fd;  /* multicast events */
+	int req_fd; /* requests and dumps */
+	int ifindex;
+	uint32_t seq;
+	neigh_cb cb;
+	void *ctx;
+};
+
+static int nl_socket(uint32_t groups)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = groups };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int neigh_open(struct neigh **np, int ifindex, neigh_cb cb, void *ctx)
+{
+	struct neigh *n = calloc(1, sizeof(*n));
+	int err;
+
+	if (!n)
+		return -ENOMEM;
+	n->ifindex = ifindex;
+	n->cb = cb;
+	n->ctx = ctx;
+	n->ev_fd = nl_socket(RTMGRP_NEIGH);
+	if (n->ev_fd < 0) {
+		err = n->ev_fd;
+		free(n);
+		return err;
+	}
+	n->req_fd = nl_socket(0);
+	if (n->req_fd < 0) {
+		err = n->req_fd;
+		close(n->ev_fd);
+		free(n);
+		return err;
+	}
+	*np = n;
+	return 0;
+}
+
+void neigh_close(struct neigh *n)
+{
+	if (!n)
+		return;
+	close(n->ev_fd);
+	close(n->req_fd);
+	free(n);
+}
+
+int neigh_fd(const struct neigh *n)
+{
+	return n->ev_fd;
+}
+
+/* One RTM_NEWNEIGH or RTM_DELNEIGH: report, or ask again. */
+static void neigh_msg(struct neigh *n, struct nlmsghdr *h)
+{
+	struct ndmsg *nd = NLMSG_DATA(h);
+	struct rtattr *a;
+	int len = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof(*nd));
+	const uint8_t *mac = NULL;
+	struct xlb_addr addr = {};
+	int have_dst = 0;
+
+	if (len < 0 || nd->ndm_ifindex != n->ifindex ||
+	    (nd->ndm_family != AF_INET && nd->ndm_family != AF_INET6))
+		return;
+	for (a = (struct rtattr *)((char *)nd + NLMSG_ALIGN(sizeof(*nd))); RTA_OK(a, len);
+	     a = RTA_NEXT(a, len)) {
+		if (a->rta_type == NDA_DST) {
+			size_t alen = nd->ndm_family == AF_INET ? 4 : 16;
+
+			if (RTA_PAYLOAD(a) != alen)
+				return;
+			memcpy(addr.a, RTA_DATA(a), alen);
+			addr.family = nd->ndm_family == AF_INET ? XLB_AF_INET : XLB_AF_INET6;
+			have_dst = 1;
+		} else if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6) {
+			mac = RTA_DATA(a);
+		}
+	}
+	if (!have_dst)
+		return;
+	if (h->nlmsg_type == RTM_DELNEIGH) {
+		neigh_resolve(n, &addr);
+		return;
+	}
+	if (nd->ndm_state & NUD_FAILED)
+		n->cb(n->ctx, &addr, NULL);
+	else if (mac && (nd->ndm_state & NEIGH_VALID))
+		n->cb(n->ctx, &addr, mac);
+}
+
+/* Read what is queued on fd; return 1 at the end of a dump, 0 otherwise. */
+static int nl_drain(struct neigh *n, int fd)
+{
+	char buf[16384];
+	ssize_t r;
+
+	while ((r = recv(fd, buf, sizeof(buf), 0)) > 0) {
+		struct nlmsghdr *h;
+		int len = (int)r;
+
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
+				return 1;
+			if (h->nlmsg_type == RTM_NEWNEIGH || h->nlmsg_type == RTM_DELNEIGH)
+				neigh_msg(n, h);
+		}
+	}
+	return 0;
+}
+
+void neigh_read(struct neigh *n)
+{
+	nl_drain(n, n->ev_fd);
+}
+
+static int nl_send(struct neigh *n, struct nlmsghdr *h)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+
+	h->nlmsg_seq = ++n->seq;
+	return sendto(n->req_fd, h, h->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0
+		       ? -errno
+		       : 0;
+}
+
+int neigh_dump(struct neigh *n)
+{
+	struct {
+		struct nlmsghdr h;
+		struct ndmsg nd;
+	} req = {
+		.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg)),
+		.h.nlmsg_type = RTM_GETNEIGH,
+		.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		.nd.ndm_family = AF_UNSPEC,
+	};
+	struct timeval tv = { .tv_sec = 2 };
+	int err, i;
+
+	err = nl_send(n, &req.h);
+	if (err)
+		return err;
+	/* a dump is a few messages: wait for them with a bounded poll */
+	setsockopt(n->req_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (i = 0; i < 1000; i++) {
+		fd_set rfds;
+
+		FD_ZERO(&rfds);
+		FD_SET(n->req_fd, &rfds);
+		if (select(n->req_fd + 1, &rfds, NULL, NULL, &tv) <= 0)
+			return -ETIMEDOUT;
+		if (nl_drain(n, n->req_fd))
+			return 0;
+	}
+	return -EIO;
+}
+
+int neigh_resolve(struct neigh *n, const struct xlb_addr *addr)
+{
+	struct {
+		struct nlmsghdr h;
+		struct ndmsg nd;
+		char attrs[64];
+	} req = {
+		.h.nlmsg_type = RTM_NEWNEIGH,
+		.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE,
+		.nd.ndm_ifindex = n->ifindex,
+		.nd.ndm_state = NUD_NONE,
+		.nd.ndm_flags = NTF_USE,
+	};
+	size_t alen = addr->family == XLB_AF_INET ? 4 : 16;
+	struct rtattr *a;
+
+	req.nd.ndm_family = addr->family == XLB_AF_INET ? AF_INET : AF_INET6;
+	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg));
+	a = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.h.nlmsg_len));
+	a->rta_type = NDA_DST;
+	a->rta_len = (unsigned short)RTA_LENGTH(alen);
+	memcpy(RTA_DATA(a), addr->a, alen);
+	req.h.nlmsg_len = NLMSG_ALIGN(req.h.nlmsg_len) + RTA_ALIGN(a->rta_len);
+	/* no ack asked: the outcome arrives on the event socket */
+	return nl_send(n, &req.h);
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Backend MACs from the kernel's neighbour table, over rtnetlink: a dump to
+ * start, NTF_USE requests to make the kernel resolve an address, and the
+ * neighbour multicast group to follow every change.
+ */
+#ifndef XLB_NEIGH_H
+#define XLB_NEIGH_H
+
+#include <stdint.h>
+#include "config.h"
+
+struct neigh;
+
+/* mac is NULL when the address could not be resolved (NUD_FAILED). */
+typedef void (*neigh_cb)(void *ctx, const struct xlb_addr *addr, const uint8_t *mac);
+
+int neigh_open(struct neigh **np, int ifindex, neigh_cb cb, void *ctx);
+void neigh_close(struct neigh *n);
+/* The event socket, for the event loop; neigh_read() when it is readable. */
+int neigh_fd(const struct neigh *n);
+void neigh_read(struct neigh *n);
+/* Report every resolved neighbour of the interface through cb. */
+int neigh_dump(struct neigh *n);
+/* Ask the kernel to resolve addr (ARP or ND); the answer arrives as an event. */
+int neigh_resolve(struct neigh *n, const struct xlb_addr *addr);
+
+#endif /* XLB_NEIGH_H */

@@ -1,0 +1,625 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xlbctl: the operator's CLI. It talks to xlbd over the control socket and
+ * never touches BPF maps. bpftool-style: OBJECT VERB, unique prefixes, plain
+ * tables or JSON (-j, -p).
+ *
+ * Exit status: 0 done, 1 the daemon refused, 2 usage error, 3 the daemon
+ * cannot be reached.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#include "api.h"
+#include "config.h"
+
+#define EXIT_REFUSED 1
+#define EXIT_USAGE   2
+#define EXIT_UNREACH 3
+
+static const char *sock_path = CFG_SOCKET_DEFAULT;
+static int json_out, pretty;
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+};
+
+static int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "xlbctl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (xlbctl help)\n");
+	return EXIT_USAGE;
+}
+
+/* ---- talking to xlbd ------------------------------------------------------- */
+
+static int call(json_object *req, json_object **reply)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
+								    JSON_C_TO_STRING_NOSLASHESCAPE);
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	struct timeval tv = { 30, 0 };
+	ssize_t n;
+	int fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		fprintf(stderr, "xlbctl: cannot reach xlbd at %s: %s\n", sock_path,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		json_object_put(req);
+		return EXIT_UNREACH;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (write(fd, s, strlen(s)) < 0 || write(fd, "\n", 1) < 0)
+		goto io_err;
+	json_object_put(req);
+	req = NULL;
+	for (;;) {
+		if (len + 4096 > cap) {
+			char *nb = realloc(buf, cap = cap * 2 + 8192);
+
+			if (!nb)
+				goto io_err;
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (memchr(buf + len - n, '\n', (size_t)n))
+			break;
+	}
+	if (!len)
+		goto io_err;
+	buf[len] = '\0';
+	close(fd);
+	*reply = json_tokener_parse(buf);
+	free(buf);
+	if (!*reply) {
+		fprintf(stderr, "xlbctl: xlbd sent something that is not JSON\n");
+		return EXIT_UNREACH;
+	}
+	return 0;
+io_err:
+	fprintf(stderr, "xlbctl: talking to xlbd at %s: %s\n", sock_path,
+		errno ? strerror(errno) : "connection closed");
+	json_object_put(req);
+	free(buf);
+	close(fd);
+	return EXIT_UNREACH;
+}
+
+static json_object *get(json_object *o, const char *k)
+{
+	json_object *v = NULL;
+
+	json_object_object_get_ex(o, k, &v);
+	return v;
+}
+
+static const char *gets(json_object *o, const char *k)
+{
+	json_object *v = get(o, k);
+
+	return v ? json_object_get_string(v) : "-";
+}
+
+static long long geti(json_object *o, const char *k)
+{
+	return (long long)json_object_get_int64(get(o, k));
+}
+
+static void print_json(json_object *o)
+{
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+
+	flags |= pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+			: JSON_C_TO_STRING_PLAIN;
+	printf("%s\n", json_object_to_json_string_ext(o, flags));
+}
+
+/*
+ * Send req; on success hand the reply to show (or print `key` of it in JSON
+ * mode); on refusal print the daemon's message, naming the object.
+ */
+static int run(json_object *req, const char *key, void (*show)(json_object *))
+{
+	json_object *r = NULL, *e;
+	int rc = call(req, &r);
+
+	if (rc)
+		return rc;
+	e = get(r, "error");
+	if (e) {
+		json_object *det = get(e, "details");
+		size_t i;
+
+		if (json_out) {
+			print_json(r);
+		} else {
+			fprintf(stderr, "xlbctl: %s\n", gets(e, "message"));
+			for (i = 0; det && i < json_object_array_length(det); i++)
+				fprintf(stderr, "  %s\n",
+					json_object_get_string(json_object_array_get_idx(det, i)));
+		}
+		json_object_put(r);
+		return EXIT_REFUSED;
+	}
+	if (json_out)
+		print_json(key ? get(r, key) : r);
+	else if (show)
+		show(r);
+	json_object_put(r);
+	return 0;
+}
+
+static json_object *request(const char *cmd)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "cmd", json_object_new_string(cmd));
+	return o;
+}
+
+static void add_s(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static int add_i(json_object *o, const char *k, const char *v)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno || end == v || *end)
+		return -1;
+	json_object_object_add(o, k, json_object_new_int64(n));
+	return 0;
+}
+
+/* ---- command tables -------------------------------------------------------- */
+
+static int dispatch(const struct cmd *cmds, const char *what, int argc, char **argv)
+{
+	const struct cmd *hit = NULL;
+	size_t n;
+	int i;
+
+	if (argc < 1)
+		return usage_err("%s: give a command", what ? what : "xlbctl");
+	n = strlen(argv[0]);
+	for (i = 0; cmds[i].name; i++) {
+		if (!strcmp(cmds[i].name, argv[0])) {
+			hit = &cmds[i];
+			break;
+		}
+		if (!strncmp(cmds[i].name, argv[0], n)) {
+			if (hit)
+				return usage_err("\"%s\" is ambiguous (%s, %s)", argv[0], hit->name,
+						 cmds[i].name);
+			hit = &cmds[i];
+		}
+	}
+	if (!hit)
+		return usage_err("%s%sunknown command \"%s\"", what ? what : "", what ? ": " : "",
+				 argv[0]);
+	return hit->fn(argc - 1, argv + 1);
+}
+
+/* ---- status ------------------------------------------------------------------ */
+
+static void show_status(json_object *r)
+{
+	printf("xlbd %s, pid %lld, up %llds\n", gets(r, "version"), geti(r, "pid"),
+	       geti(r, "uptime_s"));
+	printf("  interface   %s (ifindex %lld), %s XDP, program id %lld\n", gets(r, "interface"),
+	       geti(r, "ifindex"), gets(r, "xdp_mode"), geti(r, "prog_id"));
+	printf("  config      %s\n", gets(r, "config"));
+	printf("  pins        %s%s\n", gets(r, "pin_path"),
+	       json_object_get_boolean(get(r, "adopted")) ? " (adopted at start)" : "");
+	printf("  vips        %lld, backends %lld\n", geti(r, "vips"), geti(r, "backends"));
+	printf("  packets     %lld forwarded, %lld passed, %lld dropped\n",
+	       geti(r, "packets_forwarded"), geti(r, "packets_passed"), geti(r, "packets_dropped"));
+}
+
+static int do_status(int argc, char **argv)
+{
+	(void)argv;
+	if (argc)
+		return usage_err("status takes no arguments");
+	return run(request("status"), NULL, show_status);
+}
+
+/* ---- vip ------------------------------------------------------------------------ */
+
+static void show_vips(json_object *r)
+{
+	json_object *vips = get(r, "vips");
+	size_t i, j;
+
+	printf("%-16s %-28s %-5s %-5s %-10s %s\n", "NAME", "ADDRESS", "PORT", "PROTO", "SCHEDULER",
+	       "BACKENDS");
+	for (i = 0; i < json_object_array_length(vips); i++) {
+		json_object *v = json_object_array_get_idx(vips, i), *bes = get(v, "backends");
+		size_t up = 0, n = json_object_array_length(bes);
+		char port[8];
+
+		for (j = 0; j < n; j++)
+			up += geti(json_object_array_get_idx(bes, j), "effective_weight") > 0;
+		snprintf(port, sizeof(port), "%lld", geti(v, "port"));
+		printf("%-16s %-28s %-5s %-5s %-10s %zu (%zu in the ring)%s\n", gets(v, "name"),
+		       gets(v, "address"), geti(v, "port") ? port : "any", gets(v, "protocol"),
+		       gets(v, "scheduler"), n, up,
+		       json_object_get_boolean(get(v, "all_down")) && n ? "  ALL DOWN" : "");
+	}
+}
+
+static void show_backends_of(json_object *v)
+{
+	json_object *bes = get(v, "backends");
+	size_t i;
+
+	printf("vip %s (%s port %lld %s, %s)\n", gets(v, "name"), gets(v, "address"),
+	       geti(v, "port"), gets(v, "protocol"), gets(v, "scheduler"));
+	printf("  %-28s %-6s %-9s %-6s %-7s %-10s %s\n", "ADDRESS", "WEIGHT", "EFFECTIVE", "STATE",
+	       "HEALTH", "FORWARDING", "MAC");
+	for (i = 0; i < json_object_array_length(bes); i++) {
+		json_object *b = json_object_array_get_idx(bes, i);
+
+		printf("  %-28s %-6lld %-9lld %-6s %-7s %-10s %s%s\n", gets(b, "address"),
+		       geti(b, "weight"), geti(b, "effective_weight"), gets(b, "state"),
+		       gets(b, "health"), gets(b, "forwarding"),
+		       get(b, "mac") ? gets(b, "mac") : "(unresolved)",
+		       json_object_get_boolean(get(b, "changed_by_xlbctl")) ? "  *xlbctl" : "");
+	}
+}
+
+static void show_vip(json_object *r)
+{
+	show_backends_of(get(r, "vip"));
+}
+
+static void show_backend_list(json_object *r)
+{
+	json_object *vips = get(r, "vips");
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(vips); i++)
+		show_backends_of(json_object_array_get_idx(vips, i));
+}
+
+static int vip_list(int argc, char **argv)
+{
+	(void)argv;
+	if (argc)
+		return usage_err("vip list takes no arguments");
+	return run(request("vip.list"), "vips", show_vips);
+}
+
+static int vip_show(int argc, char **argv)
+{
+	json_object *q;
+
+	if (argc != 1)
+		return usage_err("usage: vip show NAME");
+	q = request("vip.show");
+	add_s(q, "vip", argv[0]);
+	return run(q, "vip", show_vip);
+}
+
+static int vip_add(int argc, char **argv)
+{
+	json_object *q;
+	int i;
+
+	if (argc < 4 || (argc - 4) % 2)
+		return usage_err("usage: vip add NAME ADDRESS PORT tcp|udp [scheduler S]");
+	q = request("vip.add");
+	add_s(q, "vip", argv[0]);
+	add_s(q, "address", argv[1]);
+	if (add_i(q, "port", argv[2])) {
+		json_object_put(q);
+		return usage_err("vip add %s: port \"%s\" is not a number", argv[0], argv[2]);
+	}
+	add_s(q, "protocol", argv[3]);
+	for (i = 4; i < argc; i += 2) {
+		if (strcmp(argv[i], "scheduler")) {
+			json_object_put(q);
+			return usage_err("vip add %s: unknown option \"%s\"", argv[0], argv[i]);
+		}
+		add_s(q, "scheduler", argv[i + 1]);
+	}
+	return run(q, NULL, NULL);
+}
+
+static int vip_del(int argc, char **argv)
+{
+	json_object *q;
+
+	if (argc != 1)
+		return usage_err("usage: vip del NAME");
+	q = request("vip.del");
+	add_s(q, "vip", argv[0]);
+	return run(q, NULL, NULL);
+}
+
+static const struct cmd vip_cmds[] = {
+	{ "list", vip_list, "vip list" },
+	{ "show", vip_show, "vip show NAME" },
+	{ "add", vip_add,
+	  "vip add NAME ADDRESS PORT tcp|udp [scheduler maglev|source-ip|wrr|random]" },
+	{ "del", vip_del, "vip del NAME" },
+	{},
+};
+
+static int do_vip(int argc, char **argv)
+{
+	return dispatch(vip_cmds, "vip", argc, argv);
+}
+
+/* ---- backend ---------------------------------------------------------------- */
+
+static int be_list(int argc, char **argv)
+{
+	json_object *q;
+
+	if (argc != 1)
+		return usage_err("usage: backend list VIP");
+	q = request("backend.list");
+	add_s(q, "vip", argv[0]);
+	return run(q, "vips", show_backend_list);
+}
+
+/* "weight N", "state S", "mac M" pairs after VIP ADDRESS */
+static int be_opts(json_object *q, const char *verb, int argc, char **argv, const char *allowed)
+{
+	int i;
+
+	for (i = 0; i < argc; i += 2) {
+		if (i + 1 >= argc || !strstr(allowed, argv[i]))
+			return usage_err("backend %s: unknown or incomplete option \"%s\"", verb,
+					 argv[i]);
+		if (!strcmp(argv[i], "weight")) {
+			if (add_i(q, "weight", argv[i + 1]))
+				return usage_err("backend %s: weight \"%s\" is not a number", verb,
+						 argv[i + 1]);
+		} else {
+			add_s(q, argv[i], argv[i + 1]);
+		}
+	}
+	return 0;
+}
+
+static int be_add(int argc, char **argv)
+{
+	json_object *q;
+	int rc;
+
+	if (argc < 2)
+		return usage_err("usage: backend add VIP ADDRESS [weight N] [mac MAC]");
+	q = request("backend.add");
+	add_s(q, "vip", argv[0]);
+	add_s(q, "address", argv[1]);
+	rc = be_opts(q, "add", argc - 2, argv + 2, "weight mac");
+	if (rc) {
+		json_object_put(q);
+		return rc;
+	}
+	return run(q, NULL, NULL);
+}
+
+static int be_del(int argc, char **argv)
+{
+	json_object *q;
+
+	if (argc != 2)
+		return usage_err("usage: backend del VIP ADDRESS");
+	q = request("backend.del");
+	add_s(q, "vip", argv[0]);
+	add_s(q, "address", argv[1]);
+	return run(q, NULL, NULL);
+}
+
+static int be_set(int argc, char **argv)
+{
+	json_object *q;
+	int rc;
+
+	if (argc < 4)
+		return usage_err("usage: backend set VIP ADDRESS (weight N | state up|drain|down)");
+	q = request("backend.set");
+	add_s(q, "vip", argv[0]);
+	add_s(q, "address", argv[1]);
+	rc = be_opts(q, "set", argc - 2, argv + 2, "weight state");
+	if (rc) {
+		json_object_put(q);
+		return rc;
+	}
+	return run(q, NULL, NULL);
+}
+
+static const struct cmd be_cmds[] = {
+	{ "list", be_list, "backend list VIP" },
+	{ "add", be_add, "backend add VIP ADDRESS [weight N] [mac MAC]" },
+	{ "del", be_del, "backend del VIP ADDRESS" },
+	{ "set", be_set, "backend set VIP ADDRESS (weight N | state up|drain|down)" },
+	{},
+};
+
+static int do_backend(int argc, char **argv)
+{
+	return dispatch(be_cmds, "backend", argc, argv);
+}
+
+/* ---- stats, reload, detach --------------------------------------------------- */
+
+static void show_stats(json_object *r)
+{
+	json_object *g = get(r, "global"), *vips = get(r, "vips");
+	size_t i, j;
+
+	printf("%-24s %12s %14s %10s %12s %10s\n", "VIP / BACKEND", "PACKETS", "BYTES", "NEW FLOWS",
+	       "FLOW HITS", "MISSES");
+	for (i = 0; i < json_object_array_length(vips); i++) {
+		json_object *v = json_object_array_get_idx(vips, i), *bes = get(v, "backends");
+
+		printf("%-24s %12lld %14lld %10lld %12lld %10lld\n", gets(v, "name"),
+		       geti(v, "packets"), geti(v, "bytes"), geti(v, "new_flows"),
+		       geti(v, "flow_hits"), geti(v, "flow_misses"));
+		for (j = 0; j < json_object_array_length(bes); j++) {
+			json_object *b = json_object_array_get_idx(bes, j);
+
+			printf("  %-22s %12lld %14lld %10lld\n", gets(b, "address"),
+			       geti(b, "packets"), geti(b, "bytes"), geti(b, "new_flows"));
+		}
+	}
+	printf("\nverdicts: tx %lld, pass %lld, drop %lld, aborted %lld\n", geti(g, "xdp_tx"),
+	       geti(g, "xdp_pass"), geti(g, "xdp_drop"), geti(g, "xdp_aborted"));
+	printf("reasons:  forwarded %lld, not_vip %lld, not_ip %lld, malformed %lld, "
+	       "no_backend %lld, unparsed %lld\n",
+	       geti(g, "forwarded"), geti(g, "not_vip"), geti(g, "not_ip"), geti(g, "malformed"),
+	       geti(g, "no_backend"), geti(g, "unparsed"));
+	printf("events:   fragments %lld, syn_tracked %lld, flow_moved %lld, udp_expired %lld\n",
+	       geti(g, "fragments"), geti(g, "syn_tracked"), geti(g, "flow_moved"),
+	       geti(g, "udp_expired"));
+}
+
+static int do_stats(int argc, char **argv)
+{
+	json_object *q = request("stats");
+
+	if (argc > 1) {
+		json_object_put(q);
+		return usage_err("usage: stats [VIP]");
+	}
+	if (argc)
+		add_s(q, "vip", argv[0]);
+	return run(q, NULL, show_stats);
+}
+
+static void show_reload(json_object *r)
+{
+	json_object *c = get(r, "changes"), *u = get(r, "undone");
+	size_t i, n = json_object_array_length(c);
+
+	printf("reloaded: %zu change%s\n", n, n == 1 ? "" : "s");
+	for (i = 0; i < n; i++)
+		printf("  %s\n", json_object_get_string(json_object_array_get_idx(c, i)));
+	n = json_object_array_length(u);
+	if (n)
+		printf("undid %zu change%s made with xlbctl (the file wins):\n", n,
+		       n == 1 ? "" : "s");
+	for (i = 0; i < n; i++)
+		printf("  %s\n", json_object_get_string(json_object_array_get_idx(u, i)));
+}
+
+static int do_reload(int argc, char **argv)
+{
+	(void)argv;
+	if (argc)
+		return usage_err("reload takes no arguments");
+	return run(request("reload"), NULL, show_reload);
+}
+
+static void show_detached(json_object *r)
+{
+	(void)r;
+	printf("xlbd detaches the data plane and exits\n");
+}
+
+static int do_detach(int argc, char **argv)
+{
+	(void)argv;
+	if (argc)
+		return usage_err("detach takes no arguments");
+	return run(request("detach"), NULL, show_detached);
+}
+
+static int do_help(int argc, char **argv);
+
+static const struct cmd top_cmds[] = {
+	{ "status", do_status, "status" }, { "vip", do_vip, NULL },
+	{ "backend", do_backend, NULL },   { "stats", do_stats, "stats [VIP]" },
+	{ "reload", do_reload, "reload" }, { "detach", do_detach, "detach" },
+	{ "help", do_help, "help" },	   {},
+};
+
+static int do_help(int argc, char **argv)
+{
+	const struct cmd *tables[] = { top_cmds, vip_cmds, be_cmds };
+	size_t t;
+	int i;
+
+	(void)argc;
+	(void)argv;
+	printf("usage: xlbctl [-j] [-p] [-s SOCKET] OBJECT VERB ...\n"
+	       "  -j  JSON output    -p  pretty JSON (implies -j)    -s  control socket (default "
+	       "%s)\n"
+	       "Commands (any unique prefix will do):\n",
+	       CFG_SOCKET_DEFAULT);
+	for (t = 0; t < 3; t++)
+		for (i = 0; tables[t][i].name; i++)
+			if (tables[t][i].usage)
+				printf("  xlbctl %s\n", tables[t][i].usage);
+	printf("Exit status: 0 done, 1 refused by xlbd, 2 usage error, 3 xlbd unreachable.\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c;
+
+	if (getenv("XLB_SOCKET"))
+		sock_path = getenv("XLB_SOCKET");
+	while ((c = getopt_long(argc, argv, "+jps:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json_out = 1;
+			break;
+		case 'p':
+			json_out = pretty = 1;
+			break;
+		case 's':
+			sock_path = optarg;
+			break;
+		case 'h':
+			return do_help(0, NULL);
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return usage_err("no command");
+	return dispatch(top_cmds, NULL, argc - optind, argv + optind);
+}
