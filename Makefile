@@ -32,7 +32,8 @@ CORE_SRCS  := user/maglev.c user/config.c user/api.c
 DP_OBJS    := $(DP_SRCS:%.c=$(BUILD)/%.o)
 CORE_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 
-TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tests/test_xdp
+TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tests/test_api \
+              $(BUILD)/tests/test_xdp
 
 .PHONY: all deps test demo check-fmt fmt clean help
 .DEFAULT_GOAL := all
@@ -80,6 +81,11 @@ $(BUILD)/%.o: %.c $(SKEL)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/test_maglev: $(BUILD)/tests/unit/test_maglev.o $(CORE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $^ -o $@ -lcmocka $(LIBS_CORE)
+
+$(BUILD)/tests/test_api: $(BUILD)/tests/unit/test_api.o $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $^ -o $@ -lcmocka $(LIBS_CORE)
