@@ -41,7 +41,7 @@ TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tes
 XLBD_OBJS  := $(BUILD)/user/xlbd.o $(BUILD)/user/daemon.o $(BUILD)/user/control.o
 PROGS      := $(BUILD)/xlbd $(BUILD)/xlbctl
 
-all: $(BPF_OBJ) $(SKEL) $(PROGS) $(TEST_BINS)
+all: $(BPF_OBJ) $(BUILD)/xdp_pass.bpf.o $(SKEL) $(PROGS) $(TEST_BINS)
 
 $(BUILD)/xlbd: $(XLBD_OBJS) $(DP_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)
@@ -102,9 +102,11 @@ $(BUILD)/tests/test_xdp: $(BUILD)/tests/bpf/test_xdp.o $(DP_OBJS) $(CORE_OBJS)
 
 $(BUILD)/tests/bpf/test_xdp.o: CFLAGS += -Itests/bpf
 
+E2E_TESTS  := tests/e2e/run.sh
+
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)scripts/run-tests.sh $(TEST_BINS)
+	$(Q)scripts/run-tests.sh $(TEST_BINS) $(E2E_TESTS)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "dataplane.h"
+#include "log.h"
 #include "xlb.skel.h"
 
 struct dp {
@@ -263,7 +264,12 @@ int dp_attach(struct dp *dp, int ifindex, enum dp_mode mode, struct dp_attach_in
 		err = (int)libxdp_get_error(xp);
 		if (err)
 			goto out;
+		/* libxdp tries its multi-program dispatcher first and falls back
+		 * to attaching the program alone where the kernel refuses it: the
+		 * library's warnings about that are expected, not ours to show */
+		log_bpf_quiet(1);
 		err = xdp_program__attach(xp, ifindex, xdp_mode(mode), 0);
+		log_bpf_quiet(0);
 		xdp_program__close(xp);
 		if (err)
 			goto out;

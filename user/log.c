@@ -16,6 +16,7 @@
 
 static int log_fg = 1;
 static int log_verbose;
+static int bpf_quiet;
 static const char *log_ident = "xlb";
 
 static void vlog(int pri, const char *fmt, va_list ap, int err)
@@ -49,10 +50,11 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	n = strlen(msg);
 	if (n && msg[n - 1] == '\n')
 		msg[n - 1] = '\0';
-	if (level == LIBBPF_WARN)
-		log_warnx("libbpf: %s", msg);
+	/* libbpf's lines carry their own "libbpf: " */
+	if (level == LIBBPF_WARN && !bpf_quiet)
+		log_warnx("%s", msg);
 	else
-		log_debug("libbpf: %s", msg);
+		log_debug("%s", msg);
 	return 0;
 }
 
@@ -60,6 +62,11 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
 {
 	return libbpf_print(level == LIBXDP_WARN ? LIBBPF_INFO : LIBBPF_DEBUG, fmt, ap);
+}
+
+void log_bpf_quiet(int quiet)
+{
+	bpf_quiet = quiet;
 }
 
 void log_init(const char *ident, int foreground, int verbose)

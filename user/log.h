@@ -11,6 +11,8 @@
 #define LOG_F(a, b) __attribute__((format(printf, a, b)))
 
 void log_init(const char *ident, int foreground, int verbose);
+/* While set, library warnings are logged as debug (expected failures). */
+void log_bpf_quiet(int quiet);
 void log_warn(const char *fmt, ...) LOG_F(1, 2);
 void log_warnx(const char *fmt, ...) LOG_F(1, 2);
 void log_info(const char *fmt, ...) LOG_F(1, 2);

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The xlb lab: a client, a load balancer and N backends on one L2 segment,
+# each in its own network namespace, joined by a bridge in a switch
+# namespace. Nothing in it can reach the machine's real network.
+#
+#   client 10.111.0.2  ──┐
+#   lb     10.111.0.1  ──┼── br0 (namespace PREFIX-sw)
+#   beN    10.111.0.1N ──┘
+#
+# The client reaches the VIPs (10.111.1.0/24, fd11:1::/64) through the load
+# balancer; backends hold the VIPs on loopback and answer the client
+# directly (direct server return).
+#
+# usage: lab.sh up [-n BACKENDS] | down | status | server-stop I | server-start I
+#        LAB_PREFIX (default xlb) names the namespaces, so a test lab and a
+#        demo lab can coexist.
+set -euo pipefail
+
+P=${LAB_PREFIX:-xlb}
+STATE=/run/xlb-lab/$P
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+
+NET4=10.111.0
+NET6=fd11:
+VIPNET4=10.111.1
+VIPS4=("$VIPNET4.100" "$VIPNET4.101" "$VIPNET4.102")
+VIPS6=("fd11:1::100" "fd11:1::101")
+
+ns() { ip netns exec "$P-$1" "${@:2}"; }
+
+nbackends() { cat "$STATE/backends" 2>/dev/null || echo 0; }
+
+# Start backend I's server (HTTP on 80 and 8080, UDP on 53).
+server_start() {
+	local i=$1
+	ns "be$i" setsid python3 "$TOP/scripts/lab-server.py" --name "be$i" --port 80 \
+		--port 8080 --udp-port 53 --health-file "$STATE/be$i.health" \
+		>"$STATE/be$i.log" 2>&1 </dev/null &
+	echo $! >"$STATE/be$i.pid"
+	# wait until it listens
+	for _ in $(seq 50); do
+		ns "be$i" ss -ltn 2>/dev/null | grep -q ':80 ' && return 0
+		sleep 0.1
+	done
+	echo "lab: server of be$i did not start" >&2
+	return 1
+}
+
+server_stop() {
+	local i=$1 pid
+	pid=$(cat "$STATE/be$i.pid" 2>/dev/null || true)
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+	rm -f "$STATE/be$i.pid"
+}
+
+add_node() {
+	local node=$1
+	ip netns add "$P-$node"
+	ip link add eth0 netns "$P-$node" type veth peer name "p-$node" netns "$P-sw"
+	ip -n "$P-sw" link set "p-$node" master br0 up
+	ip -n "$P-$node" link set lo up
+	ip -n "$P-$node" link set eth0 up
+}
+
+up() {
+	local n=3 i
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-n) n=$2; shift 2 ;;
+		*) echo "lab: unknown option $1" >&2; exit 2 ;;
+		esac
+	done
+	# a second `up` starts from a clean slate, as does one after a failed `up`
+	down >/dev/null 2>&1 || true
+	mkdir -p "$STATE"
+	echo "$n" >"$STATE/backends"
+	trap 'echo "lab: up failed; cleaning up" >&2; down' ERR
+
+	ip netns add "$P-sw"
+	ip -n "$P-sw" link add br0 type bridge
+	ip -n "$P-sw" link set br0 up
+	ip -n "$P-sw" link set lo up
+
+	add_node lb
+	ip -n "$P-lb" addr add "$NET4.1/24" dev eth0
+	ip -n "$P-lb" addr add "${NET6}:1/64" dev eth0 nodad
+	# XDP_TX on a veth needs an XDP program on the peer as well
+	ip -n "$P-sw" link set dev p-lb xdpgeneric off 2>/dev/null || true
+	ip -n "$P-sw" link set dev p-lb xdpdrv obj "$BUILD/xdp_pass.bpf.o" sec xdp
+
+	add_node client
+	ip -n "$P-client" addr add "$NET4.2/24" dev eth0
+	ip -n "$P-client" addr add "${NET6}:2/64" dev eth0 nodad
+	ip -n "$P-client" route add "$VIPNET4.0/24" via "$NET4.1"
+	ip -n "$P-client" -6 route add fd11:1::/64 via "${NET6}:1"
+	# frames the client sends carry partial checksums that XDP would forward
+	# as they are; have the client finish its checksums itself
+	ns client ethtool -K eth0 tx off >/dev/null
+
+	for i in $(seq "$n"); do
+		add_node "be$i"
+		ip -n "$P-be$i" addr add "$NET4.$((10 + i))/24" dev eth0
+		ip -n "$P-be$i" addr add "${NET6}:$((10 + i))/64" dev eth0 nodad
+		for v in "${VIPS4[@]}"; do ip -n "$P-be$i" addr add "$v/32" dev lo; done
+		for v in "${VIPS6[@]}"; do ip -n "$P-be$i" addr add "$v/128" dev lo; done
+		# the VIPs are the load balancer's to announce, never a backend's
+		ns "be$i" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
+			net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2
+		server_start "$i"
+	done
+	trap - ERR
+	echo "lab $P up: client, lb and $n backends (namespaces $P-*)"
+}
+
+down() {
+	local pid nsname
+	for nsname in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P-" || true); do
+		for pid in $(ip netns pids "$nsname" 2>/dev/null); do
+			kill "$pid" 2>/dev/null || true
+		done
+	done
+	sleep 0.2
+	for nsname in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P-" || true); do
+		for pid in $(ip netns pids "$nsname" 2>/dev/null); do
+			kill -9 "$pid" 2>/dev/null || true
+		done
+		ip netns del "$nsname"
+	done
+	rm -rf "$STATE"
+}
+
+status() {
+	local n
+	n=$(nbackends)
+	if ! ip netns list | grep -q "^$P-lb"; then
+		echo "lab $P is down"
+		return 1
+	fi
+	echo "lab $P: $n backends"
+	ip netns list | grep "^$P-" | sort
+	ip -n "$P-lb" link show eth0 | head -1
+}
+
+cmd=${1:-}
+shift || true
+case $cmd in
+up) up "$@" ;;
+down) down ;;
+status) status ;;
+server-start) server_start "$1" ;;
+server-stop) server_stop "$1" ;;
+*) echo "usage: $0 up [-n BACKENDS] | down | status | server-start I | server-stop I" >&2; exit 2 ;;
+esac

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Lab clients for the end-to-end tests: real connections, many at once.
+
+  spread URL -n N -p P      N HTTP requests, each on a new connection, P at a
+                            time; prints {"be1": n, ..., "errors": k}
+  hold URL --out F --stop S one keep-alive connection, a request every
+                            --interval s, until file S exists; each answer
+                            is a line "ok NAME" or "err WHAT" in F
+  udp HOST PORT -n N        N datagrams, each from a new socket; prints counts
+"""
+import argparse
+import http.client
+import json
+import os
+import socket
+import sys
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+
+
+def conn_for(url, timeout):
+    u = urllib.parse.urlsplit(url)
+    return http.client.HTTPConnection(u.hostname, u.port or 80, timeout=timeout), u.path or "/"
+
+
+def one_request(url, timeout=3.0):
+    c, path = conn_for(url, timeout)
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        body = r.read().decode().strip()
+        return body if r.status == 200 else "status-%d" % r.status
+    except Exception as e:  # a failed request is a result, not a crash
+        return "error:" + type(e).__name__
+    finally:
+        c.close()
+
+
+def spread(a):
+    counts = {}
+    with ThreadPoolExecutor(max_workers=a.p) as ex:
+        for name in ex.map(lambda _: one_request(a.url), range(a.n)):
+            key = "errors" if name.startswith(("error:", "status-")) else name
+            counts[key] = counts.get(key, 0) + 1
+    print(json.dumps(counts, sort_keys=True))
+
+
+def hold(a):
+    c, path = conn_for(a.url, 2.0)
+    with open(a.out, "w", buffering=1) as out:
+        while not os.path.exists(a.stop):
+            try:
+                c.request("GET", path)
+                r = c.getresponse()
+                out.write("ok %s\n" % r.read().decode().strip())
+            except Exception as e:
+                out.write("err %s\n" % type(e).__name__)
+                c.close()
+                c, path = conn_for(a.url, 2.0)
+            time.sleep(a.interval)
+    c.close()
+
+
+def udp(a):
+    counts = {}
+    fam = socket.AF_INET6 if ":" in a.host else socket.AF_INET
+    for _ in range(a.n):
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        s.settimeout(1.0)
+        try:
+            s.sendto(b"who\n", (a.host, a.port))
+            key = s.recvfrom(256)[0].decode().strip()
+        except Exception:
+            key = "errors"
+        finally:
+            s.close()
+        counts[key] = counts.get(key, 0) + 1
+    print(json.dumps(counts, sort_keys=True))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("spread")
+    s.add_argument("url")
+    s.add_argument("-n", type=int, default=100)
+    s.add_argument("-p", type=int, default=16)
+    h = sub.add_parser("hold")
+    h.add_argument("url")
+    h.add_argument("--out", required=True)
+    h.add_argument("--stop", required=True)
+    h.add_argument("--interval", type=float, default=0.1)
+    u = sub.add_parser("udp")
+    u.add_argument("host")
+    u.add_argument("port", type=int)
+    u.add_argument("-n", type=int, default=20)
+    a = ap.parse_args()
+    {"spread": spread, "hold": hold, "udp": udp}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,321 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# End-to-end tests: the lab (scripts/lab.sh) with four backends running real
+# servers, the real xlbd attached in native XDP mode, and real clients in the
+# client namespace. Prints PASS/FAIL per test and "N passed, N failed".
+# Cleans up after itself, also when a test fails or the run is interrupted.
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+export LAB_PREFIX=xlbt
+P=$LAB_PREFIX
+WORK=$(mktemp -d /tmp/xlb-e2e.XXXXXX)
+CFG=$WORK/xlb.yaml
+SOCK=/run/xlb/e2e.sock
+PINS=/sys/fs/bpf/xlb-e2e
+LOG=$WORK/xlbd.log
+XLBD_PID=
+HOLDS=()
+pass=0
+fail=0
+
+[ "$(id -u)" -eq 0 ] || { echo "e2e: needs root"; echo "0 passed, 1 failed"; exit 1; }
+
+# ---- helpers -----------------------------------------------------------------
+
+ctl() { "$BUILD/xlbctl" -s "$SOCK" "$@"; }
+client() { ip netns exec "$P-client" "$@"; }
+spread() { client python3 "$TOP/tests/e2e/client.py" spread "$@"; }
+count() { python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], 0))' "$1" "$2"; }
+say() { echo "    $*"; }
+
+xlbd_start() {
+	nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$CFG" >>"$LOG" 2>&1 &
+	XLBD_PID=$!
+	for _ in $(seq 50); do
+		ctl status >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "e2e: xlbd did not start:"; tail -20 "$LOG"
+	return 1
+}
+
+# A keep-alive connection to URL that asks every 100 ms; prints its name.
+hold_start() {
+	local name=$1 url=$2
+	rm -f "$WORK/$name.stop"
+	client python3 "$TOP/tests/e2e/client.py" hold "$url" --out "$WORK/$name.out" \
+		--stop "$WORK/$name.stop" &
+	HOLDS+=("$name")
+	sleep 1
+}
+
+hold_stop() {
+	touch "$WORK/$1.stop"
+	sleep 0.3
+}
+
+# The backend that answered most of the lines from line $2 on.
+hold_backend() {
+	tail -n +"${2:-1}" "$WORK/$1.out" | awk '$1 == "ok" {print $2}' | sort | uniq -c |
+		sort -rn | awk 'NR == 1 {print $2}'
+}
+
+hold_lines() { wc -l <"$WORK/$1.out"; }
+
+# Since line $2: every answer "ok $3", and at least $4 of them.
+hold_all_on() {
+	local name=$1 from=$2 be=$3 min=$4 lines bad
+	lines=$(tail -n +"$from" "$WORK/$name.out" | wc -l)
+	bad=$(tail -n +"$from" "$WORK/$name.out" | grep -vc "^ok $be\$")
+	if [ "$bad" -ne 0 ] || [ "$lines" -lt "$min" ]; then
+		say "$name: $lines answers since line $from, $bad not from $be:"
+		tail -n +"$from" "$WORK/$name.out" | sort | uniq -c | sed 's/^/      /'
+		return 1
+	fi
+	say "$name: $lines answers, all from $be"
+}
+
+addr_of() { echo "10.111.0.$((10 + ${1#be}))"; }
+
+run_test() {
+	local name=$1
+	echo "--- $name"
+	if "$name"; then
+		echo "PASS $name"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $name"
+		fail=$((fail + 1))
+	fi
+}
+
+cleanup() {
+	local h
+	for h in "${HOLDS[@]}"; do touch "$WORK/$h.stop"; done
+	sleep 0.3
+	[ -n "$XLBD_PID" ] && kill "$XLBD_PID" 2>/dev/null
+	[ -e "$PINS" ] && nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -c "$CFG" --detach >/dev/null 2>&1
+	"$TOP/scripts/lab.sh" down >/dev/null 2>&1
+	rm -rf "$PINS" "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- tests --------------------------------------------------------------------
+
+test_weights_1_1_2_spread_2000_connections_within_5_points() {
+	local out c1 c2 c3
+	out=$(spread http://10.111.1.101/ -n 2000 -p 32)
+	c1=$(count "$out" be1) c2=$(count "$out" be2) c3=$(count "$out" be3)
+	say "2000 connections: be1 $c1, be2 $c2, be3 $c3, errors $(count "$out" errors)"
+	python3 - "$c1" "$c2" "$c3" <<'PY'
+import sys
+c = [int(x) for x in sys.argv[1:]]
+want = [0.25, 0.25, 0.5]
+ok = sum(c) == 2000 and all(abs(n / 2000 - w) <= 0.05 for n, w in zip(c, want))
+sys.exit(0 if ok else 1)
+PY
+}
+
+test_source_ip_sends_all_connections_of_a_client_to_one_backend() {
+	local out
+	out=$(spread http://10.111.1.101:8080/ -n 200 -p 16)
+	say "200 connections: $out"
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if len(d)==1 and "errors" not in d else 1)' "$out"
+}
+
+test_udp_request_and_response_through_a_vip() {
+	local out
+	out=$(client python3 "$TOP/tests/e2e/client.py" udp 10.111.1.100 53 -n 60)
+	say "60 datagrams: $out"
+	[ "$(count "$out" errors)" -eq 0 ] &&
+		python3 -c 'import json,sys; sys.exit(0 if len(json.loads(sys.argv[1]))>=2 else 1)' "$out"
+}
+
+test_ipv6_vip_serves_http() {
+	local out
+	out=$(spread "http://[fd11:1::100]/" -n 200 -p 16)
+	say "200 connections: $out"
+	[ "$(count "$out" errors)" -eq 0 ] &&
+		python3 -c 'import json,sys; sys.exit(0 if len(json.loads(sys.argv[1]))==3 else 1)' "$out"
+}
+
+test_any_port_vip_serves_every_port() {
+	local a b
+	a=$(spread http://10.111.1.102:80/ -n 50 -p 8)
+	b=$(spread http://10.111.1.102:8080/ -n 50 -p 8)
+	say "port 80: $a; port 8080: $b"
+	[ "$(count "$a" errors)" -eq 0 ] && [ "$(count "$b" errors)" -eq 0 ] &&
+		[ "$(count "$a" be3)" -eq 0 ] && [ "$(count "$b" be3)" -eq 0 ]
+}
+
+# Does the python expression hold over the entries of a pinned map? In it, m
+# is the list of entries as bpftool formats them from BTF ({"key", "value"}).
+mapq() {
+	bpftool -j map dump pinned "$PINS/$1" | python3 -c '
+import json, socket, struct, sys
+m = [e["formatted"] for e in json.load(sys.stdin)]
+ip4 = lambda a: struct.unpack("<I", socket.inet_aton(a))[0]
+sys.exit(0 if eval(sys.argv[1]) else 1)' "$2"
+}
+
+test_cli_changes_show_in_the_maps_and_in_forwarding() {
+	local port out
+	port=$(python3 -c 'import socket; print(socket.htons(9999))')
+	ctl vip add extra 10.111.1.102 9999 tcp scheduler wrr || return 1
+	mapq xlb_vips "any(e['key']['port'] == $port for e in m)" ||
+		{ say "vip extra not in xlb_vips"; return 1; }
+	ctl vip del extra || return 1
+	mapq xlb_vips "not any(e['key']['port'] == $port for e in m)" ||
+		{ say "vip extra still in xlb_vips"; return 1; }
+
+	# weight 0: out of the ring, so no new connection reaches it
+	ctl backend set web 10.111.0.12 weight 0 || return 1
+	out=$(spread http://10.111.1.100/ -n 200 -p 16)
+	say "be2 at weight 0: $out"
+	[ "$(count "$out" be2)" -eq 0 ] || return 1
+	# state down: xlb_backends says so (state 0); back up: state 1
+	ctl backend set web 10.111.0.12 state down || return 1
+	mapq xlb_backends "[e['value']['state'] for e in m if e['value']['addr'][0] == ip4('10.111.0.12') and e['value']['vip_id'] == 0] == [0]" ||
+		{ say "be2 not down in xlb_backends"; return 1; }
+	ctl backend set web 10.111.0.12 weight 100 state up || return 1
+	mapq xlb_backends "[e['value']['state'] for e in m if e['value']['addr'][0] == ip4('10.111.0.12') and e['value']['vip_id'] == 0] == [1]" ||
+		{ say "be2 not up in xlb_backends"; return 1; }
+	out=$(spread http://10.111.1.100/ -n 200 -p 16)
+	say "be2 back: $out"
+	[ "$(count "$out" be2)" -gt 0 ]
+}
+
+test_long_lived_connection_survives_every_change() {
+	local from be others o1 o2 ok=0
+	hold_start life http://10.111.1.100/
+	be=$(hold_backend life)
+	others=$(for i in 1 2 3; do [ "be$i" != "$be" ] && echo "be$i"; done)
+	o1=$(echo "$others" | sed -n 1p) o2=$(echo "$others" | sed -n 2p)
+	say "connection on $be; changing $o1 and $o2 around it"
+
+	from=$(($(hold_lines life) + 1))
+	ctl backend set web "$(addr_of "$o1")" weight 250 && sleep 1 &&
+		hold_all_on life "$from" "$be" 8 && say "weight change: ok" || ok=1
+
+	from=$(($(hold_lines life) + 1))
+	ctl backend add web 10.111.0.14 && sleep 1 &&
+		hold_all_on life "$from" "$be" 8 && say "backend added: ok" || ok=1
+
+	from=$(($(hold_lines life) + 1))
+	ctl backend del web "$(addr_of "$o2")" && sleep 1 &&
+		hold_all_on life "$from" "$be" 8 && say "other backend removed: ok" || ok=1
+
+	from=$(($(hold_lines life) + 1))
+	sed -i 's/^    port: 80$/    port: 80\n    scheduler: maglev/' "$CFG"
+	ctl reload | sed 's/^/      /' && sleep 1 &&
+		hold_all_on life "$from" "$be" 8 && say "reload: ok" || ok=1
+
+	from=$(($(hold_lines life) + 1))
+	kill -9 "$XLBD_PID"
+	wait "$XLBD_PID" 2>/dev/null
+	sleep 1
+	xlbd_start && sleep 1 && grep -q "kept program" "$LOG" &&
+		hold_all_on life "$from" "$be" 15 && say "kill -9 and restart: ok" || ok=1
+	hold_stop life
+	return $ok
+}
+
+test_bad_config_on_reload_is_refused_and_traffic_continues() {
+	local from be rc
+	hold_start bad http://10.111.1.100/
+	be=$(hold_backend bad)
+	cp "$CFG" "$WORK/good.yaml"
+	printf '  - name: broken\n    address: 10.111.1.300\n    port: 80\n' >>"$CFG"
+	from=$(($(hold_lines bad) + 1))
+	ctl reload 2>"$WORK/reload.err"
+	rc=$?
+	cp "$WORK/good.yaml" "$CFG"
+	say "xlbctl reload: exit $rc, $(head -2 "$WORK/reload.err" | tr '\n' ' ')"
+	sleep 1
+	[ $rc -eq 1 ] && grep -q 'address: not an IP address: "10.111.1.300"' "$WORK/reload.err" &&
+		hold_all_on bad "$from" "$be" 8 && ctl vip show web >/dev/null
+	rc=$?
+	hold_stop bad
+	return $rc
+}
+
+test_drained_backend_keeps_its_connection_and_gets_no_new_one() {
+	local from be out rc
+	hold_start drain http://10.111.1.100/
+	be=$(hold_backend drain)
+	from=$(($(hold_lines drain) + 1))
+	ctl backend set web "$(addr_of "$be")" state drain || return 1
+	out=$(spread http://10.111.1.100/ -n 200 -p 16)
+	say "$be drained; 200 new connections: $out"
+	sleep 1
+	hold_all_on drain "$from" "$be" 8 && [ "$(count "$out" "$be")" -eq 0 ] &&
+		[ "$(count "$out" errors)" -eq 0 ]
+	rc=$?
+	hold_stop drain
+	ctl backend set web "$(addr_of "$be")" state up
+	return $rc
+}
+
+# A downed (or removed) backend's connection moves: its next packet reaches
+# another backend (which resets it), and the client's next connection lands
+# elsewhere. New connections never reach it.
+moved_off() {
+	local how=$1 from be out after rc=0
+	hold_start "$how" http://10.111.1.100/
+	be=$(hold_backend "$how")
+	from=$(($(hold_lines "$how") + 1))
+	if [ "$how" = down ]; then
+		ctl backend set web "$(addr_of "$be")" state down || rc=1
+	else
+		ctl backend del web "$(addr_of "$be")" || rc=1
+	fi
+	sleep 1.5
+	after=$(tail -n +"$from" "$WORK/$how.out" | tail -n 5 | awk '{print $2}' | sort -u | tr '\n' ' ')
+	out=$(spread http://10.111.1.100/ -n 100 -p 16)
+	say "$be $how: the held client now gets: $after; 100 new connections: $out"
+	tail -n 5 "$WORK/$how.out" | grep -q "^ok $be\$" && rc=1
+	[ "$(tail -n 5 "$WORK/$how.out" | grep -c '^ok ')" -eq 5 ] || rc=1
+	[ "$(count "$out" "$be")" -eq 0 ] && [ "$(count "$out" errors)" -eq 0 ] || rc=1
+	hold_stop "$how"
+	if [ "$how" = down ]; then
+		ctl backend set web "$(addr_of "$be")" state up
+	else
+		ctl backend add web "$(addr_of "$be")"
+	fi
+	return $rc
+}
+
+test_downed_backend_clients_are_moved() { moved_off down; }
+test_removed_backend_clients_are_moved() { moved_off removed; }
+
+# ---- main ----------------------------------------------------------------------
+
+echo "== e2e: lab $P with 4 backends"
+"$TOP/scripts/lab.sh" up -n 4 || { echo "0 passed, 1 failed"; exit 1; }
+cp "$TOP/tests/e2e/e2e.yaml" "$CFG"
+xlbd_start || { echo "0 passed, 1 failed"; exit 1; }
+sleep 1 # neighbours resolved
+
+run_test test_weights_1_1_2_spread_2000_connections_within_5_points
+run_test test_source_ip_sends_all_connections_of_a_client_to_one_backend
+run_test test_udp_request_and_response_through_a_vip
+run_test test_ipv6_vip_serves_http
+run_test test_any_port_vip_serves_every_port
+run_test test_cli_changes_show_in_the_maps_and_in_forwarding
+run_test test_long_lived_connection_survives_every_change
+run_test test_bad_config_on_reload_is_refused_and_traffic_continues
+run_test test_drained_backend_keeps_its_connection_and_gets_no_new_one
+run_test test_downed_backend_clients_are_moved
+run_test test_removed_backend_clients_are_moved
+
+if [ "$fail" -ne 0 ]; then
+	echo "--- xlbd log (last 30 lines)"
+	tail -30 "$LOG"
+fi
+echo
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
