@@ -18,7 +18,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 CFLAGS     ?= -O2 -g
-CFLAGS     += -Wall -Wextra -Werror -Wno-missing-field-initializers -std=gnu11 -MMD -MP -Iinclude -Iuser -I$(BUILD)
+CFLAGS     += -Wall -Wextra -Werror -Wno-missing-field-initializers -std=gnu11 -D_GNU_SOURCE -MMD -MP -Iinclude -Iuser -I$(BUILD)
 BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -MMD -MP -Iinclude -I$(ARCH_INC)
 LIBS_BPF   := -lxdp -lbpf -lelf -lz
 LIBS_CORE  := -lcyaml -lyaml -ljson-c
@@ -39,13 +39,16 @@ TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tes
 .DEFAULT_GOAL := all
 
 XLBD_OBJS  := $(BUILD)/user/xlbd.o $(BUILD)/user/daemon.o $(BUILD)/user/control.o
+HEALTH_OBJS := $(addprefix $(BUILD)/user/,health.o check.o check_tcp.o check_http.o check_udp.o \
+               check_exec.o)
+LIBS_EVENT := -levent -levent_openssl -lssl -lcrypto
 PROGS      := $(BUILD)/xlbd $(BUILD)/xlbctl
 
 all: $(BPF_OBJ) $(BUILD)/xdp_pass.bpf.o $(SKEL) $(PROGS) $(TEST_BINS)
 
-$(BUILD)/xlbd: $(XLBD_OBJS) $(DP_OBJS) $(CORE_OBJS)
+$(BUILD)/xlbd: $(XLBD_OBJS) $(HEALTH_OBJS) $(DP_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $^ -o $@ $(LIBS_CORE) $(LIBS_BPF) -levent
+	$(Q)$(CC) $^ -o $@ $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT)
 
 $(BUILD)/xlbctl: $(BUILD)/user/xlbctl.o $(CORE_OBJS)
 	$(call msg,LINK,$@)

@@ -8,11 +8,11 @@ set -euo pipefail
 
 PKGS=(
 	# build
-	make gcc clang llvm libc6-dev linux-libc-dev pkg-config
+	make gcc clang llvm libc6-dev linux-libc-dev pkg-config libssl-dev
 	libbpf-dev bpftool libxdp-dev
 	libcyaml-dev libyaml-dev libjson-c-dev libevent-dev libcmocka-dev
 	# lab and tests
-	iproute2 ethtool curl procps util-linux python3
+	iproute2 ethtool curl procps util-linux python3 openssl
 )
 
 missing=()

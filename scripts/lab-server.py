@@ -21,7 +21,11 @@ def main():
     ap.add_argument("--port", type=int, action="append", default=[])
     ap.add_argument("--udp-port", type=int, default=53)
     ap.add_argument("--health-file")
+    ap.add_argument("--pid-file")
     a = ap.parse_args()
+    if a.pid_file:
+        with open(a.pid_file, "w") as f:
+            f.write("%d\n" % os.getpid())
     name = a.name.encode() + b"\n"
 
     class Handler(BaseHTTPRequestHandler):

@@ -36,10 +36,10 @@ nbackends() { cat "$STATE/backends" 2>/dev/null || echo 0; }
 # Start backend I's server (HTTP on 80 and 8080, UDP on 53).
 server_start() {
 	local i=$1
+	rm -f "$STATE/be$i.pid"
 	ns "be$i" setsid python3 "$TOP/scripts/lab-server.py" --name "be$i" --port 80 \
 		--port 8080 --udp-port 53 --health-file "$STATE/be$i.health" \
-		>"$STATE/be$i.log" 2>&1 </dev/null &
-	echo $! >"$STATE/be$i.pid"
+		--pid-file "$STATE/be$i.pid" >"$STATE/be$i.log" 2>&1 </dev/null &
 	# wait until it listens
 	for _ in $(seq 50); do
 		ns "be$i" ss -ltn 2>/dev/null | grep -q ':80 ' && return 0
@@ -52,7 +52,12 @@ server_start() {
 server_stop() {
 	local i=$1 pid
 	pid=$(cat "$STATE/be$i.pid" 2>/dev/null || true)
+	# the server wrote its own pid: python may run under a wrapper
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+	for _ in $(seq 30); do
+		ns "be$i" ss -ltn 2>/dev/null | grep -q ':80 ' || break
+		sleep 0.1
+	done
 	rm -f "$STATE/be$i.pid"
 }
 

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cyaml/cyaml.h>
 #include <yaml.h>
 
@@ -48,9 +49,55 @@ static const cyaml_strval_t state_strs[] = {
 	{ "down", CFG_STATE_DOWN },
 };
 
+static const cyaml_strval_t check_type_strs[] = {
+	{ "tcp", CFG_CHECK_TCP }, { "http", CFG_CHECK_HTTP }, { "https", CFG_CHECK_HTTPS },
+	{ "udp", CFG_CHECK_UDP }, { "exec", CFG_CHECK_EXEC },
+};
+
+static const cyaml_strval_t initial_strs[] = {
+	{ "down", CFG_INITIAL_DOWN },
+	{ "up", CFG_INITIAL_UP },
+};
+
+static const cyaml_strval_t all_down_strs[] = {
+	{ "keep", CFG_ALL_DOWN_KEEP },
+	{ "drop", CFG_ALL_DOWN_DROP },
+};
+
 #define NSTR(a) (sizeof(a) / sizeof((a)[0]))
 #define OPT	CYAML_FLAG_OPTIONAL
 #define OPT_PTR (CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER)
+
+#define CHECK_STR(key, member) \
+	CYAML_FIELD_STRING_PTR(key, OPT_PTR, struct cfg_check, member, 0, CYAML_UNLIMITED)
+
+static const cyaml_schema_value_t status_entry_schema = {
+	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED),
+};
+
+static const cyaml_schema_field_t check_fields[] = {
+	CYAML_FIELD_ENUM("type", OPT, struct cfg_check, type, check_type_strs,
+			 NSTR(check_type_strs)),
+	CYAML_FIELD_UINT("port", OPT, struct cfg_check, port),
+	CHECK_STR("path", path),
+	CHECK_STR("host", host),
+	CYAML_FIELD_SEQUENCE("expect_status", OPT_PTR, struct cfg_check, expect_status,
+			     &status_entry_schema, 0, CFG_MAX_STATUS_RANGES),
+	CHECK_STR("expect_body", expect_body),
+	CHECK_STR("send", send),
+	CHECK_STR("expect", expect),
+	CHECK_STR("command", command),
+	CHECK_STR("interval", interval),
+	CHECK_STR("fast_interval", fast_interval),
+	CHECK_STR("timeout", timeout),
+	CYAML_FIELD_UINT("rise", OPT, struct cfg_check, rise),
+	CYAML_FIELD_UINT("fall", OPT, struct cfg_check, fall),
+	CYAML_FIELD_ENUM("initial_state", OPT, struct cfg_check, initial_state, initial_strs,
+			 NSTR(initial_strs)),
+	CHECK_STR("slow_start", slow_start),
+	CYAML_FIELD_BOOL("tls_verify", OPT, struct cfg_check, tls_verify),
+	CYAML_FIELD_END
+};
 
 static const cyaml_schema_field_t backend_fields[] = {
 	CYAML_FIELD_STRING_PTR("address", CYAML_FLAG_POINTER, struct cfg_backend, address, 0,
@@ -58,6 +105,7 @@ static const cyaml_schema_field_t backend_fields[] = {
 	CYAML_FIELD_UINT("weight", OPT, struct cfg_backend, weight),
 	CYAML_FIELD_ENUM("state", OPT, struct cfg_backend, state, state_strs, NSTR(state_strs)),
 	CYAML_FIELD_STRING_PTR("mac", OPT_PTR, struct cfg_backend, mac, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_MAPPING_PTR("check", OPT_PTR, struct cfg_backend, check, check_fields),
 	CYAML_FIELD_END
 };
 
@@ -78,6 +126,9 @@ static const cyaml_schema_field_t vip_fields[] = {
 			       CYAML_UNLIMITED),
 	CYAML_FIELD_SEQUENCE("backends", OPT_PTR, struct cfg_vip, backends, &backend_schema, 0,
 			     CYAML_UNLIMITED),
+	CYAML_FIELD_MAPPING_PTR("check", OPT_PTR, struct cfg_vip, check, check_fields),
+	CYAML_FIELD_ENUM("on_all_down", OPT, struct cfg_vip, on_all_down, all_down_strs,
+			 NSTR(all_down_strs)),
 	CYAML_FIELD_END
 };
 
@@ -164,6 +215,27 @@ int cfg_parse_duration_ms(const char *s, uint64_t *ms)
 	return 0;
 }
 
+int cfg_parse_status_range(const char *s, struct cfg_status_range *r)
+{
+	unsigned lo, hi;
+	char extra;
+
+	if (!s)
+		return -EINVAL;
+	if (sscanf(s, "%3u-%3u%c", &lo, &hi, &extra) == 2) {
+		/* a range */
+	} else if (sscanf(s, "%3u%c", &lo, &extra) == 1 && strlen(s) == 3) {
+		hi = lo;
+	} else {
+		return -EINVAL;
+	}
+	if (lo < 100 || hi > 599 || lo > hi)
+		return -EINVAL;
+	r->lo = (uint16_t)lo;
+	r->hi = (uint16_t)hi;
+	return 0;
+}
+
 static int strval_find(const cyaml_strval_t *t, size_t n, const char *s)
 {
 	size_t i;
@@ -192,6 +264,76 @@ int cfg_parse_scheduler(const char *s)
 const char *cfg_scheduler_name(int sched)
 {
 	return strval_name(sched_strs, NSTR(sched_strs), sched);
+}
+
+const char *cfg_check_type_name(enum cfg_check_type t)
+{
+	return t == CFG_CHECK_UNSET ? "none"
+				    : strval_name(check_type_strs, NSTR(check_type_strs), t);
+}
+
+#define OVER(f)                        \
+	do {                           \
+		if (o->f)              \
+			out->f = o->f; \
+	} while (0)
+
+int cfg_backend_check(const struct cfg_vip *v, const struct cfg_backend *b, struct cfg_check *out)
+{
+	const struct cfg_check *o = b->check;
+
+	if (!v->check && !o)
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	if (v->check)
+		*out = *v->check;
+	if (o) {
+		OVER(type);
+		OVER(port);
+		OVER(path);
+		OVER(host);
+		OVER(expect_body);
+		OVER(send);
+		OVER(expect);
+		OVER(command);
+		OVER(interval_ms);
+		OVER(fast_interval_ms);
+		OVER(timeout_ms);
+		OVER(slow_start_ms);
+		OVER(rise);
+		OVER(fall);
+		OVER(initial_state);
+		OVER(tls_verify);
+		if (o->nstatus) {
+			memcpy(out->status, o->status, sizeof(out->status));
+			out->nstatus = o->nstatus;
+		}
+	}
+	if (!out->port)
+		out->port = v->port;
+	if (!out->path)
+		out->path = "/";
+	if (!out->interval_ms)
+		out->interval_ms = 2000;
+	if (!out->timeout_ms)
+		out->timeout_ms = out->interval_ms < 1000 ? out->interval_ms : 1000;
+	if (!out->fast_interval_ms)
+		out->fast_interval_ms = out->interval_ms < 500 ? out->interval_ms : 500;
+	if (!out->rise)
+		out->rise = 2;
+	if (!out->fall)
+		out->fall = 3;
+	if (!out->initial_state)
+		out->initial_state = CFG_INITIAL_DOWN;
+	if (!out->nstatus) {
+		out->status[0].lo = 200;
+		out->status[0].hi = 399;
+		out->nstatus = 1;
+	}
+	/* what the merge made no longer points at the parsed strings' owners */
+	out->expect_status = NULL;
+	out->expect_status_count = 0;
+	return 0;
 }
 
 int cfg_parse_state(const char *s)
@@ -316,6 +458,9 @@ static const char *enum_words(const char *field)
 		{ "state", "up, drain, down" },
 		{ "xdp_mode", "auto, native, generic" },
 		{ "forwarding", "dsr" },
+		{ "type", "tcp, http, https, udp, exec" },
+		{ "initial_state", "down, up" },
+		{ "on_all_down", "keep, drop" },
 	};
 	size_t i;
 
@@ -457,6 +602,97 @@ static int name_ok(const char *s)
 	return 1;
 }
 
+/* The node of key in the check: of vips[vi] (bi < 0) or of its backends[bi]. */
+static yaml_node_t *check_node(struct cfg_ctx *c, int vi, int bi, const char *key)
+{
+	yaml_node_t *n = cfg_node(c, vi, bi, "check"), *m;
+
+	if (key && c->have_doc && (m = ymap_get(&c->doc, n, key)))
+		return m;
+	return n;
+}
+
+static void check_duration(struct cfg_ctx *c, int vi, int bi, const char *key, const char *s,
+			   uint64_t min_ms, uint64_t *out)
+{
+	uint64_t ms;
+
+	if (!s)
+		return;
+	if (cfg_parse_duration_ms(s, &ms) || ms < min_ms || ms > 3600000)
+		cfg_errf(c, check_node(c, vi, bi, key),
+			 "%s: must be a duration from %llums to 1h (like 2s or 500ms), got \"%s\"",
+			 key, (unsigned long long)min_ms, s);
+	else
+		*out = ms;
+}
+
+static void validate_check(struct cfg_ctx *c, struct cfg_check *k, int vi, int bi)
+{
+	unsigned i;
+
+	if (bi < 0 && !k->type)
+		cfg_errf(c, check_node(c, vi, bi, NULL), "check: type: missing (required)");
+	if (k->port > 65535)
+		cfg_errf(c, check_node(c, vi, bi, "port"), "port: must be 1..65535, got %u",
+			 k->port);
+	if (k->path && k->path[0] != '/')
+		cfg_errf(c, check_node(c, vi, bi, "path"), "path: must start with '/', got \"%s\"",
+			 k->path);
+	check_duration(c, vi, bi, "interval", k->interval, 100, &k->interval_ms);
+	check_duration(c, vi, bi, "fast_interval", k->fast_interval, 50, &k->fast_interval_ms);
+	check_duration(c, vi, bi, "timeout", k->timeout, 10, &k->timeout_ms);
+	check_duration(c, vi, bi, "slow_start", k->slow_start, 0, &k->slow_start_ms);
+	if (k->rise > 100)
+		cfg_errf(c, check_node(c, vi, bi, "rise"), "rise: must be 1..100, got %u", k->rise);
+	if (k->fall > 100)
+		cfg_errf(c, check_node(c, vi, bi, "fall"), "fall: must be 1..100, got %u", k->fall);
+	for (i = 0; i < k->expect_status_count; i++) {
+		if (cfg_parse_status_range(k->expect_status[i], &k->status[k->nstatus])) {
+			yaml_node_t *seq = check_node(c, vi, bi, "expect_status"), *e;
+
+			e = c->have_doc ? yseq_get(&c->doc, seq, i) : NULL;
+			cfg_errf(
+				c, e ? e : seq,
+				"expect_status: a status (301) or range (200-299) within 100..599, "
+				"got \"%s\"",
+				k->expect_status[i]);
+		} else {
+			k->nstatus++;
+		}
+	}
+	if (k->command && (k->command[0] != '/' || access(k->command, X_OK)))
+		cfg_errf(c, check_node(c, vi, bi, "command"),
+			 "command: must be the absolute path of an executable, got \"%s\"%s",
+			 k->command, k->command[0] == '/' ? " (not found or not executable)" : "");
+}
+
+/* What only the merged check of a backend can tell. */
+static void validate_merged_check(struct cfg_ctx *c, struct cfg_vip *v, int vi, int bi)
+{
+	struct cfg_backend *b = &v->backends[bi];
+	int at = b->check ? bi : -1; /* report where the check is written */
+	struct cfg_check k;
+
+	if (cfg_backend_check(v, b, &k))
+		return;
+	if (!k.port)
+		cfg_errf(c, check_node(c, vi, at, NULL),
+			 "check: port: required, the vip serves every port");
+	if (k.timeout_ms > k.interval_ms)
+		cfg_errf(c,
+			 check_node(c, vi,
+				    b->check && (b->check->timeout || b->check->interval) ? bi : -1,
+				    "timeout"),
+			 "timeout: %llums is longer than the interval (%llums)",
+			 (unsigned long long)k.timeout_ms, (unsigned long long)k.interval_ms);
+	if (k.type == CFG_CHECK_UDP && !k.send)
+		cfg_errf(c, check_node(c, vi, at, NULL), "check: send: required for a udp check");
+	if (k.type == CFG_CHECK_EXEC && !k.command)
+		cfg_errf(c, check_node(c, vi, at, NULL),
+			 "check: command: required for an exec check");
+}
+
 static void validate_backend(struct cfg_ctx *c, struct cfg_vip *v, int vi, int bi)
 {
 	struct cfg_backend *b = &v->backends[bi];
@@ -484,6 +720,8 @@ static void validate_backend(struct cfg_ctx *c, struct cfg_vip *v, int vi, int b
 		if (b->addr.family && !memcmp(&v->backends[j].addr, &b->addr, sizeof(b->addr)))
 			cfg_errf(c, cfg_node(c, vi, bi, "address"),
 				 "address: duplicate backend %s in vip %s", b->address, v->name);
+	if (b->check)
+		validate_check(c, b->check, vi, bi);
 }
 
 static void validate_vip(struct cfg_ctx *c, struct cfg *cfg, int vi)
@@ -527,8 +765,13 @@ static void validate_vip(struct cfg_ctx *c, struct cfg *cfg, int vi)
 				 "duplicate vip: %s port %u %s is vip \"%s\" already", v->address,
 				 v->port, v->protocol == CFG_PROTO_TCP ? "tcp" : "udp", o->name);
 	}
+	if (v->check)
+		validate_check(c, v->check, vi, -1);
 	for (bi = 0; bi < v->backends_count; bi++)
 		validate_backend(c, v, vi, (int)bi);
+	/* merged checks make sense only once their parts do */
+	for (bi = 0; !c->nerr && bi < v->backends_count; bi++)
+		validate_merged_check(c, v, vi, (int)bi);
 }
 
 static void validate(struct cfg_ctx *c, struct cfg *cfg)

@@ -14,6 +14,53 @@ enum cfg_xdp_mode { CFG_XDP_AUTO, CFG_XDP_NATIVE, CFG_XDP_GENERIC };
 enum cfg_forwarding { CFG_FWD_DSR };
 enum cfg_proto { CFG_PROTO_TCP, CFG_PROTO_UDP };
 enum cfg_state { CFG_STATE_UP, CFG_STATE_DRAIN, CFG_STATE_DOWN };
+enum cfg_check_type {
+	CFG_CHECK_UNSET,
+	CFG_CHECK_TCP,
+	CFG_CHECK_HTTP,
+	CFG_CHECK_HTTPS,
+	CFG_CHECK_UDP,
+	CFG_CHECK_EXEC
+};
+enum cfg_initial { CFG_INITIAL_UNSET, CFG_INITIAL_DOWN, CFG_INITIAL_UP };
+enum cfg_all_down { CFG_ALL_DOWN_KEEP, CFG_ALL_DOWN_DROP };
+
+/* One inclusive range of HTTP status codes. */
+struct cfg_status_range {
+	uint16_t lo, hi;
+};
+
+#define CFG_MAX_STATUS_RANGES 16
+
+/*
+ * A health check as written (strings, zero for "not given"), and parsed. A
+ * backend's check: overrides, field by field, its VIP's.
+ */
+struct cfg_check {
+	enum cfg_check_type type;
+	uint32_t port;
+	char *path;
+	char *host;
+	char **expect_status;
+	unsigned expect_status_count;
+	char *expect_body;
+	char *send;
+	char *expect;
+	char *command;
+	char *interval;
+	char *fast_interval;
+	char *timeout;
+	uint32_t rise;
+	uint32_t fall;
+	enum cfg_initial initial_state;
+	char *slow_start;
+	int tls_verify; /* -1 not given (libcyaml leaves 0: see check_defaults) */
+	/* parsed */
+	uint64_t interval_ms, fast_interval_ms, timeout_ms, slow_start_ms;
+	struct cfg_status_range status[CFG_MAX_STATUS_RANGES];
+	unsigned nstatus;
+	int have_tls_verify;
+};
 
 /* An address as the data plane keeps it: family and 16 bytes, IPv4 first. */
 struct xlb_addr {
@@ -28,6 +75,7 @@ struct cfg_backend {
 	uint32_t weight;
 	enum cfg_state state;
 	char *mac;
+	struct cfg_check *check; /* overrides the VIP's, field by field */
 	/* parsed */
 	struct xlb_addr addr;
 	uint8_t mac_bytes[6];
@@ -44,6 +92,8 @@ struct cfg_vip {
 	char *udp_idle_timeout;
 	struct cfg_backend *backends;
 	unsigned backends_count;
+	struct cfg_check *check;
+	enum cfg_all_down on_all_down;
 	/* parsed */
 	struct xlb_addr addr;
 	uint32_t udp_timeout_s;
@@ -74,6 +124,15 @@ void cfg_free(struct cfg *cfg);
 int cfg_parse_addr(const char *s, struct xlb_addr *a);
 int cfg_parse_mac(const char *s, uint8_t mac[6]);
 int cfg_parse_duration_ms(const char *s, uint64_t *ms);
+/* "200-299", "301": one range; 0 or -EINVAL. */
+int cfg_parse_status_range(const char *s, struct cfg_status_range *r);
+/*
+ * The check of backend b of vip v: the VIP's with the backend's fields laid
+ * over it, defaults filled in. Return 0 with *out set, or -ENOENT if neither
+ * has a check. out owns nothing: its strings point into the config.
+ */
+int cfg_backend_check(const struct cfg_vip *v, const struct cfg_backend *b, struct cfg_check *out);
+const char *cfg_check_type_name(enum cfg_check_type t);
 int cfg_parse_scheduler(const char *s);
 const char *cfg_scheduler_name(int sched);
 const char *cfg_state_name(enum cfg_state st);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "health.h"
 #include "log.h"
 
 #ifndef XLB_VERSION
@@ -39,7 +40,7 @@ static json_object *jstrv(char **v, unsigned n)
 	return a;
 }
 
-static json_object *backend_json(struct lb_backend *b)
+static json_object *backend_json(struct xlbd *d, struct lb_vip *v, struct lb_backend *b)
 {
 	json_object *o = json_object_new_object();
 	char mac[18];
@@ -60,10 +61,12 @@ static json_object *backend_json(struct lb_backend *b)
 	json_object_object_add(o, "mac_source", jstr(b->mac_static ? "config" : "neighbour"));
 	json_object_object_add(o, "id", json_object_new_int64(b->id));
 	json_object_object_add(o, "changed_by_xlbctl", json_object_new_boolean(b->from_cli));
+	if (d->health)
+		health_backend_json(d->health, v, b, o);
 	return o;
 }
 
-static json_object *vip_json(struct lb_vip *v)
+static json_object *vip_json(struct xlbd *d, struct lb_vip *v)
 {
 	json_object *o = json_object_new_object(), *bes = json_object_new_array();
 	unsigned i;
@@ -77,9 +80,11 @@ static json_object *vip_json(struct lb_vip *v)
 	json_object_object_add(o, "udp_idle_timeout_s", json_object_new_int64(v->udp_timeout_s));
 	json_object_object_add(o, "id", json_object_new_int64(v->id));
 	json_object_object_add(o, "all_down", json_object_new_boolean(v->all_down));
+	json_object_object_add(o, "on_all_down",
+			       jstr(v->on_all_down == CFG_ALL_DOWN_DROP ? "drop" : "keep"));
 	json_object_object_add(o, "changed_by_xlbctl", json_object_new_boolean(v->from_cli));
 	for (i = 0; i < v->nbe; i++)
-		json_object_array_add(bes, backend_json(v->be[i]));
+		json_object_array_add(bes, backend_json(d, v, v->be[i]));
 	json_object_object_add(o, "backends", bes);
 	return o;
 }
@@ -122,7 +127,7 @@ static json_object *do_vip_list(struct xlbd *d)
 	unsigned i;
 
 	for (i = 0; i < lb_vip_count(d->lb); i++)
-		json_object_array_add(a, vip_json(lb_vip_at(d->lb, i)));
+		json_object_array_add(a, vip_json(d, lb_vip_at(d->lb, i)));
 	json_object_object_add(r, "vips", a);
 	return r;
 }
@@ -238,6 +243,8 @@ json_object *xlbd_reload(struct xlbd *d)
 		log_warnx("reload: interface and pin_path changes take effect at restart");
 
 	err = lb_apply_config(d->lb, cfg, &ch);
+	if (d->health)
+		health_sync(d->health, cfg);
 	cfg_free(d->cfg);
 	d->cfg = cfg;
 	r = err ? api_error(API_E_INTERNAL, "reload applied in part: %s", strerror(-err))
@@ -269,7 +276,7 @@ json_object *xlbd_handle(void *ctx, const struct api_req *q)
 		{
 			json_object *r = api_ok();
 
-			json_object_object_add(r, "vip", vip_json(v));
+			json_object_object_add(r, "vip", vip_json(d, v));
 			return r;
 		}
 	case API_BACKEND_LIST:
@@ -279,7 +286,7 @@ json_object *xlbd_handle(void *ctx, const struct api_req *q)
 		if (q->vip) {
 			json_object *r = api_ok(), *a = json_object_new_array();
 
-			json_object_array_add(a, vip_json(v));
+			json_object_array_add(a, vip_json(d, v));
 			json_object_object_add(r, "vips", a);
 			return r;
 		}
@@ -289,9 +296,6 @@ json_object *xlbd_handle(void *ctx, const struct api_req *q)
 			       q->proto < 0 ? CFG_PROTO_TCP : q->proto,
 			       q->sched < 0 ? XLB_SCHED_MAGLEV : q->sched, err, sizeof(err));
 		break;
-	case API_VIP_DEL:
-		e = lb_vip_del(d->lb, q->vip, err, sizeof(err));
-		break;
 	case API_BACKEND_ADD:
 		e = lb_backend_add(d->lb, q->vip, &q->addr,
 				   q->weight < 0 ? 100 : (uint32_t)q->weight,
@@ -299,6 +303,9 @@ json_object *xlbd_handle(void *ctx, const struct api_req *q)
 		break;
 	case API_BACKEND_DEL:
 		e = lb_backend_del(d->lb, q->vip, &q->addr, err, sizeof(err));
+		break;
+	case API_VIP_DEL:
+		e = lb_vip_del(d->lb, q->vip, err, sizeof(err));
 		break;
 	case API_BACKEND_SET:
 		e = lb_backend_set(d->lb, q->vip, &q->addr, q->weight, q->state, err, sizeof(err));
@@ -320,5 +327,10 @@ json_object *xlbd_handle(void *ctx, const struct api_req *q)
 	case API_NCMDS:
 		break;
 	}
-	return e ? errno_reply(e, err) : api_ok();
+	if (e)
+		return errno_reply(e, err);
+	/* backends came or went: their checkers follow */
+	if (d->health)
+		health_sync(d->health, d->cfg);
+	return api_ok();
 }

@@ -14,6 +14,8 @@
 #include "lb.h"
 #include "neigh.h"
 
+struct health;
+
 struct xlbd {
 	struct event_base *base;
 	const char *cfg_path;
@@ -22,6 +24,7 @@ struct xlbd {
 	struct lb *lb;
 	struct neigh *neigh;
 	struct control *ctl;
+	struct health *health;
 	char ifname[16];
 	int ifindex;
 	struct dp_attach_info attach;

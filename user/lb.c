@@ -25,6 +25,7 @@
 
 struct adopted_be {
 	uint32_t id, gen, vip_id;
+	uint8_t state;
 	struct xlb_addr addr;
 	uint8_t mac[6];
 	uint8_t claimed;
@@ -220,6 +221,7 @@ static int be_id_alloc(struct lb *lb, uint32_t vip_id, const struct xlb_addr *a,
 			ab->claimed = 1;
 			b->id = ab->id;
 			b->gen = ab->gen;
+			b->adopted_up = ab->state != XLB_BE_DOWN;
 			/* the MAC it had: keep forwarding while it is resolved again */
 			if (!b->mac_static) {
 				memcpy(b->mac, ab->mac, 6);
@@ -285,6 +287,7 @@ int lb_adopt(struct lb *lb)
 		n[lb->nabes].id = id;
 		n[lb->nabes].gen = b.gen;
 		n[lb->nabes].vip_id = b.vip_id;
+		n[lb->nabes].state = b.state;
 		n[lb->nabes].addr.family = b.family;
 		memcpy(n[lb->nabes].addr.a, b.addr, sizeof(b.addr));
 		memcpy(n[lb->nabes].mac, b.mac, 6);
@@ -327,21 +330,47 @@ static void adopt_finish(struct lb *lb)
 
 /* ---- syncing one VIP into the data plane ------------------------------------ */
 
-static uint8_t be_dp_state(const struct lb_backend *b)
+/*
+ * What the data plane may do with a backend. Health counts unless every
+ * backend of the VIP is unhealthy and the VIP says keep: then the configured
+ * set serves anyway (a check that fails everywhere is more likely wrong than
+ * every server at once).
+ */
+static uint8_t be_dp_state(const struct lb_vip *v, const struct lb_backend *b)
 {
-	if (b->admin == CFG_STATE_DOWN || b->health == LB_HEALTH_DOWN || !b->mac_ok)
+	int health_counts = !(v->all_down && v->on_all_down == CFG_ALL_DOWN_KEEP);
+
+	if (b->admin == CFG_STATE_DOWN || !b->mac_ok ||
+	    (health_counts && b->health == LB_HEALTH_DOWN))
 		return XLB_BE_DOWN;
 	return b->admin == CFG_STATE_DRAIN ? XLB_BE_DRAIN : XLB_BE_UP;
 }
 
-static uint32_t be_eff_weight(const struct lb_backend *b)
+static uint32_t be_eff_weight(const struct lb_vip *v, const struct lb_backend *b)
 {
 	uint64_t w;
 
-	if (be_dp_state(b) != XLB_BE_UP)
+	if (be_dp_state(v, b) != XLB_BE_UP)
 		return 0;
 	w = (uint64_t)b->weight * b->weight_pct / 100;
 	return w || !b->weight ? (uint32_t)w : 1; /* slow start never rounds to 0 */
+}
+
+/* No backend that could serve (admin up, MAC known) is healthy. */
+static int vip_all_down(const struct lb_vip *v)
+{
+	unsigned i, candidates = 0;
+
+	for (i = 0; i < v->nbe; i++) {
+		const struct lb_backend *b = v->be[i];
+
+		if (b->admin != CFG_STATE_UP || !b->mac_ok)
+			continue;
+		candidates++;
+		if (b->health != LB_HEALTH_DOWN)
+			return 0;
+	}
+	return candidates > 0;
 }
 
 static void be_entry(const struct lb_vip *v, const struct lb_backend *b, struct xlb_backend *e)
@@ -350,7 +379,7 @@ static void be_entry(const struct lb_vip *v, const struct lb_backend *b, struct 
 	memcpy(e->addr, b->addr.a, sizeof(e->addr));
 	memcpy(e->mac, b->mac, 6);
 	e->family = b->addr.family;
-	e->state = be_dp_state(b);
+	e->state = be_dp_state(v, b);
 	e->gen = b->gen;
 	e->vip_id = v->id;
 }
@@ -419,7 +448,6 @@ static int ring_install(struct lb *lb, struct lb_vip *v)
 		mb[n].id = b->id;
 		n++;
 	}
-	v->all_down = !n;
 	if (!n) {
 		err = dp_ring_del(lb->dp, v->id);
 		goto out;
@@ -445,14 +473,24 @@ int lb_vip_sync(struct lb *lb, struct lb_vip *v)
 	};
 	uint64_t sig;
 	unsigned i;
-	int err;
+	int err, all_down;
 
+	all_down = vip_all_down(v);
+	if (all_down != v->all_down)
+		log_warnx("vip %s: %s", v->name,
+			  !all_down ? "a backend is healthy again"
+			  : v->on_all_down == CFG_ALL_DOWN_KEEP
+				  ? "every backend is down: forwarding to all of them anyway "
+				    "(on_all_down: keep)"
+				  : "every backend is down: dropping its traffic (on_all_down: "
+				    "drop)");
+	v->all_down = (uint8_t)all_down;
 	for (i = 0; i < v->nbe; i++)
-		v->be[i]->eff_weight = be_eff_weight(v->be[i]);
+		v->be[i]->eff_weight = be_eff_weight(v, v->be[i]);
 
 	/* 1: backends that may carry traffic, before a ring names them */
 	for (i = 0; i < v->nbe; i++)
-		if (be_dp_state(v->be[i]) != XLB_BE_DOWN && (err = be_write(lb, v, v->be[i])))
+		if (be_dp_state(v, v->be[i]) != XLB_BE_DOWN && (err = be_write(lb, v, v->be[i])))
 			return err;
 	/* 2: the ring, if what it is built from changed */
 	sig = ring_sig(v);
@@ -464,7 +502,7 @@ int lb_vip_sync(struct lb *lb, struct lb_vip *v)
 	}
 	/* 3: backends going down, once no ring names them */
 	for (i = 0; i < v->nbe; i++)
-		if (be_dp_state(v->be[i]) == XLB_BE_DOWN && (err = be_write(lb, v, v->be[i])))
+		if (be_dp_state(v, v->be[i]) == XLB_BE_DOWN && (err = be_write(lb, v, v->be[i])))
 			return err;
 	/* 4: the VIP entry; a changed key replaces the old one */
 	vip_key_of(v, &k);
@@ -553,6 +591,7 @@ static struct lb_vip *vip_new(struct lb *lb, const char *name, const struct xlb_
 	v->proto = proto;
 	v->ring_size = XLB_RING_SIZE_DEFAULT;
 	v->udp_timeout_s = XLB_UDP_TIMEOUT_DEFAULT;
+	v->new_health = LB_HEALTH_UP;
 	vip_key_of(v, &k);
 	nv = realloc(lb->vips, (lb->nvips + 1) * sizeof(*nv));
 	if (!nv || vip_id_alloc(lb, &k, &v->id)) {
@@ -591,6 +630,7 @@ static const char *proto_name(enum cfg_proto p)
 static int apply_backends(struct lb *lb, struct lb_vip *v, const struct cfg_vip *cv,
 			  struct lb_changes *ch)
 {
+	struct cfg_check k;
 	char as[64];
 	unsigned i, j;
 
@@ -618,6 +658,10 @@ static int apply_backends(struct lb *lb, struct lb_vip *v, const struct cfg_vip 
 				return -ENOSPC;
 			b->weight = c->weight;
 			b->admin = c->state;
+			/* checked backends start down (initial_state) unless adopted up */
+			if (!cfg_backend_check(cv, c, &k) && k.initial_state != CFG_INITIAL_UP &&
+			    !b->adopted_up)
+				b->health = LB_HEALTH_DOWN;
 			be_set_mac(lb, b, c->has_mac ? c->mac_bytes : NULL);
 			change(ch, 0, "vip %s: backend %s added (weight %u, %s)", v->name, as,
 			       c->weight, cfg_state_name(c->state));
@@ -686,6 +730,10 @@ int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
 		v->sched = cv->scheduler;
 		v->ring_size = cv->ring_size;
 		v->udp_timeout_s = cv->udp_timeout_s;
+		v->on_all_down = cv->on_all_down;
+		v->new_health = cv->check && cv->check->initial_state != CFG_INITIAL_UP
+					? LB_HEALTH_DOWN
+					: LB_HEALTH_UP;
 		v->from_cli = 0;
 		e = apply_backends(lb, v, cv, ch);
 		if (!e)
@@ -765,6 +813,7 @@ int lb_backend_add(struct lb *lb, const char *vip, const struct xlb_addr *addr, 
 			   XLB_MAX_BACKENDS);
 	b->weight = weight;
 	b->from_cli = 1;
+	b->health = v->new_health;
 	be_set_mac(lb, b, mac);
 	e = lb_vip_sync(lb, v);
 	if (e)

@@ -28,7 +28,7 @@ struct lb_backend {
 	uint32_t id, gen;	    /* data plane slot and its generation */
 	uint32_t eff_weight;	    /* weight in the ring now */
 	struct xlb_backend written; /* what xlb_backends holds for it */
-	void *hc;		    /* the health checker's state */
+	uint8_t adopted_up;	    /* carried traffic in the pinned maps we adopted */
 };
 
 struct lb_vip {
@@ -41,7 +41,9 @@ struct lb_vip {
 	uint32_t udp_timeout_s;
 	uint32_t id;
 	uint8_t from_cli;
-	uint8_t all_down; /* every backend down: nothing in the ring */
+	uint8_t all_down;	       /* no backend is healthy (admin up, MAC known) */
+	enum cfg_all_down on_all_down; /* then: keep the configured set, or drop */
+	enum lb_health new_health;     /* of a backend added: down until checked */
 	struct lb_backend **be;
 	unsigned nbe;
 	uint64_t ring_sig; /* what the installed ring was built from; 0: none */

@@ -475,6 +475,68 @@ static int do_backend(int argc, char **argv)
 	return dispatch(be_cmds, "backend", argc, argv);
 }
 
+/* ---- health ---------------------------------------------------------------------- */
+
+static void fmt_since(double s, char *buf, size_t len)
+{
+	if (s < 120)
+		snprintf(buf, len, "%.1fs", s);
+	else if (s < 7200)
+		snprintf(buf, len, "%.0fm", s / 60);
+	else
+		snprintf(buf, len, "%.1fh", s / 3600);
+}
+
+static void show_health(json_object *r)
+{
+	json_object *vips = get(r, "vips");
+	size_t i, j;
+
+	for (i = 0; i < json_object_array_length(vips); i++) {
+		json_object *v = json_object_array_get_idx(vips, i), *bes = get(v, "backends");
+
+		printf("vip %s (%s port %lld %s)%s\n", gets(v, "name"), gets(v, "address"),
+		       geti(v, "port"), gets(v, "protocol"),
+		       json_object_get_boolean(get(v, "all_down"))
+			       ? (strcmp(gets(v, "on_all_down"), "drop")
+					  ? "  ALL DOWN: forwarding anyway"
+					  : "  ALL DOWN: dropping")
+			       : "");
+		printf("  %-26s %-5s %-7s %-6s %-6s %-9s %-7s %9s %s\n", "BACKEND", "STATE",
+		       "HEALTH", "WEIGHT", "CHECK", "LATENCY", "SINCE", "OK/FAIL", "LAST RESULT");
+		for (j = 0; j < json_object_array_length(bes); j++) {
+			json_object *b = json_object_array_get_idx(bes, j);
+			char lat[16] = "-", since[16] = "-", okf[24] = "-";
+
+			if (get(b, "latency_ms")) {
+				snprintf(lat, sizeof(lat), "%.1fms",
+					 json_object_get_double(get(b, "latency_ms")));
+				fmt_since(json_object_get_double(get(b, "since")), since,
+					  sizeof(since));
+				snprintf(okf, sizeof(okf), "%lld/%lld", geti(b, "successes"),
+					 geti(b, "failures"));
+			}
+			printf("  %-26s %-5s %-7s %-6lld %-6s %-9s %-7s %9s %s\n",
+			       gets(b, "address"), gets(b, "state"), gets(b, "health"),
+			       geti(b, "effective_weight"), gets(b, "check"), lat, since, okf,
+			       gets(b, "reason"));
+		}
+	}
+}
+
+static int do_health(int argc, char **argv)
+{
+	json_object *q = request("health");
+
+	if (argc > 1) {
+		json_object_put(q);
+		return usage_err("usage: health [VIP]");
+	}
+	if (argc)
+		add_s(q, "vip", argv[0]);
+	return run(q, "vips", show_health);
+}
+
 /* ---- stats, reload, detach --------------------------------------------------- */
 
 static void show_stats(json_object *r)
@@ -561,12 +623,19 @@ static int do_detach(int argc, char **argv)
 
 static int do_help(int argc, char **argv);
 
+/* clang-format off */
 static const struct cmd top_cmds[] = {
-	{ "status", do_status, "status" }, { "vip", do_vip, NULL },
-	{ "backend", do_backend, NULL },   { "stats", do_stats, "stats [VIP]" },
-	{ "reload", do_reload, "reload" }, { "detach", do_detach, "detach" },
-	{ "help", do_help, "help" },	   {},
+	{ "status", do_status, "status" },
+	{ "vip", do_vip, NULL },
+	{ "backend", do_backend, NULL },
+	{ "stats", do_stats, "stats [VIP]" },
+	{ "health", do_health, "health [VIP]" },
+	{ "reload", do_reload, "reload" },
+	{ "detach", do_detach, "detach" },
+	{ "help", do_help, "help" },
+	{},
 };
+/* clang-format on */
 
 static int do_help(int argc, char **argv)
 {

@@ -22,6 +22,7 @@
 #include <linux/magic.h>
 
 #include "daemon.h"
+#include "health.h"
 #include "log.h"
 
 #define XLBD_CONF_DEFAULT  "/etc/xlb/xlb.yaml"
@@ -260,6 +261,10 @@ int main(int argc, char **argv)
 	lb_changes_free(&ch);
 	if (err)
 		log_warnx("applying %s: %s", d.cfg_path, strerror(-err));
+	d.health = health_new(d.base, d.lb);
+	if (!d.health)
+		fatalx("health checker: out of memory");
+	health_sync(d.health, d.cfg);
 	err = neigh_dump(d.neigh);
 	if (err)
 		log_warnx("reading the neighbour table: %s", strerror(-err));
@@ -321,6 +326,7 @@ out:
 	if (ev_timer)
 		event_free(ev_timer);
 	control_close(d.ctl);
+	health_free(d.health);
 	lb_free(d.lb);
 	neigh_close(d.neigh);
 	dp_close(d.dp);

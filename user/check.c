@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What every kind of check shares: start, timeout, finish, cancel.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <event2/bufferevent.h>
+
+#include "check.h"
+
+static void check_free(struct check *c)
+{
+	if (c->timeout)
+		event_free(c->timeout);
+	if (c->ev)
+		event_free(c->ev);
+	if (c->bev)
+		bufferevent_free(c->bev);
+	if (c->pid > 0) {
+		/* the command's whole process group; then reap it (it dies at once) */
+		kill(-c->pid, SIGKILL);
+		waitpid(c->pid, NULL, 0);
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c);
+}
+
+void check_finish(struct check *c, int ok, const char *fmt, ...)
+{
+	struct timespec t1;
+	char reason[160];
+	double ms;
+	va_list ap;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (double)(t1.tv_sec - c->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - c->t0.tv_nsec) / 1e6;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	c->done(c->arg, ok, reason, ms);
+	check_free(c);
+}
+
+void check_cancel(struct check *c)
+{
+	if (c)
+		check_free(c);
+}
+
+const char *check_errno_reason(int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+		return "refused";
+	case ECONNRESET:
+	case EPIPE:
+		return "reset";
+	case ETIMEDOUT:
+		return "timeout";
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+		return "unreachable";
+	default:
+		return strerror(err);
+	}
+}
+
+socklen_t check_sockaddr(const struct check *c, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (c->addr.family == XLB_AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)c->k->port);
+		memcpy(&s6->sin6_addr, c->addr.a, 16);
+		return sizeof(*s6);
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons((uint16_t)c->k->port);
+	memcpy(&s4->sin_addr, c->addr.a, 4);
+	return sizeof(*s4);
+}
+
+int check_status_ok(const struct cfg_check *k, int st)
+{
+	unsigned i;
+
+	for (i = 0; i < k->nstatus; i++)
+		if (st >= k->status[i].lo && st <= k->status[i].hi)
+			return 1;
+	return 0;
+}
+
+static void on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct check *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->k->type == CFG_CHECK_EXEC)
+		check_finish(c, 0, "killed at timeout (%llums)",
+			     (unsigned long long)c->k->timeout_ms);
+	else
+		check_finish(c, 0, "timeout (%llums)", (unsigned long long)c->k->timeout_ms);
+}
+
+int check_start(struct event_base *base, SSL_CTX *ssl, const struct cfg_check *k,
+		const struct xlb_addr *addr, const char *vip, check_done_fn done, void *arg,
+		struct check **out)
+{
+	struct timeval tv = { (time_t)(k->timeout_ms / 1000),
+			      (suseconds_t)(k->timeout_ms % 1000) * 1000 };
+	struct check *c = calloc(1, sizeof(*c));
+	int err;
+
+	if (!c)
+		return -ENOMEM;
+	c->base = base;
+	c->k = k;
+	c->addr = *addr;
+	c->vip = vip;
+	c->done = done;
+	c->arg = arg;
+	c->fd = -1;
+	c->ssl_ctx = ssl;
+	clock_gettime(CLOCK_MONOTONIC, &c->t0);
+	c->timeout = evtimer_new(base, on_timeout, c);
+	if (!c->timeout) {
+		free(c);
+		return -ENOMEM;
+	}
+	evtimer_add(c->timeout, &tv);
+	*out = c;
+
+	switch (k->type) {
+	case CFG_CHECK_TCP:
+		err = check_tcp_start(c);
+		break;
+	case CFG_CHECK_HTTP:
+	case CFG_CHECK_HTTPS:
+		err = check_http_start(c);
+		break;
+	case CFG_CHECK_UDP:
+		err = check_udp_start(c);
+		break;
+	case CFG_CHECK_EXEC:
+		err = check_exec_start(c);
+		break;
+	default:
+		err = -EINVAL;
+	}
+	if (err) {
+		/* a check that cannot even start is a failed check, reported now */
+		check_finish(c, 0, "cannot start: %s", check_errno_reason(-err));
+		*out = NULL;
+	}
+	return 0;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One health check in flight: started by the engine (health.c), run on the
+ * daemon's event loop without blocking, finished exactly once through its
+ * done callback with a verdict, a named reason and its duration. One file
+ * per kind: check_tcp.c (tcp), check_http.c (http, https), check_udp.c,
+ * check_exec.c.
+ */
+#ifndef XLB_CHECK_H
+#define XLB_CHECK_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+#include <event2/event.h>
+#include <openssl/ssl.h>
+#include "config.h"
+
+typedef void (*check_done_fn)(void *arg, int ok, const char *reason, double ms);
+
+struct check {
+	struct event_base *base;
+	const struct cfg_check *k; /* the engine's, alive while the check runs */
+	struct xlb_addr addr;
+	const char *vip;
+	check_done_fn done;
+	void *arg;
+	struct timespec t0;
+	struct event *timeout;
+	/* by kind */
+	struct bufferevent *bev; /* tcp, http, https */
+	SSL_CTX *ssl_ctx;
+	int fd;		  /* udp socket, exec pidfd */
+	struct event *ev; /* udp reply, exec exit */
+	pid_t pid;	  /* exec */
+};
+
+/* Start a check; *out is freed when it finishes or is cancelled. 0 or -errno. */
+int check_start(struct event_base *base, SSL_CTX *ssl, const struct cfg_check *k,
+		const struct xlb_addr *addr, const char *vip, check_done_fn done, void *arg,
+		struct check **out);
+void check_cancel(struct check *c);
+
+/* For the kinds: finish with a verdict (calls done, frees c). */
+void check_finish(struct check *c, int ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The reason for a socket error, as operators name it. */
+const char *check_errno_reason(int err);
+/* Fill a sockaddr for the check's address and port. */
+socklen_t check_sockaddr(const struct check *c, struct sockaddr_storage *ss);
+
+int check_tcp_start(struct check *c);
+int check_http_start(struct check *c);
+int check_udp_start(struct check *c);
+int check_exec_start(struct check *c);
+
+/* Is HTTP status st in the check's expected set? */
+int check_status_ok(const struct cfg_check *k, int st);
+
+#endif /* XLB_CHECK_H */

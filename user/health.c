@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Health checking.
+ *
+ * A checker per (vip, backend) with a check. Its first check is placed at an
+ * offset within the interval that depends on the backend (no thundering herd
+ * at start or reload); then one check per interval, or per fast_interval
+ * while a run toward the other state has started. A check never overlaps its
+ * own previous one. `rise` successes in a row bring a backend up, `fall`
+ * failures take it down; the change goes to lb.c at once, which rebuilds that
+ * VIP's ring (and moves the flows of a backend gone down).
+ *
+ * Checkers are keyed by VIP name and backend address, never by pointers into
+ * lb.c, so a reload or an xlbctl change can free backends under them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/ssl.h>
+
+#include "check.h"
+#include "health.h"
+#include "log.h"
+
+int hstate_feed(struct hstate *s, int ok, unsigned rise, unsigned fall)
+{
+	if (ok) {
+		s->ok_run++;
+		s->fail_run = 0;
+		if (s->state != LB_HEALTH_UP && s->ok_run >= rise) {
+			s->state = LB_HEALTH_UP;
+			return 1;
+		}
+	} else {
+		s->fail_run++;
+		s->ok_run = 0;
+		if (s->state != LB_HEALTH_DOWN && s->fail_run >= fall) {
+			s->state = LB_HEALTH_DOWN;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int hstate_changing(const struct hstate *s)
+{
+	return s->state == LB_HEALTH_UP ? s->fail_run > 0 : s->ok_run > 0;
+}
+
+uint32_t slow_start_pct(uint64_t elapsed_ms, uint64_t total_ms)
+{
+	uint64_t pct;
+
+	if (!total_ms || elapsed_ms >= total_ms)
+		return 100;
+	pct = elapsed_ms * 100 / total_ms;
+	return pct ? (uint32_t)pct : 1;
+}
+
+#define RAMP_STEPS 10 /* slow start moves the weight in tenths */
+
+struct hc {
+	struct health *h;
+	char vip[32];
+	struct xlb_addr addr;
+	struct cfg_check k; /* merged; strings owned below */
+	char *strs[8];
+	struct event *tick;
+	struct event *ramp;
+	struct check *running;
+	struct hstate st;
+	int checked; /* a result came in */
+	int last_ok;
+	char reason[160];
+	double latency_ms;
+	struct timespec changed; /* CLOCK_REALTIME of the last transition */
+	struct timespec up_mono; /* CLOCK_MONOTONIC when it last went up */
+	uint32_t pct;
+	uint64_t n_ok, n_fail;
+	int seen; /* mark for health_sync */
+};
+
+struct health {
+	struct event_base *base;
+	struct lb *lb;
+	SSL_CTX *ssl;
+	struct hc **hcs;
+	unsigned n;
+};
+
+static struct timeval tv_ms(uint64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+
+	return tv;
+}
+
+static void hc_apply(struct hc *c)
+{
+	struct lb_vip *v = lb_vip_find(c->h->lb, c->vip);
+	struct lb_backend *b = v ? lb_backend_find(v, &c->addr) : NULL;
+	int err;
+
+	if (!b)
+		return;
+	err = lb_backend_health(c->h->lb, v, b, c->st.state, c->pct);
+	if (err)
+		log_warnx("vip %s: applying health: %s", c->vip, strerror(-err));
+}
+
+static void on_ramp(evutil_socket_t fd, short what, void *arg)
+{
+	struct hc *c = arg;
+	struct timeval tv = tv_ms(c->k.slow_start_ms / RAMP_STEPS ? c->k.slow_start_ms / RAMP_STEPS
+								  : 1);
+	struct timespec now;
+
+	(void)fd;
+	(void)what;
+	if (c->st.state != LB_HEALTH_UP)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	c->pct = slow_start_pct((uint64_t)(now.tv_sec - c->up_mono.tv_sec) * 1000 +
+					(uint64_t)(now.tv_nsec - c->up_mono.tv_nsec) / 1000000,
+				c->k.slow_start_ms);
+	hc_apply(c);
+	if (c->pct < 100)
+		evtimer_add(c->ramp, &tv);
+}
+
+static void hc_schedule(struct hc *c, uint64_t ms)
+{
+	struct timeval tv = tv_ms(ms);
+
+	evtimer_add(c->tick, &tv);
+}
+
+static void on_result(void *arg, int ok, const char *reason, double ms)
+{
+	struct hc *c = arg;
+	enum lb_health old = c->st.state;
+	char as[64];
+
+	c->running = NULL;
+	c->checked = 1;
+	c->last_ok = ok;
+	c->latency_ms = ms;
+	snprintf(c->reason, sizeof(c->reason), "%s", reason);
+	if (ok)
+		c->n_ok++;
+	else
+		c->n_fail++;
+
+	if (hstate_feed(&c->st, ok, c->k.rise, c->k.fall)) {
+		clock_gettime(CLOCK_REALTIME, &c->changed);
+		cfg_addr_str(&c->addr, as, sizeof(as));
+		log_info("vip %s: backend %s %s -> %s: %s (%.1f ms) after %u %s in a row", c->vip,
+			 as, lb_health_name(old), lb_health_name(c->st.state), reason, ms,
+			 ok ? c->st.ok_run : c->st.fail_run, ok ? "successes" : "failures");
+		if (c->st.state == LB_HEALTH_UP && c->k.slow_start_ms) {
+			clock_gettime(CLOCK_MONOTONIC, &c->up_mono);
+			c->pct = slow_start_pct(0, c->k.slow_start_ms);
+			on_ramp(-1, 0, c);
+		} else {
+			c->pct = 100;
+			hc_apply(c);
+		}
+	}
+	/* a tick already pending (params changed) keeps its time */
+	if (!evtimer_pending(c->tick, NULL))
+		hc_schedule(c, hstate_changing(&c->st) ? c->k.fast_interval_ms : c->k.interval_ms);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct hc *c = arg;
+	int err;
+
+	(void)fd;
+	(void)what;
+	if (c->running) { /* still in flight: it ends by its own timeout */
+		hc_schedule(c, c->k.interval_ms);
+		return;
+	}
+	err = check_start(c->h->base, c->h->ssl, &c->k, &c->addr, c->vip, on_result, c,
+			  &c->running);
+	if (err)
+		log_warnx("vip %s: starting a check: %s", c->vip, strerror(-err));
+}
+
+static void hc_free(struct hc *c)
+{
+	unsigned i;
+
+	check_cancel(c->running);
+	event_free(c->tick);
+	event_free(c->ramp);
+	for (i = 0; i < sizeof(c->strs) / sizeof(c->strs[0]); i++)
+		free(c->strs[i]);
+	free(c);
+}
+
+/* Copy k, owning its strings. */
+static void hc_set_check(struct hc *c, const struct cfg_check *k)
+{
+	char **fields[] = { &c->k.path, &c->k.host,   &c->k.expect_body,
+			    &c->k.send, &c->k.expect, &c->k.command };
+	unsigned i;
+
+	for (i = 0; i < sizeof(c->strs) / sizeof(c->strs[0]); i++) {
+		free(c->strs[i]);
+		c->strs[i] = NULL;
+	}
+	c->k = *k;
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (*fields[i])
+			*fields[i] = c->strs[i] = strdup(*fields[i]);
+	/* the rest points into the config, which a reload frees */
+	c->k.interval = c->k.fast_interval = c->k.timeout = c->k.slow_start = NULL;
+}
+
+static int check_same(const struct cfg_check *a, const struct cfg_check *b)
+{
+	const char *sa[] = { a->path, a->host, a->expect_body, a->send, a->expect, a->command };
+	const char *sb[] = { b->path, b->host, b->expect_body, b->send, b->expect, b->command };
+	unsigned i;
+
+	for (i = 0; i < 6; i++)
+		if ((sa[i] || sb[i]) && (!sa[i] || !sb[i] || strcmp(sa[i], sb[i])))
+			return 0;
+	return a->type == b->type && a->port == b->port && a->interval_ms == b->interval_ms &&
+	       a->fast_interval_ms == b->fast_interval_ms && a->timeout_ms == b->timeout_ms &&
+	       a->rise == b->rise && a->fall == b->fall && a->slow_start_ms == b->slow_start_ms &&
+	       a->tls_verify == b->tls_verify && a->nstatus == b->nstatus &&
+	       !memcmp(a->status, b->status, sizeof(a->status[0]) * a->nstatus);
+}
+
+static struct hc *hc_find(struct health *h, const char *vip, const struct xlb_addr *a)
+{
+	unsigned i;
+
+	for (i = 0; i < h->n; i++)
+		if (!strcmp(h->hcs[i]->vip, vip) && !memcmp(&h->hcs[i]->addr, a, sizeof(*a)))
+			return h->hcs[i];
+	return NULL;
+}
+
+/* Where in the interval this backend's first check goes: fixed per backend. */
+static uint64_t first_offset(const struct hc *c)
+{
+	uint64_t x = 1469598103934665603ULL;
+	const uint8_t *p = (const uint8_t *)&c->addr;
+	size_t i;
+
+	for (i = 0; i < sizeof(c->addr); i++)
+		x = (x ^ p[i]) * 1099511628211ULL;
+	for (i = 0; c->vip[i]; i++)
+		x = (x ^ (uint8_t)c->vip[i]) * 1099511628211ULL;
+	return x % c->k.interval_ms;
+}
+
+static struct hc *hc_new(struct health *h, struct lb_vip *v, struct lb_backend *b,
+			 const struct cfg_check *k)
+{
+	struct hc *c = calloc(1, sizeof(*c)), **n;
+
+	if (!c)
+		return NULL;
+	c->h = h;
+	snprintf(c->vip, sizeof(c->vip), "%s", v->name);
+	c->addr = b->addr;
+	hc_set_check(c, k);
+	c->tick = evtimer_new(h->base, on_tick, c);
+	c->ramp = evtimer_new(h->base, on_ramp, c);
+	n = realloc(h->hcs, (h->n + 1) * sizeof(*n));
+	if (!c->tick || !c->ramp || !n) {
+		if (n)
+			h->hcs = n;
+		hc_free(c);
+		return NULL;
+	}
+	h->hcs = n;
+	h->hcs[h->n++] = c;
+	/*
+	 * The starting state: initial_state, except for a backend that the data
+	 * plane was already sending traffic to when this daemon adopted it. A
+	 * restart must not take healthy servers out until they are checked.
+	 */
+	c->st.state = k->initial_state == CFG_INITIAL_UP || b->adopted_up ? LB_HEALTH_UP
+									  : LB_HEALTH_DOWN;
+	c->pct = 100;
+	clock_gettime(CLOCK_REALTIME, &c->changed);
+	hc_apply(c);
+	hc_schedule(c, first_offset(c));
+	return c;
+}
+
+struct health *health_new(struct event_base *base, struct lb *lb)
+{
+	struct health *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->base = base;
+	h->lb = lb;
+	h->ssl = SSL_CTX_new(TLS_client_method());
+	if (!h->ssl) {
+		free(h);
+		return NULL;
+	}
+	SSL_CTX_set_default_verify_paths(h->ssl);
+	return h;
+}
+
+void health_free(struct health *h)
+{
+	unsigned i;
+
+	if (!h)
+		return;
+	for (i = 0; i < h->n; i++)
+		hc_free(h->hcs[i]);
+	free(h->hcs);
+	SSL_CTX_free(h->ssl);
+	free(h);
+}
+
+static const struct cfg_vip *cfg_vip_find(const struct cfg *cfg, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg->vips_count; i++)
+		if (!strcmp(cfg->vips[i].name, name))
+			return &cfg->vips[i];
+	return NULL;
+}
+
+static const struct cfg_backend *cfg_backend_find(const struct cfg_vip *v, const struct xlb_addr *a)
+{
+	unsigned i;
+
+	for (i = 0; i < v->backends_count; i++)
+		if (!memcmp(&v->backends[i].addr, a, sizeof(*a)))
+			return &v->backends[i];
+	return NULL;
+}
+
+void health_sync(struct health *h, const struct cfg *cfg)
+{
+	static const struct cfg_backend none; /* a backend added with xlbctl */
+	unsigned i, j;
+
+	for (i = 0; i < h->n; i++)
+		h->hcs[i]->seen = 0;
+	for (i = 0; i < lb_vip_count(h->lb); i++) {
+		struct lb_vip *v = lb_vip_at(h->lb, i);
+		const struct cfg_vip *cv = cfg_vip_find(cfg, v->name);
+
+		for (j = 0; j < v->nbe; j++) {
+			struct lb_backend *b = v->be[j];
+			const struct cfg_backend *cb = cv ? cfg_backend_find(cv, &b->addr) : NULL;
+			struct cfg_check k;
+			struct hc *c;
+
+			if (!cv || cfg_backend_check(cv, cb ? cb : &none, &k)) {
+				/* no check: always healthy as far as we know */
+				if (b->health != LB_HEALTH_UP || b->weight_pct != 100)
+					lb_backend_health(h->lb, v, b, LB_HEALTH_UP, 100);
+				continue;
+			}
+			c = hc_find(h, v->name, &b->addr);
+			if (!c) {
+				c = hc_new(h, v, b, &k);
+			} else if (!check_same(&c->k, &k)) {
+				/* new parameters, same history; the next check uses them */
+				check_cancel(c->running);
+				c->running = NULL;
+				hc_set_check(c, &k);
+				hc_schedule(c, first_offset(c));
+			}
+			if (c)
+				c->seen = 1;
+		}
+	}
+	for (i = h->n; i-- > 0;) {
+		if (h->hcs[i]->seen)
+			continue;
+		hc_free(h->hcs[i]);
+		memmove(&h->hcs[i], &h->hcs[i + 1], (h->n - i - 1) * sizeof(h->hcs[0]));
+		h->n--;
+	}
+}
+
+void health_backend_json(struct health *h, const struct lb_vip *v, const struct lb_backend *b,
+			 json_object *o)
+{
+	struct hc *c = hc_find(h, v->name, &b->addr);
+	struct timespec now;
+	double since;
+
+	if (!c) {
+		json_object_object_add(o, "check", json_object_new_string("none"));
+		json_object_object_add(o, "health", json_object_new_string("unknown"));
+		json_object_object_add(o, "reason", json_object_new_string("no check configured"));
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	since = (double)(now.tv_sec - c->changed.tv_sec) +
+		(double)(now.tv_nsec - c->changed.tv_nsec) / 1e9;
+	json_object_object_add(o, "check", json_object_new_string(cfg_check_type_name(c->k.type)));
+	json_object_object_add(
+		o, "health",
+		json_object_new_string(c->checked ? lb_health_name(c->st.state) : "unknown"));
+	json_object_object_add(o, "reason",
+			       json_object_new_string(c->checked ? c->reason : "not checked yet"));
+	json_object_object_add(o, "last_ok", json_object_new_boolean(c->last_ok));
+	json_object_object_add(o, "latency_ms", json_object_new_double(c->latency_ms));
+	json_object_object_add(o, "since", json_object_new_double(since));
+	json_object_object_add(o, "changed_at",
+			       json_object_new_double((double)c->changed.tv_sec +
+						      (double)c->changed.tv_nsec / 1e9));
+	json_object_object_add(o, "successes", json_object_new_int64((int64_t)c->n_ok));
+	json_object_object_add(o, "failures", json_object_new_int64((int64_t)c->n_fail));
+	json_object_object_add(o, "weight_pct", json_object_new_int64(c->pct));
+}
