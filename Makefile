@@ -33,7 +33,7 @@ DP_OBJS    := $(DP_SRCS:%.c=$(BUILD)/%.o)
 CORE_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 
 TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tests/test_api \
-              $(BUILD)/tests/test_xdp
+              $(BUILD)/tests/test_health $(BUILD)/tests/test_xdp
 
 .PHONY: all deps test demo check-fmt fmt clean help
 .DEFAULT_GOAL := all
@@ -87,6 +87,12 @@ $(BUILD)/tests/test_maglev: $(BUILD)/tests/unit/test_maglev.o $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $^ -o $@ -lcmocka $(LIBS_CORE)
+
+$(BUILD)/tests/test_health: $(BUILD)/tests/unit/test_health.o $(HEALTH_OBJS) $(DP_OBJS) \
+			   $(CORE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $^ -o $@ -lcmocka $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT)
 
 $(BUILD)/tests/test_api: $(BUILD)/tests/unit/test_api.o $(CORE_OBJS)
 	$(call msg,LINK,$@)

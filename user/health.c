@@ -116,15 +116,16 @@ static void on_ramp(evutil_socket_t fd, short what, void *arg)
 	struct timeval tv = tv_ms(c->k.slow_start_ms / RAMP_STEPS ? c->k.slow_start_ms / RAMP_STEPS
 								  : 1);
 	struct timespec now;
+	int64_t elapsed;
 
 	(void)fd;
 	(void)what;
 	if (c->st.state != LB_HEALTH_UP)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	c->pct = slow_start_pct((uint64_t)(now.tv_sec - c->up_mono.tv_sec) * 1000 +
-					(uint64_t)(now.tv_nsec - c->up_mono.tv_nsec) / 1000000,
-				c->k.slow_start_ms);
+	elapsed = (int64_t)(now.tv_sec - c->up_mono.tv_sec) * 1000 +
+		  ((int64_t)now.tv_nsec - (int64_t)c->up_mono.tv_nsec) / 1000000;
+	c->pct = slow_start_pct(elapsed > 0 ? (uint64_t)elapsed : 0, c->k.slow_start_ms);
 	hc_apply(c);
 	if (c->pct < 100)
 		evtimer_add(c->ramp, &tv);

@@ -292,11 +292,130 @@ moved_off() {
 test_downed_backend_clients_are_moved() { moved_off down; }
 test_removed_backend_clients_are_moved() { moved_off removed; }
 
+# ---- health checks ---------------------------------------------------------------
+
+# A backend's field from `xlbctl -j health VIP`.
+hfield() {
+	ctl -j health "$1" | python3 -c '
+import json, sys
+for b in json.load(sys.stdin)[0]["backends"]:
+    if b["address"] == sys.argv[1]:
+        print(b[sys.argv[2]])' "$2" "$3"
+}
+
+# Wait up to $4 seconds for backend $2 of vip $1 to have health $3.
+wait_health() {
+	local i
+	for i in $(seq $(($4 * 10))); do
+		[ "$(hfield "$1" "$2" health)" = "$3" ] && return 0
+		sleep 0.1
+	done
+	say "$2 in $1: health $(hfield "$1" "$2" health), not $3 after ${4}s ($(hfield "$1" "$2" reason))"
+	return 1
+}
+
+test_every_check_kind_finds_the_lab_healthy() {
+	local vip a rc=0
+	for vip in hweb dns anyport; do
+		for a in 10.111.0.11 10.111.0.12; do
+			wait_health "$vip" "$a" up 5 || rc=1
+		done
+		say "$vip: $(hfield "$vip" 10.111.0.11 check) check: $(hfield "$vip" 10.111.0.11 reason)"
+	done
+	return $rc
+}
+
+# hweb checks every 500 ms, fall 3, timeout 300 ms: the bound is
+# 3 x 500 + 300 + 100 = 1900 ms from the server's stop to the ring swap.
+test_stopped_server_goes_down_within_the_bound_and_traffic_moves() {
+	local i n be t0 lat out rc=0 others=()
+	for i in 1 2 3 4 5 6; do hold_start "h$i" http://10.111.1.100:8080/; done
+	be=$(hold_backend h1)
+	for i in 2 3 4 5 6; do
+		[ "$(hold_backend "h$i")" != "$be" ] && others+=("h$i:$(hold_backend "h$i"):$(($(hold_lines "h$i") + 1))")
+	done
+	say "stopping the server of $be; ${#others[@]} connections on other backends watched"
+	t0=$(date +%s.%N)
+	"$TOP/scripts/lab.sh" server-stop "${be#be}"
+	wait_health hweb "$(addr_of "$be")" down 5 || rc=1
+	lat=$(python3 -c 'import sys; print("%.0f" % ((float(sys.argv[1]) - float(sys.argv[2])) * 1000))' \
+		"$(hfield hweb "$(addr_of "$be")" changed_at)" "$t0")
+	say "failover latency: ${lat} ms (bound 1900 ms); reason: $(hfield hweb "$(addr_of "$be")" reason)"
+	[ "$lat" -le 1900 ] || rc=1
+	out=$(spread http://10.111.1.100:8080/ -n 100 -p 16)
+	say "100 new connections: $out"
+	[ "$(count "$out" "$be")" -eq 0 ] && [ "$(count "$out" errors)" -eq 0 ] || rc=1
+	for n in "${others[@]}"; do
+		IFS=: read -r h b from <<<"$n"
+		hold_all_on "$h" "$from" "$b" 5 || rc=1
+	done
+	for i in 1 2 3 4 5 6; do hold_stop "h$i"; done
+	echo "$be" >"$WORK/stopped"
+	return $rc
+}
+
+test_restarted_server_comes_back_after_rise_with_slow_start() {
+	local be a w seen_partial=0 i out
+	be=$(cat "$WORK/stopped" 2>/dev/null) || { say "no stopped server"; return 1; }
+	a=$(addr_of "$be")
+	"$TOP/scripts/lab.sh" server-start "${be#be}"
+	wait_health hweb "$a" up 5 || return 1
+	# slow start: the weight climbs to 100 over 3 s
+	for i in $(seq 40); do
+		w=$(hfield hweb "$a" effective_weight)
+		[ "$w" -gt 0 ] && [ "$w" -lt 100 ] && seen_partial=$((seen_partial + 1))
+		[ "$w" -eq 100 ] && break
+		sleep 0.1
+	done
+	say "$be up again; weight seen between 1 and 99 $seen_partial times, now $w"
+	[ "$seen_partial" -ge 3 ] && [ "$w" -eq 100 ] || return 1
+	out=$(spread http://10.111.1.100:8080/ -n 200 -p 16)
+	say "200 new connections: $out"
+	[ "$(count "$out" "$be")" -gt 0 ]
+}
+
+test_http_check_takes_a_backend_answering_500_out() {
+	local rc=0
+	echo 500 >"/run/xlb-lab/$P/be2.health"
+	wait_health hweb 10.111.0.12 down 5 || rc=1
+	say "reason: $(hfield hweb 10.111.0.12 reason)"
+	[ "$(hfield hweb 10.111.0.12 reason)" = "HTTP status 500" ] || rc=1
+	[ "$(hfield hweb 10.111.0.12 effective_weight)" -eq 0 ] || rc=1
+	rm -f "/run/xlb-lab/$P/be2.health"
+	wait_health hweb 10.111.0.12 up 5 || rc=1
+	return $rc
+}
+
+test_exec_check_follows_the_command_exit_status() {
+	local rc=0
+	echo 503 >"/run/xlb-lab/$P/be1.health"
+	wait_health anyport 10.111.0.11 down 5 || rc=1
+	say "reason: $(hfield anyport 10.111.0.11 reason)"
+	[ "$(hfield anyport 10.111.0.11 reason)" = "exit status 22" ] || rc=1
+	rm -f "/run/xlb-lab/$P/be1.health"
+	wait_health anyport 10.111.0.11 up 5 || rc=1
+	return $rc
+}
+
+test_udp_check_takes_a_silent_backend_out() {
+	local out rc=0
+	"$TOP/scripts/lab.sh" server-stop 3
+	wait_health dns 10.111.0.13 down 5 || rc=1
+	say "reason: $(hfield dns 10.111.0.13 reason)"
+	[ "$(hfield dns 10.111.0.13 reason)" = "ICMP unreachable" ] || rc=1
+	out=$(client python3 "$TOP/tests/e2e/client.py" udp 10.111.1.100 53 -n 40)
+	say "40 datagrams: $out"
+	[ "$(count "$out" errors)" -eq 0 ] && [ "$(count "$out" be3)" -eq 0 ] || rc=1
+	"$TOP/scripts/lab.sh" server-start 3
+	wait_health dns 10.111.0.13 up 5 || rc=1
+	return $rc
+}
+
 # ---- main ----------------------------------------------------------------------
 
 echo "== e2e: lab $P with 4 backends"
 "$TOP/scripts/lab.sh" up -n 4 || { echo "0 passed, 1 failed"; exit 1; }
-cp "$TOP/tests/e2e/e2e.yaml" "$CFG"
+sed "s|@TOP@|$TOP|g" "$TOP/tests/e2e/e2e.yaml" >"$CFG"
 xlbd_start || { echo "0 passed, 1 failed"; exit 1; }
 sleep 1 # neighbours resolved
 
@@ -311,6 +430,12 @@ run_test test_bad_config_on_reload_is_refused_and_traffic_continues
 run_test test_drained_backend_keeps_its_connection_and_gets_no_new_one
 run_test test_downed_backend_clients_are_moved
 run_test test_removed_backend_clients_are_moved
+run_test test_every_check_kind_finds_the_lab_healthy
+run_test test_stopped_server_goes_down_within_the_bound_and_traffic_moves
+run_test test_restarted_server_comes_back_after_rise_with_slow_start
+run_test test_http_check_takes_a_backend_answering_500_out
+run_test test_exec_check_follows_the_command_exit_status
+run_test test_udp_check_takes_a_silent_backend_out
 
 if [ "$fail" -ne 0 ]; then
 	echo "--- xlbd log (last 30 lines)"
