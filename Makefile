@@ -59,7 +59,7 @@ help:
 	@echo '  all        build the XDP program, its skeleton, userspace and tests'
 	@echo '  deps       install the Debian packages xlb needs (scripts/install-deps.sh)'
 	@echo '  test       deps + build + run every test (needs root, BPF)'
-	@echo '  demo       deps + build + the demo (for now: the packet tests)'
+	@echo '  demo       deps + build + xlb in the namespace lab: spread, weights, failover'
 	@echo '  check-fmt  check C formatting with clang-format'
 	@echo '  fmt        reformat C sources in place'
 	@echo '  clean      remove build/'
@@ -119,7 +119,7 @@ test: deps
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)scripts/run-tests.sh $(BUILD)/tests/test_xdp
+	$(Q)scripts/demo.sh
 
 FMT_SRCS := $(wildcard include/*.h bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c tests/*/*.h)
 

@@ -79,7 +79,8 @@ struct hc {
 	struct timespec up_mono; /* CLOCK_MONOTONIC when it last went up */
 	uint32_t pct;
 	uint64_t n_ok, n_fail;
-	int seen; /* mark for health_sync */
+	int was_up; /* up at some time: a later rise is a come-back */
+	int seen;   /* mark for health_sync */
 };
 
 struct health {
@@ -160,7 +161,8 @@ static void on_result(void *arg, int ok, const char *reason, double ms)
 		log_info("vip %s: backend %s %s -> %s: %s (%.1f ms) after %u %s in a row", c->vip,
 			 as, lb_health_name(old), lb_health_name(c->st.state), reason, ms,
 			 ok ? c->st.ok_run : c->st.fail_run, ok ? "successes" : "failures");
-		if (c->st.state == LB_HEALTH_UP && c->k.slow_start_ms) {
+		/* slow start is for coming back, not for the first rise after start */
+		if (c->st.state == LB_HEALTH_UP && c->k.slow_start_ms && c->was_up) {
 			clock_gettime(CLOCK_MONOTONIC, &c->up_mono);
 			c->pct = slow_start_pct(0, c->k.slow_start_ms);
 			on_ramp(-1, 0, c);
@@ -168,6 +170,8 @@ static void on_result(void *arg, int ok, const char *reason, double ms)
 			c->pct = 100;
 			hc_apply(c);
 		}
+		if (c->st.state == LB_HEALTH_UP)
+			c->was_up = 1;
 	}
 	/* a tick already pending (params changed) keeps its time */
 	if (!evtimer_pending(c->tick, NULL))
@@ -291,6 +295,7 @@ static struct hc *hc_new(struct health *h, struct lb_vip *v, struct lb_backend *
 	 */
 	c->st.state = k->initial_state == CFG_INITIAL_UP || b->adopted_up ? LB_HEALTH_UP
 									  : LB_HEALTH_DOWN;
+	c->was_up = c->st.state == LB_HEALTH_UP;
 	c->pct = 100;
 	clock_gettime(CLOCK_REALTIME, &c->changed);
 	hc_apply(c);
