@@ -35,7 +35,7 @@ CORE_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tests/test_api \
               $(BUILD)/tests/test_health $(BUILD)/tests/test_xdp
 
-.PHONY: all deps test demo check-fmt fmt clean help
+.PHONY: all deps test demo bench check-fmt fmt clean help
 .DEFAULT_GOAL := all
 
 XLBD_OBJS  := $(BUILD)/user/xlbd.o $(BUILD)/user/daemon.o $(BUILD)/user/control.o
@@ -59,6 +59,7 @@ help:
 	@echo '  all        build the XDP program, its skeleton, userspace and tests'
 	@echo '  deps       install the Debian packages xlb needs (scripts/install-deps.sh)'
 	@echo '  test       deps + build + run every test (needs root, BPF)'
+	@echo '  bench      deps + build + benchmarks, against baselines of the same run'
 	@echo '  demo       deps + build + xlb in the namespace lab: spread, weights, failover'
 	@echo '  check-fmt  check C formatting with clang-format'
 	@echo '  fmt        reformat C sources in place'
@@ -121,7 +122,21 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
 
-FMT_SRCS := $(wildcard include/*.h bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c tests/*/*.h)
+BENCH_BIN  := $(BUILD)/bench/xlb_bench
+
+$(BUILD)/bench/xlb_bench.o: $(BUILD)/bench.skel.h
+$(BUILD)/bench/xlb_bench.o: CFLAGS += -Wno-format-truncation
+
+$(BENCH_BIN): $(BUILD)/bench/xlb_bench.o $(HEALTH_OBJS) $(DP_OBJS) $(CORE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $^ -o $@ $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT)
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BIN)
+	$(Q)$(BENCH_BIN) $(CURDIR)
+
+FMT_SRCS := $(wildcard include/*.h bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c tests/*/*.h \
+              bench/*.c)
 
 check-fmt:
 	$(Q)clang-format --dry-run -Werror $(FMT_SRCS)

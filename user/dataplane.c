@@ -3,6 +3,7 @@
  * The data plane: loading the XDP program and writing its maps.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -526,4 +527,48 @@ int dp_vip_foreach(struct dp *dp,
 int dp_backend_get(struct dp *dp, __u32 id, struct xlb_backend *out)
 {
 	return bpf_map_lookup_elem(map_fd(dp->skel->maps.xlb_backends), &id, out) ? -errno : 0;
+}
+
+static __u64 fd_memlock(int fd)
+{
+	char path[64], line[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+int dp_memory(struct dp *dp, __u64 *maps_bytes, __u64 *rings_bytes, __u32 *nrings)
+{
+	int outer = map_fd(dp->skel->maps.xlb_rings), fd;
+	struct bpf_map *m;
+	__u32 id, inner;
+
+	*maps_bytes = *rings_bytes = 0;
+	*nrings = 0;
+	bpf_object__for_each_map(m, dp->skel->obj)
+	{
+		if (!bpf_map__is_internal(m))
+			*maps_bytes += fd_memlock(bpf_map__fd(m));
+	}
+	/* from userspace an array of maps holds the ids of its inner maps */
+	for (id = 0; id < XLB_MAX_VIPS; id++) {
+		if (bpf_map_lookup_elem(outer, &id, &inner))
+			continue;
+		fd = bpf_map_get_fd_by_id(inner);
+		if (fd < 0)
+			continue;
+		*rings_bytes += fd_memlock(fd);
+		(*nrings)++;
+		close(fd);
+	}
+	return 0;
 }

@@ -74,6 +74,12 @@ int dp_vip_foreach(struct dp *dp,
 		   void *arg);
 int dp_backend_get(struct dp *dp, __u32 id, struct xlb_backend *out);
 
+/*
+ * Kernel memory of the maps (memlock, from fdinfo): the fixed maps, and the
+ * rings now installed. For the benchmark's memory figures.
+ */
+int dp_memory(struct dp *dp, __u64 *maps_bytes, __u64 *rings_bytes, __u32 *nrings);
+
 /* The remembered flow of key, from xlb_flows (syn = 0) or xlb_syn_flows. */
 int dp_flow_get(struct dp *dp, const struct xlb_flow_key *key, int syn, struct xlb_flow *out);
 

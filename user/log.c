@@ -23,7 +23,7 @@ static void vlog(int pri, const char *fmt, va_list ap, int err)
 {
 	char msg[1024];
 
-	if (pri == LOG_DEBUG && !log_verbose)
+	if ((pri == LOG_DEBUG && log_verbose < 1) || (pri == LOG_INFO && log_verbose < 0))
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_fg) {
@@ -44,7 +44,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	char msg[1024];
 	size_t n;
 
-	if (!log_verbose && level != LIBBPF_WARN)
+	if (log_verbose < 1 && level != LIBBPF_WARN)
 		return 0;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	n = strlen(msg);

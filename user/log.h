@@ -10,6 +10,7 @@
 
 #define LOG_F(a, b) __attribute__((format(printf, a, b)))
 
+/* verbose: 1 debug too, 0 info and up, -1 warnings only */
 void log_init(const char *ident, int foreground, int verbose);
 /* While set, library warnings are logged as debug (expected failures). */
 void log_bpf_quiet(int quiet);

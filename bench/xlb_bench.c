@@ -1,0 +1,618 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * make bench: how fast xlb is, against baselines measured in the same run.
+ *
+ *  1. Per-packet cost of the XDP program (bpf_prog_test_run, repeat >= 1M,
+ *     median of several runs), each case through the same wrapper as its
+ *     floor: a program returning XDP_TX, and one swapping MACs.
+ *  2. Live forwarding: frames generated with BPF_F_TEST_XDP_LIVE_FRAMES into
+ *     a veth whose peer runs xlb natively (XDP_TX back), against the MAC-swap
+ *     floor on the same veth.
+ *  3. Control plane: Maglev builds, weight change to live ring, the health
+ *     checker's CPU for 1,000 backends at a 1 s interval.
+ *  4. Memory: the maps for 512 VIPs, and xlbd's peak RSS.
+ *
+ * Prints one table and writes build/bench/results.json. Reports; never fails
+ * on a missed target (the table says which were missed).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <event2/event.h>
+#include <json-c/json.h>
+
+#include "bench.skel.h"
+#include "config.h"
+#include "dataplane.h"
+#include "health.h"
+#include "lb.h"
+#include "log.h"
+#include "maglev.h"
+#include "../tests/bpf/pkt.h"
+
+#define RUNS	   5
+#define REPEAT	   1048576 /* >= 1,000,000, and 2^20 for the many-flow case */
+#define NETNS	   "xlbbench"
+#define BENCH_COPY 96
+
+static json_object *results;
+static const char *top = ".";
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int dcmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), dcmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void row(const char *section, const char *name, double value, const char *unit,
+		const char *vs, double ratio, const char *target, int met)
+{
+	json_object *o = json_object_new_object(), *arr;
+
+	printf("  %-34s %10.2f %-6s", name, value, unit);
+	if (vs)
+		printf("  %5.2fx %-14s", ratio, vs);
+	else
+		printf("  %-21s", "");
+	if (target)
+		printf(" target %-18s %s", target, met ? "met" : "MISSED");
+	printf("\n");
+
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "value", json_object_new_double(value));
+	json_object_object_add(o, "unit", json_object_new_string(unit));
+	if (vs) {
+		json_object_object_add(o, "baseline", json_object_new_string(vs));
+		json_object_object_add(o, "ratio", json_object_new_double(ratio));
+	}
+	if (target) {
+		json_object_object_add(o, "target", json_object_new_string(target));
+		json_object_object_add(o, "met", json_object_new_boolean(met));
+	}
+	if (!json_object_object_get_ex(results, section, &arr)) {
+		arr = json_object_new_array();
+		json_object_object_add(results, section, arr);
+	}
+	json_object_array_add(arr, o);
+}
+
+/* ---- the load balancer under test ---------------------------------------- */
+
+static void add_vip(struct lb *lb, const char *name, const char *addr, uint16_t port,
+		    enum cfg_proto proto, int nbe, const char *be_fmt)
+{
+	struct xlb_addr a;
+	char err[256], bs[64];
+	uint8_t mac[6] = { 0x02, 0, 0, 0, 0x01, 0 };
+	int i;
+
+	cfg_parse_addr(addr, &a);
+	if (lb_vip_add(lb, name, &a, port, proto, XLB_SCHED_MAGLEV, err, sizeof(err)))
+		fatalx("%s", err);
+	for (i = 0; i < nbe; i++) {
+		snprintf(bs, sizeof(bs), be_fmt, i + 1);
+		cfg_parse_addr(bs, &a);
+		mac[5] = (uint8_t)i;
+		if (lb_backend_add(lb, name, &a, 100, mac, err, sizeof(err)))
+			fatalx("%s", err);
+	}
+}
+
+/* ---- 1. per-packet cost ----------------------------------------------------- */
+
+struct bench_frame {
+	uint8_t frame[BENCH_COPY];
+	uint32_t src_base, src_mask;
+};
+
+static struct bench_bpf *bs;
+
+/* Median ns per packet of target through the wrapper. */
+static double time_prog(int target_fd, const struct pkt_spec *s, uint32_t base, uint32_t mask,
+			int warm)
+{
+	struct bench_frame cfg = { .src_base = base, .src_mask = mask };
+	uint8_t in[PKT_MAX], out[PKT_MAX];
+	double v[RUNS];
+	uint32_t zero = 0;
+	size_t len;
+	int i;
+
+	len = pkt_build(s, in);
+	if (len < BENCH_COPY)
+		fatalx("bench frame shorter than %d bytes", BENCH_COPY);
+	memcpy(cfg.frame, in, BENCH_COPY);
+	if (bpf_map_update_elem(bpf_map__fd(bs->maps.bench_cfg), &zero, &cfg, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(bs->maps.bench_target), &zero, &target_fd, BPF_ANY))
+		fatal("bench maps");
+	for (i = -warm; i < RUNS; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = (__u32)len,
+			    .data_out = out, .data_size_out = sizeof(out), .repeat = REPEAT);
+
+		if (bpf_prog_test_run_opts(bpf_program__fd(bs->progs.bench_wrap), &o))
+			fatal("test run");
+		if (o.retval != XDP_TX && o.retval != XDP_PASS)
+			fatalx("bench: verdict %u", o.retval);
+		if (i >= 0)
+			v[i] = o.duration;
+	}
+	return median(v, RUNS);
+}
+
+#define TCP_ACK(dst_)                                                                              \
+	{                                                                                          \
+		.family = 4, .src = "10.1.0.1", .dst = dst_, .proto = IPPROTO_TCP, .sport = 40000, \
+		.dport = 80, .tcp_flags = TH_ACK, .payload = 60                                    \
+	}
+
+static void bench_packets(struct dp *dp)
+{
+	struct pkt_spec ack = TCP_ACK("10.0.0.100"), syn = TCP_ACK("10.0.0.100");
+	struct pkt_spec udp = { .family = 4,
+				.src = "10.1.0.1",
+				.dst = "10.0.0.100",
+				.proto = IPPROTO_UDP,
+				.sport = 40000,
+				.dport = 53,
+				.payload = 60 };
+	struct pkt_spec v6 = { .family = 6,
+			       .src = "2001:db8::1",
+			       .dst = "fd00::100",
+			       .proto = IPPROTO_TCP,
+			       .sport = 40000,
+			       .dport = 80,
+			       .tcp_flags = TH_ACK,
+			       .payload = 40 };
+	struct pkt_spec novip = TCP_ACK("10.9.9.9");
+	int xlb = dp_prog_fd(dp);
+	double ftx, fswap, t;
+
+	syn.tcp_flags = TH_SYN;
+	printf("\n1. Per-packet cost (bpf_prog_test_run, %d packets a run, median of %d runs,\n"
+	       "   every case through the same frame-restoring wrapper)\n",
+	       REPEAT, RUNS);
+	ftx = time_prog(bpf_program__fd(bs->progs.floor_tx), &ack, 0, 0, 1);
+	fswap = time_prog(bpf_program__fd(bs->progs.floor_macswap), &ack, 0, 0, 1);
+	row("packet", "floor: XDP_TX only", ftx, "ns", NULL, 0, NULL, 0);
+	row("packet", "floor: MAC swap + XDP_TX", fswap, "ns", NULL, 0, NULL, 0);
+
+	t = time_prog(xlb, &ack, 0, 0, 1);
+	row("packet", "TCP established (flow hit)", t, "ns", "MAC swap", t / fswap, "<= 3x",
+	    t / fswap <= 3);
+	t = time_prog(xlb, &udp, 0, 0, 1);
+	row("packet", "UDP flow hit", t, "ns", "MAC swap", t / fswap, "<= 3x", t / fswap <= 3);
+	t = time_prog(xlb, &v6, 0, 0, 1);
+	row("packet", "IPv6 TCP flow hit", t, "ns", "MAC swap", t / fswap, "<= 3x", t / fswap <= 3);
+	/* every SYN from a new source: 16M sources, 1M SYNs a run */
+	t = time_prog(xlb, &syn, 0x0a000000, 0xffffff, 0);
+	row("packet", "TCP SYN, new flow", t, "ns", "MAC swap", t / fswap, "<= 6x", t / fswap <= 6);
+	t = time_prog(xlb, &novip, 0, 0, 1);
+	row("packet", "not for a VIP (XDP_PASS)", t, "ns", "XDP_TX", t / ftx, "<= 2x",
+	    t / ftx <= 2);
+	/* 2^20 established flows visited in turn: the first pass records them */
+	t = time_prog(xlb, &ack, 0x0b000000, 0xfffff, 1);
+	row("packet", "1,048,576 flows in turn (cold)", t, "ns", "MAC swap", t / fswap, NULL, 0);
+}
+
+/* ---- 2. live forwarding -------------------------------------------------------- */
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static uint64_t sink_count(void)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	uint64_t v[256] = {}, sum = 0;
+	uint32_t zero = 0;
+
+	bpf_map_lookup_elem(bpf_map__fd(bs->maps.bench_count), &zero, v);
+	for (i = 0; i < ncpu && i < 256; i++)
+		sum += v[i];
+	return sum;
+}
+
+/* Mpps forwarded by whatever runs on lb0, median of RUNS. */
+static double live_rate(int gen_if, double *offered)
+{
+	struct pkt_spec ack = TCP_ACK("10.0.0.100");
+	struct bench_frame cfg = { .src_base = 0x0c000000, .src_mask = 0xffff };
+	uint8_t in[PKT_MAX];
+	double v[RUNS], g[RUNS];
+	uint32_t zero = 0;
+	size_t len = pkt_build(&ack, in);
+	int i;
+
+	memcpy(cfg.frame, in, BENCH_COPY);
+	bpf_map_update_elem(bpf_map__fd(bs->maps.bench_cfg), &zero, &cfg, BPF_ANY);
+	for (i = -1; i < RUNS; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = (__u32)len,
+			    .repeat = 4 * REPEAT, .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
+			    .batch_size = 64);
+		struct xdp_md ctx = { .data_end = (__u32)len, .ingress_ifindex = (__u32)gen_if };
+		uint64_t c0 = sink_count();
+		double t0 = now_s(), dt;
+
+		o.ctx_in = &ctx;
+		o.ctx_size_in = sizeof(ctx);
+		if (bpf_prog_test_run_opts(bpf_program__fd(bs->progs.bench_gen), &o))
+			fatal("live test run");
+		dt = now_s() - t0;
+		if (i >= 0) {
+			v[i] = (double)(sink_count() - c0) / dt / 1e6;
+			g[i] = 4.0 * REPEAT / dt / 1e6;
+		}
+	}
+	*offered = median(g, RUNS);
+	return median(v, RUNS);
+}
+
+static void bench_live(struct dp *dp)
+{
+	int gen_if, lb_if, fd, home;
+	double floor, rate, off_f, off_x;
+
+	printf("\n2. Live forwarding: %d frames a run generated into veth gen0 with\n"
+	       "   BPF_F_TEST_XDP_LIVE_FRAMES; its peer lb0 forwards them back with XDP_TX\n"
+	       "   (65,536 flows), gen0 counts them. Median of %d runs.\n",
+	       4 * REPEAT, RUNS);
+	sh("ip netns del " NETNS " 2>/dev/null; ip netns add " NETNS " && "
+	   "ip -n " NETNS " link add gen0 type veth peer name lb0 && "
+	   "ip -n " NETNS " link set gen0 up && ip -n " NETNS " link set lb0 up");
+	home = open("/proc/self/ns/net", O_RDONLY);
+	fd = open("/run/netns/" NETNS, O_RDONLY);
+	if (home < 0 || fd < 0 || setns(fd, CLONE_NEWNET))
+		fatal("setns " NETNS);
+	close(fd);
+	gen_if = (int)if_nametoindex("gen0");
+	lb_if = (int)if_nametoindex("lb0");
+	if (!gen_if || !lb_if)
+		fatalx("veth pair missing");
+	/* the sink on gen0 also gives lb0's XDP_TX the peer program it needs */
+	if (bpf_xdp_attach(gen_if, bpf_program__fd(bs->progs.bench_sink), XDP_FLAGS_DRV_MODE, NULL))
+		fatal("attach sink");
+
+	if (bpf_xdp_attach(lb_if, bpf_program__fd(bs->progs.floor_macswap), XDP_FLAGS_DRV_MODE,
+			   NULL))
+		fatal("attach floor");
+	floor = live_rate(gen_if, &off_f);
+	bpf_xdp_detach(lb_if, XDP_FLAGS_DRV_MODE, NULL);
+
+	if (bpf_xdp_attach(lb_if, dp_prog_fd(dp), XDP_FLAGS_DRV_MODE, NULL))
+		fatal("attach xlb");
+	rate = live_rate(gen_if, &off_x);
+	bpf_xdp_detach(lb_if, XDP_FLAGS_DRV_MODE, NULL);
+	bpf_xdp_detach(gen_if, XDP_FLAGS_DRV_MODE, NULL);
+
+	row("live", "MAC swap floor on lb0", floor, "Mpps", NULL, 0, NULL, 0);
+	row("live", "xlb on lb0", rate, "Mpps", "MAC swap", rate / floor, ">= 0.80x",
+	    rate / floor >= 0.8);
+	printf("  (generator offered %.2f and %.2f Mpps; one core does both ends of a veth)\n",
+	       off_f, off_x);
+	if (setns(home, CLONE_NEWNET))
+		fatal("setns back");
+	close(home);
+	sh("ip netns del " NETNS);
+}
+
+/* ---- 3. control plane ------------------------------------------------------------ */
+
+static void bench_maglev(void)
+{
+	static const int sizes[] = { 10, 100, 1000, 4000 };
+	struct maglev_backend *mb = calloc(4000, sizeof(*mb));
+	uint32_t *addr = calloc(4000, sizeof(*addr)), *ring = calloc(65537, sizeof(*ring));
+	char name[64];
+	size_t s;
+	int i, r;
+
+	for (i = 0; i < 4000; i++) {
+		addr[i] = htonl(0x0a000000 + (uint32_t)i + 1);
+		mb[i].key = &addr[i];
+		mb[i].key_len = 4;
+		mb[i].weight = 100;
+		mb[i].id = (uint32_t)i;
+	}
+	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		double v[RUNS];
+
+		for (r = 0; r < RUNS; r++) {
+			double t0 = now_s();
+
+			maglev_build(mb, (size_t)sizes[s], 65537, ring, 0xffffffff);
+			v[r] = (now_s() - t0) * 1e3;
+		}
+		snprintf(name, sizeof(name), "Maglev build, %d backends", sizes[s]);
+		if (sizes[s] == 1000)
+			row("control", name, median(v, RUNS), "ms", NULL, 0, "< 5 ms",
+			    median(v, RUNS) < 5);
+		else
+			row("control", name, median(v, RUNS), "ms", NULL, 0, NULL, 0);
+	}
+	free(mb);
+	free(addr);
+	free(ring);
+}
+
+static void bench_weight_change(struct lb *lb)
+{
+	static const int sizes[] = { 10, 1000 };
+	struct xlb_addr a;
+	char name[64], vip[16], err[256];
+	size_t s;
+	int r;
+
+	for (s = 0; s < 2; s++) {
+		double v[RUNS];
+
+		snprintf(vip, sizeof(vip), "wc%d", sizes[s]);
+		add_vip(lb, vip, s ? "10.0.1.2" : "10.0.1.1", 80, CFG_PROTO_TCP, sizes[s],
+			s ? "10.3.%d.1" : "10.2.0.%d");
+		if (s)
+			cfg_parse_addr("10.3.1.1", &a);
+		else
+			cfg_parse_addr("10.2.0.1", &a);
+		for (r = 0; r < RUNS; r++) {
+			double t0 = now_s();
+
+			if (lb_backend_set(lb, vip, &a, r % 2 ? 100 : 50, -1, err, sizeof(err)))
+				fatalx("%s", err);
+			v[r] = (now_s() - t0) * 1e3;
+		}
+		snprintf(name, sizeof(name), "weight change to live ring, %d be", sizes[s]);
+		row("control", name, median(v, RUNS), "ms", NULL, 0, "< 10 ms",
+		    median(v, RUNS) < 10);
+	}
+}
+
+/* A listener that accepts and answers, in a child process (not measured). */
+static pid_t listener(int port, int http)
+{
+	pid_t pid = fork();
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd, c, one = 1;
+	static const char resp[] = "HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n";
+	char buf[512];
+
+	if (pid)
+		return pid;
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 1024))
+		_exit(1);
+	for (;;) {
+		c = accept(fd, NULL, NULL);
+		if (c < 0)
+			continue;
+		if (http && read(c, buf, sizeof(buf)) > 0 && write(c, resp, sizeof(resp) - 1) < 0)
+			c = c + 0;
+		close(c);
+	}
+}
+
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static void bench_health(struct dp *dp, const char *type, int port)
+{
+	char path[] = "/tmp/xlb-bench-XXXXXX.yaml";
+	struct event_base *base = event_base_new();
+	struct lb_changes ch = {};
+	struct timeval run = { 10, 0 };
+	struct health *h;
+	struct cfg *cfg;
+	struct lb *lb;
+	double c0, t0, pct;
+	char name[80];
+	pid_t pid;
+	FILE *f;
+	int fd, i;
+
+	fd = mkstemps(path, 5);
+	f = fdopen(fd, "w");
+	fprintf(f,
+		"vips:\n  - name: many\n    address: 10.0.2.1\n    port: %d\n"
+		"    check:\n      type: %s\n      path: /\n      interval: 1s\n"
+		"      timeout: 500ms\n    backends:\n",
+		port, type);
+	for (i = 0; i < 1000; i++)
+		fprintf(f, "      - address: 127.1.%d.%d\n        mac: 02:00:00:00:00:01\n",
+			i / 250, i % 250 + 1);
+	fclose(f);
+	if (cfg_load(path, &cfg, stderr))
+		fatalx("bench config");
+	unlink(path);
+	pid = listener(port, !strcmp(type, "http"));
+	usleep(200000);
+	lb = lb_new(dp, NULL, NULL);
+	lb_apply_config(lb, cfg, &ch);
+	lb_changes_free(&ch);
+	h = health_new(base, lb);
+	health_sync(h, cfg);
+	/* let the first round pass, then measure 10 s */
+	event_base_loopexit(base, &(struct timeval){ 2, 0 });
+	event_base_dispatch(base);
+	c0 = cpu_s();
+	t0 = now_s();
+	event_base_loopexit(base, &run);
+	event_base_dispatch(base);
+	pct = (cpu_s() - c0) / (now_s() - t0) * 100;
+	snprintf(name, sizeof(name), "health: 1,000 backends, %s, 1 s", type);
+	row("control", name, pct, "% core", NULL, 0, "< 5%", pct < 5);
+	health_free(h);
+	lb_free(lb);
+	cfg_free(cfg);
+	event_base_free(base);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* ---- 4. memory ------------------------------------------------------------------- */
+
+static void bench_memory(void)
+{
+	struct dp *dp;
+	struct lb *lb;
+	__u64 maps, rings;
+	__u32 nrings;
+	char vip[16], cfgpath[] = "/tmp/xlb-bench-mem-XXXXXX.yaml", line[128];
+	FILE *f;
+	pid_t pid;
+	long hwm = 0;
+	int i, fd;
+
+	if (dp_load(&dp, NULL, NULL))
+		fatalx("dp_load");
+	lb = lb_new(dp, NULL, NULL);
+	for (i = 0; i < XLB_MAX_VIPS; i++) {
+		snprintf(vip, sizeof(vip), "v%d", i);
+		add_vip(lb, vip, i < 256 ? "10.4.0.1" : "10.4.1.1", (uint16_t)(i % 256 + 1),
+			CFG_PROTO_TCP, 2, i < 256 ? "10.5.0.%d" : "10.5.1.%d");
+	}
+	dp_memory(dp, &maps, &rings, &nrings);
+	row("memory", "maps: flow tables, VIPs, backends", (double)maps / 1048576, "MiB", NULL, 0,
+	    NULL, 0);
+	row("memory", "rings: 512 VIPs x 65,537 slots", (double)rings / 1048576, "MiB", NULL, 0,
+	    NULL, 0);
+	lb_free(lb);
+	dp_close(dp);
+
+	/* xlbd itself, with 512 VIPs of 2 backends, on a veth in a namespace */
+	fd = mkstemps(cfgpath, 5);
+	f = fdopen(fd, "w");
+	fprintf(f, "interface: lb0\npin_path: /sys/fs/bpf/xlb-bench\n"
+		   "control_socket: /run/xlb/bench.sock\nvips:\n");
+	for (i = 0; i < XLB_MAX_VIPS; i++)
+		fprintf(f,
+			"  - name: v%d\n    address: 10.4.%d.1\n    port: %d\n    backends:\n"
+			"      - address: 10.5.0.1\n        mac: 02:00:00:00:00:01\n"
+			"      - address: 10.5.0.2\n        mac: 02:00:00:00:00:02\n",
+			i, i / 256, i % 256 + 1);
+	fclose(f);
+	sh("ip netns del " NETNS " 2>/dev/null; ip netns add " NETNS " && "
+	   "ip -n " NETNS " link add gen0 type veth peer name lb0 && ip -n " NETNS
+	   " link set lb0 up");
+	pid = fork();
+	if (!pid) {
+		char xlbd[512];
+
+		snprintf(xlbd, sizeof(xlbd), "%s/build/xlbd", top);
+		execl("/usr/bin/nsenter", "nsenter", "--net=/run/netns/" NETNS, xlbd, "-f", "-c",
+		      cfgpath, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 100 && access("/run/xlb/bench.sock", F_OK); i++)
+		usleep(100000);
+	sleep(1);
+	snprintf(line, sizeof(line), "/proc/%d/status", pid);
+	f = fopen(line, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld kB", &hwm) == 1)
+			break;
+	if (f)
+		fclose(f);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	sh("nsenter --net=/run/netns/" NETNS " %s/build/xlbd -c %s --detach >/dev/null 2>&1", top,
+	   cfgpath);
+	sh("ip netns del " NETNS);
+	unlink(cfgpath);
+	row("memory", "xlbd peak RSS, 512 VIPs", (double)hwm / 1024, "MiB", NULL, 0, NULL, 0);
+}
+
+int main(int argc, char **argv)
+{
+	struct dp_opts o = { .max_flows = 2 * 1048576 };
+	struct dp *dp;
+	struct lb *lb;
+	const char *out = "build/bench/results.json";
+	struct xlb_config xc = { .if_mac = { 0x02, 0, 0, 0, 0, 0x01 } };
+
+	if (argc > 1)
+		top = argv[1];
+	log_init("xlb-bench", 1, -1); /* warnings only */
+	results = json_object_new_object();
+	printf("xlb bench (%ld CPUs online; figures are medians, ratios are against baselines\n"
+	       "measured in this same run)\n",
+	       sysconf(_SC_NPROCESSORS_ONLN));
+
+	bs = bench_bpf__open_and_load();
+	if (!bs)
+		fatal("loading bench programs");
+	if (dp_load(&dp, &o, NULL))
+		fatalx("loading xlb");
+	dp_config_set(dp, &xc);
+	lb = lb_new(dp, NULL, NULL);
+	add_vip(lb, "tcp", "10.0.0.100", 80, CFG_PROTO_TCP, 8, "10.10.0.%d");
+	add_vip(lb, "udp", "10.0.0.100", 53, CFG_PROTO_UDP, 8, "10.10.0.%d");
+	add_vip(lb, "v6", "fd00::100", 80, CFG_PROTO_TCP, 8, "fd00::1:%d");
+
+	bench_packets(dp);
+	bench_live(dp);
+
+	printf("\n3. Control plane (median of %d runs; health: CPU of this process over 10 s)\n",
+	       RUNS);
+	bench_maglev();
+	bench_weight_change(lb);
+	bench_health(dp, "tcp", 18081);
+	bench_health(dp, "http", 18082);
+	lb_free(lb);
+	dp_close(dp);
+
+	printf("\n4. Memory\n");
+	bench_memory();
+
+	mkdir("build/bench", 0755);
+	if (json_object_to_file_ext(out, results, JSON_C_TO_STRING_PRETTY))
+		log_warnx("writing %s failed", out);
+	else
+		printf("\nresults: %s\n", out);
+	json_object_put(results);
+	bench_bpf__destroy(bs);
+	return 0;
+}

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Programs for `make bench` (bench/xlb_bench.c), all in one object so that
+ * every case is timed through the same harness.
+ *
+ * bench_wrap restores the frame under test before each iteration, then
+ * tail-calls the program being timed (xlb_xdp or a floor): timing a program
+ * that rewrites the frame with a plain repeat would time the rewritten frame
+ * from the second iteration on. It can also give each iteration another
+ * IPv4 source address, to visit many flows in turn.
+ *
+ * bench_gen is the traffic generator for the live test: run with
+ * BPF_F_TEST_XDP_LIVE_FRAMES and ingress_ifindex set, its XDP_TX frames leave
+ * through that interface for real. bench_sink counts what comes back.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#define BENCH_COPY 96 /* bytes restored: every header any case touches */
+#define SRC_OFF	   26 /* IPv4 source address, untagged frame */
+
+struct bench_cfg {
+	__u8 frame[BENCH_COPY];
+	__u32 src_base; /* host order */
+	__u32 src_mask; /* 0: the same source every time */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bench_cfg);
+} bench_cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} bench_target SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} bench_count SEC(".maps");
+
+__u32 seq;
+
+static __always_inline void vary_source(void *data, const struct bench_cfg *c)
+{
+	if (c->src_mask)
+		*(__be32 *)(data + SRC_OFF) = bpf_htonl(c->src_base + (seq++ & c->src_mask));
+}
+
+SEC("xdp")
+int bench_wrap(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 zero = 0;
+	struct bench_cfg *c = bpf_map_lookup_elem(&bench_cfg, &zero);
+
+	if (!c || data + BENCH_COPY > end)
+		return XDP_ABORTED;
+	__builtin_memcpy(data, c->frame, BENCH_COPY);
+	vary_source(data, c);
+	bpf_tail_call(ctx, &bench_target, 0);
+	return XDP_ABORTED;
+}
+
+/* The floor of any forwarding program: send the frame back out. */
+SEC("xdp")
+int floor_tx(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return XDP_TX;
+}
+
+/* The floor of L2 forwarding: touch the Ethernet header, send it back. */
+SEC("xdp")
+int floor_macswap(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u8 tmp[6];
+
+	if (data + 14 > end)
+		return XDP_DROP;
+	__builtin_memcpy(tmp, data, 6);
+	__builtin_memcpy(data, data + 6, 6);
+	__builtin_memcpy(data + 6, tmp, 6);
+	return XDP_TX;
+}
+
+SEC("xdp")
+int bench_gen(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 zero = 0;
+	struct bench_cfg *c = bpf_map_lookup_elem(&bench_cfg, &zero);
+
+	if (!c || data + BENCH_COPY > end)
+		return XDP_ABORTED;
+	vary_source(data, c);
+	return XDP_TX;
+}
+
+SEC("xdp")
+int bench_sink(struct xdp_md *ctx)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&bench_count, &zero);
+
+	(void)ctx;
+	if (n)
+		(*n)++;
+	return XDP_DROP;
+}
+
+char LICENSE[] SEC("license") = "GPL";
