@@ -1,16 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Which backend a packet goes to: VIP lookup, the flow tables, and the
- * schedulers that place a new flow on the VIP's ring.
+ * Which backend a packet goes to: the VIP filter, the flow tables, VIP
+ * lookup, and the schedulers that place a new flow on the VIP's ring.
  *
- * A remembered flow keeps its backend whatever the ring says now, as long as
- * that backend is not down and still the same backend (its generation). TCP
- * flows are remembered in two steps so that a SYN flood cannot flush
- * established flows: a SYN is placed and remembered in xlb_syn_flows only;
- * the first packet without SYN (the handshake's ACK) moves the flow to
- * xlb_flows. Spoofed SYNs never complete a handshake, so they only churn the
- * half-open table. Recording on the SYN keeps wrr and random placements
- * stable across the handshake, which recording on the ACK alone would not.
+ * An established flow is found by its 5-tuple alone: its backend entry holds
+ * the VIP's id, UDP timeout and forwarding mode, so the common case costs one
+ * hash lookup. A remembered flow keeps its backend whatever the ring says
+ * now, as long as that backend is not down and is still the same backend
+ * (its generation).
+ *
+ * SYNs are never recorded in xlb_flows, so a SYN flood from spoofed sources
+ * cannot evict established flows:
+ * - maglev and source-ip place a SYN on the ring and record nothing; the
+ *   handshake's ACK is placed the same way (the ring is a function of the
+ *   packet) and records the flow;
+ * - wrr and random would place the ACK elsewhere, so their SYNs are
+ *   remembered in the separate half-open table xlb_syn_flows, which the ACK
+ *   moves into xlb_flows. A flood churns only that table.
+ * A SYN that reuses the 5-tuple of a recorded flow is a new connection: it
+ * is placed afresh and the old record replaced (maglev, source-ip) or
+ * dropped (wrr, random).
  */
 #ifndef XLB_FLOW_H
 #define XLB_FLOW_H
@@ -23,6 +32,27 @@
 #define XLB_NSEC_PER_SEC   1000000000ULL
 /* UDP flows refresh their timestamp at most this often: fewer map writes. */
 #define XLB_UDP_REFRESH_NS (XLB_NSEC_PER_SEC / 4)
+
+/* Could the packet be for a VIP? No means certainly not. */
+static __always_inline int vip_filter_has(const struct xlb_pkt *p)
+{
+	__u32 zero = 0, bit = xlb_filter_bit(p->key.dst, p->key.family);
+	struct xlb_vip_filter *f = bpf_map_lookup_elem(&xlb_vip_filter, &zero);
+
+	return f && (f->bits[bit >> 6] >> (bit & 63)) & 1;
+}
+
+static __always_inline int pkt_is_syn(const struct xlb_pkt *p)
+{
+	return p->key.proto == IPPROTO_TCP &&
+	       (p->tcp_flags & (XLB_TCP_SYN | XLB_TCP_ACK)) == XLB_TCP_SYN;
+}
+
+/* Schedulers whose choice is a function of the packet: SYN and ACK agree. */
+static __always_inline int sched_is_stateless(const struct xlb_vip *vip)
+{
+	return vip->scheduler == XLB_SCHED_MAGLEV || vip->scheduler == XLB_SCHED_SOURCE_IP;
+}
 
 static __always_inline struct xlb_vip *vip_lookup(const struct xlb_pkt *p)
 {
@@ -48,17 +78,20 @@ static __always_inline struct xlb_vip *vip_lookup(const struct xlb_pkt *p)
 static __always_inline struct xlb_backend *ring_backend(const struct xlb_vip *vip, __u32 slot,
 							__u32 *be_id)
 {
+	__u32 idx = slot / XLB_RING_PER_ELEM;
 	struct xlb_backend *be;
-	__u32 *id;
+	__u64 *elem;
 	void *ring;
 
 	ring = bpf_map_lookup_elem(&xlb_rings, &vip->id);
 	if (!ring)
 		return NULL;
-	id = bpf_map_lookup_elem(ring, &slot);
-	if (!id || *id == XLB_BACKEND_NONE)
+	elem = bpf_map_lookup_elem(ring, &idx);
+	if (!elem)
 		return NULL;
-	*be_id = *id;
+	*be_id = (*elem >> (16 * (slot % XLB_RING_PER_ELEM))) & 0xffff;
+	if (*be_id == XLB_RING_NONE)
+		return NULL;
 	be = bpf_map_lookup_elem(&xlb_backends, be_id);
 	if (!be || be->state == XLB_BE_DOWN)
 		return NULL;
@@ -103,78 +136,108 @@ static __always_inline struct xlb_backend *flow_backend(const struct xlb_flow *f
 struct xlb_pick {
 	struct xlb_backend *be;
 	__u32 be_id;
-	__u8 new_flow; /* placed on the ring and remembered now */
+	__u8 new_flow; /* recorded now as a new flow */
 	__u8 hit;      /* found in a flow table */
 };
 
 /*
- * Choose the backend of a non-fragment packet. Return 0 with pick filled, or
- * -XLB_STAT_NO_BACKEND.
+ * The established flow of a non-SYN packet: 1 with pick filled, or 0 when
+ * the packet must be placed (no record, backend gone down, UDP flow idle past
+ * its timeout).
  */
-static __always_inline int flow_pick(const struct xlb_vip *vip, struct xlb_pkt *p,
-				     struct xlb_pick *pick)
+static __always_inline int flow_established(struct xlb_pkt *p, struct xlb_pick *pick)
 {
-	int is_tcp = p->key.proto == IPPROTO_TCP;
-	int is_syn = is_tcp && (p->tcp_flags & (XLB_TCP_SYN | XLB_TCP_ACK)) == XLB_TCP_SYN;
-	struct xlb_flow *f, nf = {};
-	__u64 now = 0;
+	struct xlb_flow *f = bpf_map_lookup_elem(&xlb_flows, &p->key);
+	__u64 now, idle;
 
-	f = bpf_map_lookup_elem(&xlb_flows, &p->key);
-	if (f) {
-		pick->be = flow_backend(f);
-		if (!pick->be) {
-			stats_count(XLB_STAT_FLOW_MOVED);
-		} else if (is_tcp) {
+	if (!f)
+		return 0;
+	pick->be = flow_backend(f);
+	if (!pick->be) {
+		stats_count(XLB_STAT_FLOW_MOVED);
+		return 0;
+	}
+	if (p->key.proto != IPPROTO_TCP) {
+		now = bpf_ktime_get_coarse_ns();
+		idle = now - f->last_seen;
+		if (idle > (__u64)pick->be->udp_timeout * XLB_NSEC_PER_SEC) {
+			stats_count(XLB_STAT_UDP_EXPIRED);
+			return 0;
+		}
+		if (idle > XLB_UDP_REFRESH_NS)
+			f->last_seen = now;
+	}
+	pick->be_id = f->backend_id;
+	pick->hit = 1;
+	return 1;
+}
+
+static __always_inline int record(void *map, struct xlb_pkt *p, struct xlb_pick *pick)
+{
+	struct xlb_flow nf = {
+		.backend_id = pick->be_id,
+		.backend_gen = pick->be->gen,
+	};
+
+	if (p->key.proto != IPPROTO_TCP)
+		nf.last_seen = bpf_ktime_get_coarse_ns();
+	bpf_map_update_elem(map, &p->key, &nf, BPF_ANY);
+	pick->new_flow = 1;
+	return 0;
+}
+
+/*
+ * Place a packet that has no usable record (see the top of this file).
+ * Return 0 with pick filled, or -XLB_STAT_NO_BACKEND.
+ */
+static __always_inline int flow_place(const struct xlb_vip *vip, struct xlb_pkt *p,
+				      struct xlb_pick *pick)
+{
+	int stateless = sched_is_stateless(vip);
+	struct xlb_flow *f;
+
+	if (pkt_is_syn(p)) {
+		f = bpf_map_lookup_elem(&xlb_flows, &p->key);
+		if (!stateless) {
+			if (f) { /* a reused 5-tuple: old records would mislead the ACK */
+				bpf_map_delete_elem(&xlb_flows, &p->key);
+				bpf_map_delete_elem(&xlb_syn_flows, &p->key);
+			}
+			f = bpf_map_lookup_elem(&xlb_syn_flows, &p->key);
+			if (f && (pick->be = flow_backend(f))) { /* a retransmitted SYN */
+				pick->be_id = f->backend_id;
+				pick->hit = 1;
+				return 0;
+			}
+		}
+		pick->be = ring_backend(vip, sched_slot(vip, p), &pick->be_id);
+		if (!pick->be)
+			return -XLB_STAT_NO_BACKEND;
+		if (!stateless) {
+			stats_count(XLB_STAT_SYN_TRACKED);
+			return record(&xlb_syn_flows, p, pick);
+		}
+		if (f) { /* a reused 5-tuple: its record follows the new placement */
+			f->backend_id = pick->be_id;
+			f->backend_gen = pick->be->gen;
+		}
+		return 0;
+	}
+
+	/* the first packet after a handshake of a stateful scheduler */
+	if (!stateless && p->key.proto == IPPROTO_TCP) {
+		f = bpf_map_lookup_elem(&xlb_syn_flows, &p->key);
+		if (f && (pick->be = flow_backend(f))) {
 			pick->be_id = f->backend_id;
 			pick->hit = 1;
+			bpf_map_update_elem(&xlb_flows, &p->key, f, BPF_ANY);
 			return 0;
-		} else {
-			now = bpf_ktime_get_coarse_ns();
-			if (now - f->last_seen <= (__u64)vip->udp_timeout * XLB_NSEC_PER_SEC) {
-				if (now - f->last_seen > XLB_UDP_REFRESH_NS)
-					f->last_seen = now;
-				pick->be_id = f->backend_id;
-				pick->hit = 1;
-				return 0;
-			}
-			stats_count(XLB_STAT_UDP_EXPIRED);
 		}
 	}
-
-	/* an established flow's half-open entry is stale: never consult it */
-	if (is_tcp && !f) {
-		f = bpf_map_lookup_elem(&xlb_syn_flows, &p->key);
-		if (f) {
-			pick->be = flow_backend(f);
-			if (pick->be) {
-				pick->be_id = f->backend_id;
-				pick->hit = 1;
-				/* the handshake completed: the flow is established */
-				if (!is_syn)
-					bpf_map_update_elem(&xlb_flows, &p->key, f, BPF_ANY);
-				return 0;
-			}
-			stats_count(XLB_STAT_FLOW_MOVED);
-		}
-	}
-
 	pick->be = ring_backend(vip, sched_slot(vip, p), &pick->be_id);
 	if (!pick->be)
 		return -XLB_STAT_NO_BACKEND;
-
-	nf.backend_id = pick->be_id;
-	nf.backend_gen = pick->be->gen;
-	if (!is_tcp) {
-		nf.last_seen = now ? now : bpf_ktime_get_coarse_ns();
-	} else if (is_syn) {
-		bpf_map_update_elem(&xlb_syn_flows, &p->key, &nf, BPF_ANY);
-		stats_count(XLB_STAT_SYN_TRACKED);
-		pick->new_flow = 1;
-		return 0;
-	}
-	bpf_map_update_elem(&xlb_flows, &p->key, &nf, BPF_ANY);
-	pick->new_flow = 1;
-	return 0;
+	return record(&xlb_flows, p, pick);
 }
 
 /* Fragments are not remembered: addresses alone place every fragment alike. */

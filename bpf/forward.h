@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Sending a packet to its backend. One function per forwarding mode, chosen by
- * xlb_vip.fwd_mode; each returns 0 with the XDP action to take, or a negative
+ * the VIP's mode (which its backends carry); each returns 0 with the XDP
+ * action to take, or a negative
  * XLB_STAT_* reason. Tunnel modes (IPIP, GUE) are added beside forward_dsr().
  */
 #ifndef XLB_FORWARD_H
@@ -28,10 +29,9 @@ static __always_inline int forward_dsr(struct xlb_pkt *p, const struct xlb_backe
 	return 0;
 }
 
-static __always_inline int forward(const struct xlb_vip *vip, struct xlb_pkt *p,
-				   const struct xlb_backend *be, int *action)
+static __always_inline int forward(struct xlb_pkt *p, const struct xlb_backend *be, int *action)
 {
-	switch (vip->fwd_mode) {
+	switch (be->fwd_mode) {
 	case XLB_FWD_DSR:
 	default:
 		return forward_dsr(p, be, action);

@@ -18,6 +18,13 @@ struct {
 	__type(value, struct xlb_config);
 } xlb_config SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_vip_filter);
+} xlb_vip_filter SEC(".maps");
+
 /* One entry per VIP, plus at most one fragment entry per (address, proto). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -27,16 +34,17 @@ struct {
 } xlb_vips SEC(".maps");
 
 /*
- * The template of a ring. BPF_F_INNER_MAP lets rings of different sizes share
- * the outer map; the program bounds its index by xlb_vip.ring_size and the
- * kernel bounds it again by the inner map's own size.
+ * The template of a ring (see xlb_abi.h for the packing). BPF_F_INNER_MAP lets
+ * rings of different sizes share the outer map; the program bounds its index
+ * by xlb_vip.ring_size and the kernel bounds it again by the inner map's own
+ * size. BPF_F_MMAPABLE lets userspace write a new ring as plain memory.
  */
 struct xlb_ring {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, XLB_RING_SIZE_DEFAULT);
-	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(max_entries, XLB_RING_ELEMS(XLB_RING_SIZE_DEFAULT));
+	__uint(map_flags, BPF_F_INNER_MAP | BPF_F_MMAPABLE);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u64);
 };
 
 struct {

@@ -21,42 +21,59 @@ static __always_inline int reason_action(__u32 reason)
 	}
 }
 
+static __always_inline void count_vip(__u32 vip_id, const struct xlb_pkt *p,
+				      const struct xlb_pick *pick)
+{
+	struct xlb_vip_stats *vs = stats_vip(vip_id);
+
+	if (!vs)
+		return;
+	vs->packets++;
+	vs->bytes += p->len;
+	vs->new_flows += pick->new_flow;
+	if (pick->hit)
+		vs->flow_hits++;
+	else
+		vs->flow_misses++;
+}
+
+static __always_inline int send(struct xlb_pkt *p, struct xlb_pick *pick, int *action)
+{
+	int err = forward(p, pick->be, action);
+
+	if (!err)
+		stats_backend(pick->be_id, p->len, pick->new_flow);
+	return err;
+}
+
 static __always_inline int balance(struct xlb_pkt *p, int *action)
 {
 	struct xlb_pick pick = {};
-	struct xlb_vip_stats *vs;
 	struct xlb_vip *vip;
 	int err;
+
+	if (!vip_filter_has(p))
+		return -XLB_STAT_NOT_VIP;
+
+	/* the common case: a packet of an established flow, one lookup */
+	if (!p->is_frag && !pkt_is_syn(p) && flow_established(p, &pick)) {
+		count_vip(pick.be->vip_id, p, &pick);
+		return send(p, &pick, action);
+	}
 
 	vip = vip_lookup(p);
 	if (!vip)
 		return -XLB_STAT_NOT_VIP;
-
 	if (p->is_frag) {
 		stats_count(XLB_STAT_FRAGMENTS);
 		err = frag_pick(vip, p, &pick);
 	} else {
-		err = flow_pick(vip, p, &pick);
+		err = flow_place(vip, p, &pick);
 	}
-
-	vs = stats_vip(vip->id);
-	if (vs) {
-		vs->packets++;
-		vs->bytes += p->len;
-		vs->new_flows += pick.new_flow;
-		if (pick.hit)
-			vs->flow_hits++;
-		else
-			vs->flow_misses++;
-	}
+	count_vip(vip->id, p, &pick);
 	if (err)
 		return err;
-
-	err = forward(vip, p, pick.be, action);
-	if (err)
-		return err;
-	stats_backend(pick.be_id, p->len, pick.new_flow);
-	return 0;
+	return send(p, &pick, action);
 }
 
 SEC("xdp")

@@ -101,13 +101,47 @@ struct xlb_vip {
 };
 _Static_assert(sizeof(struct xlb_vip) == 16, "xlb_vip size");
 
-/* ---- rings (xlb_rings: array of maps, inner array of backend ids) -------- */
+/* ---- the VIP address filter (xlb_vip_filter, one entry) ------------------ */
 
 /*
- * xlb_rings[vip.id] is an array of ring_size backend ids. Userspace builds a
- * new inner map whole and swaps the outer slot, so a packet sees the old ring
- * or the new one, never a mix. A missing slot means the VIP has no backend.
+ * One bit per hash of a destination address, set for every VIP address. A
+ * packet whose bit is clear is not for a VIP: it is passed after one array
+ * access, before any hash lookup. A set bit may be a collision; the VIP
+ * lookup decides. Userspace only ever adds bits before the VIP they cover is
+ * written and removes them after, so a reader never misses a VIP.
  */
+#define XLB_FILTER_BITS 65536
+
+struct xlb_vip_filter {
+	__u64 bits[XLB_FILTER_BITS / 64];
+};
+_Static_assert(sizeof(struct xlb_vip_filter) == 8192, "xlb_vip_filter size");
+
+/* The filter bit of an address (network order words, as in the keys). */
+static inline __u32 xlb_filter_bit(const __be32 *a, __u8 family)
+{
+	__u32 x = a[0];
+
+	if (family == XLB_AF_INET6)
+		x ^= a[1] ^ a[2] ^ a[3];
+	return (x * 0x9E3779B1U) >> 16; /* Fibonacci hashing: 16 bits */
+}
+
+/* ---- rings (xlb_rings: array of maps, inner array of packed backend ids) -- */
+
+/*
+ * xlb_rings[vip.id] holds the VIP's ring of ring_size slots, four slots to an
+ * element: slot s is bits 16 * (s % 4) of element s / 4, a backend id or
+ * XLB_RING_NONE. Array elements take 8 bytes whatever their value size, so
+ * packing four 16-bit ids costs a quarter of the memory (and cache) of one
+ * id an element. Userspace builds a new inner map whole and swaps the outer
+ * slot, so a packet sees the old ring or the new one, never a mix. A missing
+ * slot means the VIP has no backend.
+ */
+#define XLB_RING_PER_ELEM 4
+#define XLB_RING_NONE	  0xffff
+#define XLB_RING_ELEMS(n) (((n) + XLB_RING_PER_ELEM - 1) / XLB_RING_PER_ELEM)
+_Static_assert(XLB_MAX_BACKENDS < XLB_RING_NONE, "backend ids fit 16 bits");
 
 /* ---- backends (xlb_backends: array indexed by backend id) ---------------- */
 
@@ -121,15 +155,22 @@ _Static_assert(sizeof(struct xlb_vip) == 16, "xlb_vip size");
 #define XLB_BE_UP    1
 #define XLB_BE_DRAIN 2
 
+/*
+ * A backend carries its VIP's id, UDP timeout and forwarding mode, so that a
+ * packet of an established flow needs no VIP lookup at all.
+ */
 struct xlb_backend {
-	__be32 addr[4]; /* IPv4 in addr[0] */
-	__u8 mac[6];	/* next-hop MAC for DSR */
-	__u8 family;	/* XLB_AF_* */
-	__u8 state;	/* XLB_BE_* */
-	__u32 gen;	/* bumped when the id is given to a new backend */
-	__u32 vip_id;	/* the VIP this backend serves */
+	__be32 addr[4];	   /* IPv4 in addr[0] */
+	__u8 mac[6];	   /* next-hop MAC for DSR */
+	__u8 family;	   /* XLB_AF_* */
+	__u8 state;	   /* XLB_BE_* */
+	__u32 gen;	   /* bumped when the id is given to a new backend */
+	__u32 vip_id;	   /* the VIP this backend serves */
+	__u32 udp_timeout; /* the VIP's, seconds */
+	__u8 fwd_mode;	   /* the VIP's, XLB_FWD_* */
+	__u8 pad[3];
 };
-_Static_assert(sizeof(struct xlb_backend) == 32, "xlb_backend size");
+_Static_assert(sizeof(struct xlb_backend) == 40, "xlb_backend size");
 
 /* ---- flows (xlb_flows, xlb_syn_flows: LRU hash) -------------------------- */
 

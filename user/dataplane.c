@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <limits.h>
@@ -24,7 +25,8 @@ struct dp {
 	char *pin_path;
 	int adopted;
 	int ncpus;
-	__u32 ring_flags; /* the ring template's, which every ring must share */
+	__u32 ring_flags;	      /* the ring template's, which every ring must share */
+	struct xlb_vip_filter filter; /* as written to xlb_vip_filter */
 };
 
 static int pin_maps(struct dp *dp, const char *pin_path)
@@ -114,6 +116,12 @@ int dp_load(struct dp **dpp, const struct dp_opts *opts, int *adopted)
 	if (err)
 		goto err_destroy;
 
+	/* adopted maps come with their filter */
+	{
+		__u32 zero = 0;
+
+		bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.xlb_vip_filter), &zero, &dp->filter);
+	}
 	if (adopted)
 		*adopted = dp->adopted;
 	*dpp = dp;
@@ -388,6 +396,55 @@ static int dp_frag_sync(struct dp *dp, const struct xlb_vip_key *ref)
 	return bpf_map_update_elem(fd, &fk, &bestv, BPF_ANY) ? -errno : 0;
 }
 
+static int filter_write(struct dp *dp, const struct xlb_vip_filter *f)
+{
+	__u32 zero = 0;
+	int err;
+
+	if (!memcmp(f, &dp->filter, sizeof(*f)))
+		return 0;
+	err = update(dp->skel->maps.xlb_vip_filter, &zero, f);
+	if (!err)
+		dp->filter = *f;
+	return err;
+}
+
+static void filter_set(struct xlb_vip_filter *f, const struct xlb_vip_key *k)
+{
+	__u32 bit = xlb_filter_bit(k->addr, k->family);
+
+	f->bits[bit / 64] |= 1ULL << (bit % 64);
+}
+
+/*
+ * The filter is written in two kinds of steps only: bits added before a VIP
+ * appears, bits removed after one is gone. A reader that catches a write
+ * half done sees the old bits or the new ones for each word, and with either
+ * it misses no VIP that exists.
+ */
+static int filter_add(struct dp *dp, const struct xlb_vip_key *k)
+{
+	struct xlb_vip_filter f = dp->filter;
+
+	filter_set(&f, k);
+	return filter_write(dp, &f);
+}
+
+static int filter_rebuild(struct dp *dp)
+{
+	int fd = map_fd(dp->skel->maps.xlb_vips);
+	struct xlb_vip_key k, next;
+	struct xlb_vip_filter f = {};
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		filter_set(&f, &k);
+	}
+	return filter_write(dp, &f);
+}
+
 int dp_vip_set(struct dp *dp, const struct xlb_vip_key *key, const struct xlb_vip *vip)
 {
 	int err;
@@ -395,6 +452,9 @@ int dp_vip_set(struct dp *dp, const struct xlb_vip_key *key, const struct xlb_vi
 	if (key->flags || vip->id >= XLB_MAX_VIPS || !vip->ring_size ||
 	    vip->scheduler >= XLB_SCHED_MAX || vip->fwd_mode >= XLB_FWD_MAX)
 		return -EINVAL;
+	err = filter_add(dp, key);
+	if (err)
+		return err;
 	err = update(dp->skel->maps.xlb_vips, key, vip);
 	if (err)
 		return err;
@@ -403,42 +463,52 @@ int dp_vip_set(struct dp *dp, const struct xlb_vip_key *key, const struct xlb_vi
 
 int dp_vip_del(struct dp *dp, const struct xlb_vip_key *key)
 {
+	int err;
+
 	if (bpf_map_delete_elem(map_fd(dp->skel->maps.xlb_vips), key))
 		return -errno;
-	return dp_frag_sync(dp, key);
+	err = dp_frag_sync(dp, key);
+	return err ? err : filter_rebuild(dp);
 }
 
 int dp_ring_swap(struct dp *dp, __u32 vip_id, const __u32 *ring, __u32 size)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = dp->ring_flags);
-	__u32 *keys, count = size, i;
+	__u32 nelem = XLB_RING_ELEMS(size), i;
+	size_t len = (size_t)nelem * sizeof(__u64);
+	__u64 *mem;
 	int fd, err;
 
 	if (vip_id >= XLB_MAX_VIPS || !size || size > XLB_RING_SIZE_MAX)
 		return -EINVAL;
-	keys = malloc((size_t)size * sizeof(*keys));
-	if (!keys)
-		return -ENOMEM;
 	for (i = 0; i < size; i++)
-		keys[i] = i;
+		if (ring[i] >= XLB_MAX_BACKENDS && ring[i] != XLB_BACKEND_NONE)
+			return -EINVAL;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_ring", sizeof(__u32), sizeof(__u64), nelem,
+			    &o);
+	if (fd < 0)
+		return -errno;
 
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_ring", sizeof(__u32), sizeof(__u32), size, &o);
-	if (fd < 0) {
-		err = -errno;
-		goto out_keys;
-	}
-	/* fill the new ring in one syscall, not one a slot */
-	if (bpf_map_update_batch(fd, keys, ring, &count, NULL)) {
+	/* the ring is mmapable: write it as memory, not a syscall a slot */
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (mem == MAP_FAILED) {
 		err = -errno;
 		goto out;
 	}
+	for (i = 0; i < nelem * XLB_RING_PER_ELEM; i++) {
+		__u64 id = i < size && ring[i] != XLB_BACKEND_NONE ? ring[i] : XLB_RING_NONE;
+
+		if (i % XLB_RING_PER_ELEM == 0)
+			mem[i / XLB_RING_PER_ELEM] = 0;
+		mem[i / XLB_RING_PER_ELEM] |= id << (16 * (i % XLB_RING_PER_ELEM));
+	}
+	munmap(mem, len);
+
 	/* the swap: packets see the old ring or this one, never a mix */
 	err = bpf_map_update_elem(map_fd(dp->skel->maps.xlb_rings), &vip_id, &fd, BPF_ANY) ? -errno
 											   : 0;
 out:
 	close(fd); /* the outer map holds the ring now */
-out_keys:
-	free(keys);
 	return err;
 }
 

@@ -86,6 +86,7 @@ struct hc {
 struct health {
 	struct event_base *base;
 	struct lb *lb;
+	struct event *flush; /* the end of the batching window */
 	SSL_CTX *ssl;
 	struct hc **hcs;
 	unsigned n;
@@ -98,17 +99,35 @@ static struct timeval tv_ms(uint64_t ms)
 	return tv;
 }
 
+/*
+ * Verdicts reach the data plane in batches: the first one opens a window of
+ * HEALTH_BATCH_MS, and every VIP changed within it gets one ring rebuild at
+ * its end. When a thousand backends come up together (a start, a network
+ * blip) that is a few rebuilds, not a thousand; a failover waits at most the
+ * window.
+ */
+#define HEALTH_BATCH_MS 20
+
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct health *h = arg;
+
+	(void)fd;
+	(void)what;
+	lb_flush(h->lb);
+}
+
 static void hc_apply(struct hc *c)
 {
 	struct lb_vip *v = lb_vip_find(c->h->lb, c->vip);
 	struct lb_backend *b = v ? lb_backend_find(v, &c->addr) : NULL;
-	int err;
+	struct timeval tv = { 0, HEALTH_BATCH_MS * 1000 };
 
 	if (!b)
 		return;
-	err = lb_backend_health(c->h->lb, v, b, c->st.state, c->pct);
-	if (err)
-		log_warnx("vip %s: applying health: %s", c->vip, strerror(-err));
+	lb_backend_health_later(v, b, c->st.state, c->pct);
+	if (!evtimer_pending(c->h->flush, NULL))
+		evtimer_add(c->h->flush, &tv);
 }
 
 static void on_ramp(evutil_socket_t fd, short what, void *arg)
@@ -312,7 +331,11 @@ struct health *health_new(struct event_base *base, struct lb *lb)
 	h->base = base;
 	h->lb = lb;
 	h->ssl = SSL_CTX_new(TLS_client_method());
-	if (!h->ssl) {
+	h->flush = evtimer_new(base, on_flush, h);
+	if (!h->ssl || !h->flush) {
+		SSL_CTX_free(h->ssl);
+		if (h->flush)
+			event_free(h->flush);
 		free(h);
 		return NULL;
 	}
@@ -329,6 +352,7 @@ void health_free(struct health *h)
 	for (i = 0; i < h->n; i++)
 		hc_free(h->hcs[i]);
 	free(h->hcs);
+	event_free(h->flush);
 	SSL_CTX_free(h->ssl);
 	free(h);
 }

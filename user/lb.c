@@ -382,6 +382,8 @@ static void be_entry(const struct lb_vip *v, const struct lb_backend *b, struct 
 	e->state = be_dp_state(v, b);
 	e->gen = b->gen;
 	e->vip_id = v->id;
+	e->udp_timeout = v->udp_timeout_s;
+	e->fwd_mode = XLB_FWD_DSR;
 }
 
 static int be_write(struct lb *lb, const struct lb_vip *v, struct lb_backend *b)
@@ -485,6 +487,7 @@ int lb_vip_sync(struct lb *lb, struct lb_vip *v)
 				  : "every backend is down: dropping its traffic (on_all_down: "
 				    "drop)");
 	v->all_down = (uint8_t)all_down;
+	v->dirty = 0;
 	for (i = 0; i < v->nbe; i++)
 		v->be[i]->eff_weight = be_eff_weight(v, v->be[i]);
 
@@ -881,12 +884,37 @@ int lb_backend_set(struct lb *lb, const char *vip, const struct xlb_addr *addr, 
 	return 0;
 }
 
-int lb_backend_health(struct lb *lb, struct lb_vip *v, struct lb_backend *b, enum lb_health h,
-		      uint32_t weight_pct)
+void lb_backend_health_later(struct lb_vip *v, struct lb_backend *b, enum lb_health h,
+			     uint32_t weight_pct)
 {
 	b->health = h;
 	b->weight_pct = weight_pct > 100 ? 100 : weight_pct;
+	v->dirty = 1;
+}
+
+int lb_backend_health(struct lb *lb, struct lb_vip *v, struct lb_backend *b, enum lb_health h,
+		      uint32_t weight_pct)
+{
+	lb_backend_health_later(v, b, h, weight_pct);
 	return lb_vip_sync(lb, v);
+}
+
+int lb_flush(struct lb *lb)
+{
+	unsigned i;
+	int err = 0, e;
+
+	for (i = 0; i < lb->nvips; i++) {
+		if (!lb->vips[i]->dirty)
+			continue;
+		e = lb_vip_sync(lb, lb->vips[i]);
+		if (e) {
+			log_warnx("vip %s: data plane update failed: %s", lb->vips[i]->name,
+				  strerror(-e));
+			err = err ? err : e;
+		}
+	}
+	return err;
 }
 
 void lb_mac_update(struct lb *lb, const struct xlb_addr *addr, const uint8_t *mac)

@@ -42,6 +42,7 @@ struct lb_vip {
 	uint32_t id;
 	uint8_t from_cli;
 	uint8_t all_down;	       /* no backend is healthy (admin up, MAC known) */
+	uint8_t dirty;		       /* changed, not synced yet (lb_flush) */
 	enum cfg_all_down on_all_down; /* then: keep the configured set, or drop */
 	enum lb_health new_health;     /* of a backend added: down until checked */
 	struct lb_backend **be;
@@ -93,9 +94,16 @@ int lb_backend_del(struct lb *lb, const char *vip, const struct xlb_addr *addr, 
 int lb_backend_set(struct lb *lb, const char *vip, const struct xlb_addr *addr, int64_t weight,
 		   int state, char *err, size_t errlen);
 
-/* Health and slow start (the checker's seam). */
+/*
+ * Health and slow start (the checker's seam). lb_backend_health() applies at
+ * once; lb_backend_health_later() only records, marking the VIP dirty, and
+ * lb_flush() syncs every dirty VIP: many transitions, one ring rebuild.
+ */
 int lb_backend_health(struct lb *lb, struct lb_vip *v, struct lb_backend *b, enum lb_health h,
 		      uint32_t weight_pct);
+void lb_backend_health_later(struct lb_vip *v, struct lb_backend *b, enum lb_health h,
+			     uint32_t weight_pct);
+int lb_flush(struct lb *lb);
 
 /* Neighbour resolution: mac NULL when the address lost its MAC. */
 void lb_mac_update(struct lb *lb, const struct xlb_addr *addr, const uint8_t *mac);

@@ -25,13 +25,10 @@
 #define MAGLEV_SEED_SKIP   0xc2b2ae3d27d4eb4fULL
 
 struct maglev_state {
-	uint64_t offset;
+	uint64_t pos; /* the slot the permutation is at: offset + next * skip, mod m */
 	uint64_t skip;
-	uint64_t next; /* index into the permutation */
-	uint64_t held; /* slots claimed */
-	uint32_t weight;
+	uint64_t step; /* 2^40 / weight: how far a slot moves its next turn */
 	uint32_t id;
-	uint32_t rank; /* canonical position, the tie-break */
 };
 
 /* FNV-1a over the key, then a splitmix64 finish: portable and seedable. */
@@ -83,41 +80,50 @@ static int be_cmp(const void *a, const void *b)
 		       *(const struct maglev_backend *const *)b);
 }
 
-/* Does a take its turn before b? */
-static int turn_before(const struct maglev_state *a, const struct maglev_state *b)
-{
-	/* (a.held + 1) / a.weight < (b.held + 1) / b.weight, in integers */
-	uint64_t l = (a->held + 1) * b->weight;
-	uint64_t r = (b->held + 1) * a->weight;
+/*
+ * The heap of turns, by value (16 bytes an entry) so that its walk stays in
+ * cache. A backend's turn is (slots held + 1) / weight in fixed point: exact
+ * for equal weights (a round robin in canonical order), and within 2^-40 of
+ * the rational order otherwise, the same on every host. Ties go to rank, the
+ * canonical position.
+ */
+struct maglev_turn {
+	uint64_t turn;
+	uint32_t rank;
+	uint32_t idx; /* into the state array */
+};
 
-	return l != r ? l < r : a->rank < b->rank;
+static int turn_before(const struct maglev_turn *a, const struct maglev_turn *b)
+{
+	return a->turn != b->turn ? a->turn < b->turn : a->rank < b->rank;
 }
 
-static void heap_down(struct maglev_state **h, size_t n, size_t i)
+static void heap_down(struct maglev_turn *h, size_t n, size_t i)
 {
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		struct maglev_state *t;
+	struct maglev_turn t = h[i];
 
-		if (l < n && turn_before(h[l], h[m]))
-			m = l;
-		if (r < n && turn_before(h[r], h[m]))
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = l;
+
+		if (l >= n)
+			break;
+		if (r < n && turn_before(&h[r], &h[l]))
 			m = r;
-		if (m == i)
-			return;
-		t = h[i];
+		if (!turn_before(&h[m], &t))
+			break;
 		h[i] = h[m];
-		h[m] = t;
 		i = m;
 	}
+	h[i] = t;
 }
 
 int maglev_build(const struct maglev_backend *be, size_t n, uint32_t m, uint32_t *ring,
 		 uint32_t fill_id)
 {
 	const struct maglev_backend **order = NULL;
-	struct maglev_state *st = NULL, **heap = NULL;
-	uint8_t *taken = NULL;
+	struct maglev_state *st = NULL;
+	struct maglev_turn *heap = NULL;
+	uint64_t *taken = NULL; /* a bit a slot: small enough to stay in L1 */
 	size_t i, live = 0;
 	uint32_t filled;
 	int err = 0;
@@ -132,7 +138,7 @@ int maglev_build(const struct maglev_backend *be, size_t n, uint32_t m, uint32_t
 	order = calloc(n, sizeof(*order));
 	st = calloc(n, sizeof(*st));
 	heap = calloc(n, sizeof(*heap));
-	taken = calloc(m, 1);
+	taken = calloc((m + 63) / 64, sizeof(*taken));
 	if (!order || !st || !heap || !taken) {
 		err = -ENOMEM;
 		goto out;
@@ -154,12 +160,14 @@ int maglev_build(const struct maglev_backend *be, size_t n, uint32_t m, uint32_t
 
 		if (!b->weight)
 			continue;
-		s->offset = maglev_hash(b->key, b->key_len, MAGLEV_SEED_OFFSET) % m;
+		s->pos = maglev_hash(b->key, b->key_len, MAGLEV_SEED_OFFSET) % m;
 		s->skip = maglev_hash(b->key, b->key_len, MAGLEV_SEED_SKIP) % (m - 1) + 1;
-		s->weight = b->weight;
+		s->step = (1ULL << 40) / b->weight;
 		s->id = b->id;
-		s->rank = i;
-		heap[live++] = s;
+		heap[live].turn = s->step;
+		heap[live].rank = (uint32_t)i;
+		heap[live].idx = (uint32_t)i;
+		live++;
 	}
 	if (!live)
 		goto out;
@@ -167,17 +175,23 @@ int maglev_build(const struct maglev_backend *be, size_t n, uint32_t m, uint32_t
 		heap_down(heap, live, i);
 
 	for (filled = 0; filled < m; filled++) {
-		struct maglev_state *s = heap[0];
+		struct maglev_state *s = &st[heap[0].idx];
 		uint64_t slot;
 
-		/* m is prime and skip < m, so the walk visits every slot */
+		/*
+		 * m is prime and 0 < skip < m, so the walk visits every slot. It
+		 * steps by addition: the paper's (offset + j * skip) mod m without
+		 * a division per probe, the build's hot loop.
+		 */
 		do {
-			slot = (s->offset + s->next * s->skip) % m;
-			s->next++;
-		} while (taken[slot]);
-		taken[slot] = 1;
+			slot = s->pos;
+			s->pos += s->skip;
+			if (s->pos >= m)
+				s->pos -= m;
+		} while (taken[slot / 64] >> (slot % 64) & 1);
+		taken[slot / 64] |= 1ULL << (slot % 64);
 		ring[slot] = s->id;
-		s->held++;
+		heap[0].turn += s->step;
 		heap_down(heap, live, 0);
 	}
 out:

@@ -20,6 +20,7 @@
 
 #include "xlb_abi.h"
 #include "dataplane.h"
+#include "config.h"
 #include "maglev.h"
 #include "pkt.h"
 
@@ -29,6 +30,9 @@
 #include "../../bpf/hash.h"
 
 /* ---- the test VIPs ------------------------------------------------------- */
+
+/* Every VIP has backends of its own, as lb.c allocates them: a backend
+ * carries its VIP's id, and flows count under it. */
 
 #define MAX_BE 8
 
@@ -60,12 +64,13 @@ enum {
 	V6_ANY,
 	V_FLOOD,
 	V_TCP443,
+	V_FLOODW,
 	NVIPS
 };
 
 static struct tvip vips[NVIPS] = {
 	[V_TCP] = { "10.0.0.100", 80, IPPROTO_TCP, XLB_SCHED_MAGLEV, 3, { 0, 1, 2 } },
-	[V_UDP] = { "10.0.0.100", 53, IPPROTO_UDP, XLB_SCHED_MAGLEV, 3, { 0, 1, 2 } },
+	[V_UDP] = { "10.0.0.100", 53, IPPROTO_UDP, XLB_SCHED_MAGLEV, 3, { 29, 30, 31 } },
 	[V_ANY] = { "10.0.0.101", 0, IPPROTO_TCP, XLB_SCHED_MAGLEV, 1, { 3 } },
 	[V6_TCP] = { "fd00::100", 80, IPPROTO_TCP, XLB_SCHED_MAGLEV, 2, { 4, 5 } },
 	[V6_UDP] = { "fd00::100", 53, IPPROTO_UDP, XLB_SCHED_MAGLEV, 2, { 4, 5 } },
@@ -78,6 +83,7 @@ static struct tvip vips[NVIPS] = {
 	[V6_ANY] = { "fd00::101", 0, IPPROTO_TCP, XLB_SCHED_MAGLEV, 1, { 19 } },
 	[V_FLOOD] = { "10.0.0.107", 80, IPPROTO_TCP, XLB_SCHED_MAGLEV, 3, { 20, 21, 22 } },
 	[V_TCP443] = { "10.0.0.100", 443, IPPROTO_TCP, XLB_SCHED_MAGLEV, 2, { 24, 25 } },
+	[V_FLOODW] = { "10.0.0.108", 80, IPPROTO_TCP, XLB_SCHED_WRR, 3, { 26, 27, 28 } },
 };
 
 #define RING_SIZE      XLB_RING_SIZE_DEFAULT
@@ -107,9 +113,15 @@ static void backend_make(__u32 id, __u8 state, __u32 gen, struct xlb_backend *b)
 static void backend_put(__u32 id, __u32 vip_id, __u8 state, __u32 gen)
 {
 	struct xlb_backend b;
+	int i;
 
 	backend_make(id, state, gen, &b);
 	b.vip_id = vip_id;
+	b.fwd_mode = XLB_FWD_DSR;
+	b.udp_timeout = XLB_UDP_TIMEOUT_DEFAULT;
+	for (i = 0; i < NVIPS; i++)
+		if (vips[i].id == vip_id && vips[i].udp_timeout)
+			b.udp_timeout = vips[i].udp_timeout;
 	assert_int_equal(dp_backend_set(dp, id, &b), 0);
 }
 
@@ -567,10 +579,14 @@ static void test_packet_case(void **state)
 		assert_int_equal(vs1.bytes, vs0.bytes + r.in_len);
 	}
 	if (be >= 0) {
+		/* a SYN to a maglev VIP is placed, not recorded: its ACK records it */
+		int recorded = !(c->s.tcp_flags == TH_SYN &&
+				 vips[c->vip].sched == XLB_SCHED_MAGLEV);
+
 		assert_int_equal(dp_stats_backend(dp, be, &bs1), 0);
 		assert_int_equal(bs1.packets, bs0.packets + 1);
 		assert_int_equal(bs1.bytes, bs0.bytes + r.in_len);
-		assert_int_equal(bs1.new_flows, bs0.new_flows + 1);
+		assert_int_equal(bs1.new_flows, bs0.new_flows + recorded);
 	}
 }
 
@@ -611,7 +627,7 @@ static void client_addr(unsigned int i, char *buf, size_t len)
 	snprintf(buf, len, "172.16.%u.%u", (i >> 8) & 0xff, i & 0xff);
 }
 
-static void test_syn_then_ack_moves_the_flow_from_half_open_to_established(void **state)
+static void test_maglev_syn_is_placed_unrecorded_and_its_ack_records_the_flow(void **state)
 {
 	struct pkt_spec s = {
 		.family = 4, .src = "192.0.2.77", .dst = "10.0.0.100", .sport = 4000, .dport = 80
@@ -627,9 +643,9 @@ static void test_syn_then_ack_moves_the_flow_from_half_open_to_established(void 
 	assert_int_equal(dp_stats_vip(dp, vips[V_TCP].id, &v0), 0);
 	be_syn = send_tcp(s.src, s.dst, 4000, 80, TH_SYN);
 	assert_int_equal(be_syn, predict_maglev(&vips[V_TCP], &s));
-	assert_int_equal(gstat(XLB_STAT_SYN_TRACKED), syn0 + 1);
-	assert_int_equal(dp_flow_get(dp, &k, 1, &f), 0);
-	assert_int_equal(f.backend_id, be_syn);
+	/* nothing recorded anywhere: a SYN flood has nothing to fill */
+	assert_int_equal(gstat(XLB_STAT_SYN_TRACKED), syn0);
+	assert_int_equal(dp_flow_get(dp, &k, 1, &f), -ENOENT);
 	assert_int_equal(dp_flow_get(dp, &k, 0, &f), -ENOENT);
 
 	be_ack = send_tcp(s.src, s.dst, 4000, 80, TH_ACK);
@@ -637,12 +653,72 @@ static void test_syn_then_ack_moves_the_flow_from_half_open_to_established(void 
 	assert_int_equal(dp_flow_get(dp, &k, 0, &f), 0);
 	assert_int_equal(f.backend_id, be_syn);
 	assert_int_equal(f.backend_gen, 1);
+	assert_int_equal(send_tcp(s.src, s.dst, 4000, 80, TH_ACK), be_syn);
 
-	/* one new flow, placed once on the ring; the ACK was a table hit */
+	/* one flow recorded; the SYN and the ACK consulted the ring, then a hit */
 	assert_int_equal(dp_stats_vip(dp, vips[V_TCP].id, &v1), 0);
 	assert_int_equal(v1.new_flows, v0.new_flows + 1);
-	assert_int_equal(v1.flow_misses, v0.flow_misses + 1);
+	assert_int_equal(v1.flow_misses, v0.flow_misses + 2);
 	assert_int_equal(v1.flow_hits, v0.flow_hits + 1);
+}
+
+static void test_wrr_syn_is_half_open_until_its_ack_establishes_it(void **state)
+{
+	struct pkt_spec s = {
+		.family = 4, .src = "192.0.2.78", .dst = "10.0.0.103", .sport = 4001, .dport = 80
+	};
+	struct xlb_flow_key k;
+	struct xlb_flow f;
+	struct xlb_vip_stats v0, v1;
+	__u64 syn0 = gstat(XLB_STAT_SYN_TRACKED);
+	int be_syn;
+
+	(void)state;
+	spec_key(&s, &k);
+	assert_int_equal(dp_stats_vip(dp, vips[V_WRR].id, &v0), 0);
+	be_syn = send_tcp(s.src, s.dst, 4001, 80, TH_SYN);
+	assert_true(be_syn >= 9 && be_syn <= 11);
+	assert_int_equal(gstat(XLB_STAT_SYN_TRACKED), syn0 + 1);
+	assert_int_equal(dp_flow_get(dp, &k, 1, &f), 0);
+	assert_int_equal(f.backend_id, be_syn);
+	assert_int_equal(dp_flow_get(dp, &k, 0, &f), -ENOENT);
+	/* a retransmitted SYN keeps its placement, though wrr has moved on */
+	assert_int_equal(send_tcp(s.src, s.dst, 4001, 80, TH_SYN), be_syn);
+
+	assert_int_equal(send_tcp(s.src, s.dst, 4001, 80, TH_ACK), be_syn);
+	assert_int_equal(dp_flow_get(dp, &k, 0, &f), 0);
+	assert_int_equal(f.backend_id, be_syn);
+	assert_int_equal(dp_stats_vip(dp, vips[V_WRR].id, &v1), 0);
+	assert_int_equal(v1.new_flows, v0.new_flows + 1);
+	assert_int_equal(v1.flow_hits, v0.flow_hits + 2);
+}
+
+/* A SYN on the 5-tuple of a recorded flow opens a new connection. */
+static void syn_reusing_a_recorded_tuple_is_placed_afresh(struct tvip *v, const char *dst)
+{
+	__u32 a[1] = { v->be[0] }, b[1] = { v->be[1] };
+
+	ring_set(v, 1, a, NULL);
+	assert_int_equal(send_tcp("198.51.100.50", dst, 4500, 80, TH_SYN), (int)a[0]);
+	assert_int_equal(send_tcp("198.51.100.50", dst, 4500, 80, TH_ACK), (int)a[0]);
+	ring_set(v, 1, b, NULL);
+	/* the old connection would stay on a; the new one follows the ring */
+	assert_int_equal(send_tcp("198.51.100.50", dst, 4500, 80, TH_SYN), (int)b[0]);
+	assert_int_equal(send_tcp("198.51.100.50", dst, 4500, 80, TH_ACK), (int)b[0]);
+	assert_int_equal(send_tcp("198.51.100.50", dst, 4500, 80, TH_ACK), (int)b[0]);
+	ring_set(v, v->nbe, v->be, v->w);
+}
+
+static void test_maglev_syn_reusing_a_recorded_tuple_is_placed_afresh(void **state)
+{
+	(void)state;
+	syn_reusing_a_recorded_tuple_is_placed_afresh(&vips[V_TCP], "10.0.0.100");
+}
+
+static void test_wrr_syn_reusing_a_recorded_tuple_is_placed_afresh(void **state)
+{
+	(void)state;
+	syn_reusing_a_recorded_tuple_is_placed_afresh(&vips[V_WRR], "10.0.0.103");
 }
 
 static void test_maglev_spreads_1000_flows_as_the_ring_predicts(void **state)
@@ -991,16 +1067,14 @@ static void test_udp_flow_lives_while_active_and_expires_after_its_idle_timeout(
  * 30,000 established flows in a flow table of 65,536, then 1,000,000 SYNs
  * from random spoofed sources. Before the flood the ring is swapped to a
  * backend none of the flows is on, so a flow that was forgotten would show.
+ * Maglev records no SYN at all; wrr records them in the half-open table.
  */
-static void test_syn_flood_of_1m_spoofed_sources_leaves_every_established_flow(void **state)
+static void syn_flood(struct tvip *v, const char *dst, int recorded)
 {
 	static const __u32 only23[] = { 23 };
-	struct tvip *v = &vips[V_FLOOD];
-	struct pkt_spec s = { .family = 4,
-			      .dst = "10.0.0.107",
-			      .proto = IPPROTO_TCP,
-			      .dport = 80,
-			      .tcp_flags = TH_SYN };
+	struct pkt_spec s = {
+		.family = 4, .dst = dst, .proto = IPPROTO_TCP, .dport = 80, .tcp_flags = TH_SYN
+	};
 	__u8 *be;
 	struct result *r;
 	__u64 syn0;
@@ -1008,15 +1082,14 @@ static void test_syn_flood_of_1m_spoofed_sources_leaves_every_established_flow(v
 	char src[32];
 	__u32 rnd = 12345;
 
-	(void)state;
 	be = calloc(FLOOD_ESTABLISHED, 1);
 	r = calloc(1, sizeof(*r));
 	assert_non_null(be);
 	assert_non_null(r);
 	for (i = 0; i < FLOOD_ESTABLISHED; i++) {
 		snprintf(src, sizeof(src), "100.64.%u.%u", i >> 8, i & 0xff);
-		be[i] = send_tcp(src, s.dst, 7000 + (i % 7), 80, TH_SYN);
-		assert_int_equal(send_tcp(src, s.dst, 7000 + (i % 7), 80, TH_ACK), be[i]);
+		be[i] = (__u8)send_tcp(src, s.dst, (__u16)(7000 + (i % 7)), 80, TH_SYN);
+		assert_int_equal(send_tcp(src, s.dst, (__u16)(7000 + (i % 7)), 80, TH_ACK), be[i]);
 	}
 	backend_put(23, v->id, XLB_BE_UP, 1);
 	ring_set(v, 1, only23, NULL);
@@ -1033,7 +1106,7 @@ static void test_syn_flood_of_1m_spoofed_sources_leaves_every_established_flow(v
 		if (r->verdict != XDP_TX)
 			fail_msg("SYN %d: verdict %d", i, r->verdict);
 	}
-	assert_true(gstat(XLB_STAT_SYN_TRACKED) >= syn0 + FLOOD_SYNS);
+	assert_int_equal(gstat(XLB_STAT_SYN_TRACKED), syn0 + (recorded ? FLOOD_SYNS : 0));
 
 	for (i = 0; i < FLOOD_ESTABLISHED; i++) {
 		struct xlb_flow_key k = { .family = XLB_AF_INET, .proto = IPPROTO_TCP };
@@ -1045,16 +1118,28 @@ static void test_syn_flood_of_1m_spoofed_sources_leaves_every_established_flow(v
 		k.sport = htons(7000 + (i % 7));
 		k.dport = htons(80);
 		in_table += !dp_flow_get(dp, &k, 0, &f) && f.backend_id == be[i];
-		kept += send_tcp(src, s.dst, 7000 + (i % 7), 80, TH_ACK) == be[i];
+		kept += send_tcp(src, s.dst, (__u16)(7000 + (i % 7)), 80, TH_ACK) == be[i];
 	}
-	print_message("  after %d SYNs: %d of %d established flows in the table, %d on their"
-		      " backend\n",
-		      FLOOD_SYNS, in_table, FLOOD_ESTABLISHED, kept);
+	print_message("  %s: after %d SYNs, %d of %d established flows in the table, %d on "
+		      "their backend\n",
+		      cfg_scheduler_name(v->sched), FLOOD_SYNS, in_table, FLOOD_ESTABLISHED, kept);
 	assert_int_equal(in_table, FLOOD_ESTABLISHED);
 	assert_int_equal(kept, FLOOD_ESTABLISHED);
-	ring_set(v, v->nbe, v->be, NULL);
+	ring_set(v, v->nbe, v->be, v->w);
 	free(r);
 	free(be);
+}
+
+static void test_syn_flood_of_1m_spoofed_sources_leaves_every_established_flow(void **state)
+{
+	(void)state;
+	syn_flood(&vips[V_FLOOD], "10.0.0.107", 0);
+}
+
+static void test_syn_flood_on_a_wrr_vip_leaves_every_established_flow(void **state)
+{
+	(void)state;
+	syn_flood(&vips[V_FLOODW], "10.0.0.108", 1);
 }
 
 static void test_no_packet_was_ever_aborted(void **state)
@@ -1068,7 +1153,10 @@ static void test_no_packet_was_ever_aborted(void **state)
 #define NPCASES (sizeof(pcases) / sizeof(pcases[0]))
 
 static const struct CMUnitTest scenarios[] = {
-	cmocka_unit_test(test_syn_then_ack_moves_the_flow_from_half_open_to_established),
+	cmocka_unit_test(test_maglev_syn_is_placed_unrecorded_and_its_ack_records_the_flow),
+	cmocka_unit_test(test_wrr_syn_is_half_open_until_its_ack_establishes_it),
+	cmocka_unit_test(test_maglev_syn_reusing_a_recorded_tuple_is_placed_afresh),
+	cmocka_unit_test(test_wrr_syn_reusing_a_recorded_tuple_is_placed_afresh),
 	cmocka_unit_test(test_maglev_spreads_1000_flows_as_the_ring_predicts),
 	cmocka_unit_test(test_source_ip_sends_every_connection_of_a_client_to_one_backend),
 	cmocka_unit_test(test_wrr_splits_10000_new_flows_within_2_percent_of_weights_1_2_3),
@@ -1081,6 +1169,7 @@ static const struct CMUnitTest scenarios[] = {
 	cmocka_unit_test(test_flows_leave_a_backend_id_given_to_a_new_backend),
 	cmocka_unit_test(test_udp_flow_lives_while_active_and_expires_after_its_idle_timeout),
 	cmocka_unit_test(test_syn_flood_of_1m_spoofed_sources_leaves_every_established_flow),
+	cmocka_unit_test(test_syn_flood_on_a_wrr_vip_leaves_every_established_flow),
 	cmocka_unit_test(test_no_packet_was_ever_aborted),
 };
 
