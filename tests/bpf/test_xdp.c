@@ -31,8 +31,10 @@
 
 /* ---- the test VIPs ------------------------------------------------------- */
 
-/* Every VIP has backends of its own, as lb.c allocates them: a backend
- * carries its VIP's id, and flows count under it. */
+/*
+ * Every VIP has backends of its own, as lb.c allocates them: a backend
+ * carries its VIP's id, and flows count under it.
+ */
 
 #define MAX_BE 8
 
@@ -773,21 +775,27 @@ static void test_source_ip_sends_every_connection_of_a_client_to_one_backend(voi
 	assert_int_equal(used, 3);
 }
 
-static void test_wrr_splits_10000_new_flows_within_2_percent_of_weights_1_2_3(void **state)
+/* 10,000 new flows from 10,000 clients to v: how many each backend got. */
+static void count_new_flows(const struct tvip *v, const char *dst, int count[3])
 {
-	int count[3] = { 0 }, i, j;
 	char src[32];
+	int i, j, be;
 
-	(void)state;
 	for (i = 0; i < 10000; i++) {
-		int be;
-
 		client_addr(i, src, sizeof(src));
-		be = send_tcp(src, "10.0.0.103", 40000, 80, TH_SYN);
+		be = send_tcp(src, dst, 40000, 80, TH_SYN);
 		for (j = 0; j < 3; j++)
-			count[j] += be == (int)vips[V_WRR].be[j];
+			count[j] += be == (int)v->be[j];
 	}
 	assert_int_equal(count[0] + count[1] + count[2], 10000);
+}
+
+static void test_wrr_splits_10000_new_flows_within_2_percent_of_weights_1_2_3(void **state)
+{
+	int count[3] = { 0 }, j;
+
+	(void)state;
+	count_new_flows(&vips[V_WRR], "10.0.0.103", count);
 	for (j = 0; j < 3; j++) {
 		double share = count[j] / 10000.0, want = (j + 1) / 6.0;
 
@@ -799,19 +807,10 @@ static void test_wrr_splits_10000_new_flows_within_2_percent_of_weights_1_2_3(vo
 
 static void test_random_scheduler_spreads_10000_flows_evenly(void **state)
 {
-	int count[3] = { 0 }, i, j;
-	char src[32];
+	int count[3] = { 0 }, j;
 
 	(void)state;
-	for (i = 0; i < 10000; i++) {
-		int be;
-
-		client_addr(i, src, sizeof(src));
-		be = send_tcp(src, "10.0.0.104", 41000, 80, TH_SYN);
-		for (j = 0; j < 3; j++)
-			count[j] += be == (int)vips[V_RND].be[j];
-	}
-	assert_int_equal(count[0] + count[1] + count[2], 10000);
+	count_new_flows(&vips[V_RND], "10.0.0.104", count);
 	for (j = 0; j < 3; j++)
 		assert_in_range(count[j], 3333 - 300, 3333 + 300);
 }
