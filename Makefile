@@ -33,7 +33,7 @@ DP_OBJS    := $(DP_SRCS:%.c=$(BUILD)/%.o)
 CORE_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 
 TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tests/test_api \
-              $(BUILD)/tests/test_health $(BUILD)/tests/test_xdp
+              $(BUILD)/tests/test_health $(BUILD)/tests/test_xdp $(BUILD)/tests/test_decap
 
 .PHONY: all deps test demo bench check-fmt fmt clean help
 .DEFAULT_GOAL := all
@@ -42,13 +42,19 @@ XLBD_OBJS  := $(BUILD)/user/xlbd.o $(BUILD)/user/daemon.o $(BUILD)/user/control.
 HEALTH_OBJS := $(addprefix $(BUILD)/user/,health.o check.o check_tcp.o check_http.o check_udp.o \
                check_exec.o)
 LIBS_EVENT := -levent -levent_openssl -lssl -lcrypto
-PROGS      := $(BUILD)/xlbd $(BUILD)/xlbctl
+PROGS      := $(BUILD)/xlbd $(BUILD)/xlbctl $(BUILD)/xlb-decap
 
-all: $(BPF_OBJ) $(BUILD)/xdp_pass.bpf.o $(SKEL) $(PROGS) $(TEST_BINS)
+all: $(BPF_OBJ) $(BUILD)/xdp_pass.bpf.o $(SKEL) $(BUILD)/xlb_decap.skel.h $(PROGS) $(TEST_BINS)
 
 $(BUILD)/xlbd: $(XLBD_OBJS) $(HEALTH_OBJS) $(DP_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $^ -o $@ $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT)
+
+$(BUILD)/user/xlb_decap.o: $(BUILD)/xlb_decap.skel.h
+
+$(BUILD)/xlb-decap: $(BUILD)/user/xlb_decap.o $(BUILD)/user/log.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $^ -o $@ $(LIBS_BPF)
 
 $(BUILD)/xlbctl: $(BUILD)/user/xlbctl.o $(CORE_OBJS)
 	$(call msg,LINK,$@)
@@ -111,6 +117,13 @@ $(BUILD)/tests/test_xdp: $(BUILD)/tests/bpf/test_xdp.o $(DP_OBJS) $(CORE_OBJS)
 	$(Q)$(CC) $^ -o $@ -lcmocka $(LIBS_CORE) $(LIBS_BPF)
 
 $(BUILD)/tests/bpf/test_xdp.o: CFLAGS += -Itests/bpf
+$(BUILD)/tests/bpf/test_decap.o: CFLAGS += -Itests/bpf
+$(BUILD)/tests/bpf/test_decap.o: $(BUILD)/xlb_decap.skel.h
+
+$(BUILD)/tests/test_decap: $(BUILD)/tests/bpf/test_decap.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $^ -o $@ -lcmocka $(LIBS_BPF)
 
 E2E_TESTS  := tests/e2e/run.sh
 

@@ -51,6 +51,9 @@ struct xlb_pkt {
 	struct xlb_flow_key key; /* 5-tuple; ports 0 for fragments */
 	struct ethhdr *eth;
 	__u32 len;	/* frame length */
+	__u16 ip_len;	/* the IP packet's own length, headers included */
+	__u8 l2_len;	/* Ethernet header and VLAN tags */
+	__u8 tos;	/* IPv4 TOS or IPv6 traffic class: DSCP and ECN */
 	__u8 tcp_flags; /* XLB_TCP_* of a TCP packet */
 	__u8 is_frag;	/* any fragment of a fragmented datagram */
 	__u8 pad[2];
@@ -102,6 +105,8 @@ static __always_inline int parse_ipv4(void *pos, void *end, struct xlb_pkt *p)
 
 	p->key.family = XLB_AF_INET;
 	p->key.proto = iph->protocol;
+	p->ip_len = bpf_ntohs(iph->tot_len);
+	p->tos = iph->tos;
 	p->key.src[0] = iph->saddr;
 	p->key.dst[0] = iph->daddr;
 	p->is_frag = (iph->frag_off & bpf_htons(XLB_IP_MF | XLB_IP_OFFSET)) != 0;
@@ -132,6 +137,8 @@ static __always_inline int parse_ipv6(void *pos, void *end, struct xlb_pkt *p)
 		return -XLB_STAT_MALFORMED;
 
 	p->key.family = XLB_AF_INET6;
+	p->ip_len = sizeof(*ip6) + plen;
+	p->tos = (ip6->priority << 4) | (ip6->flow_lbl[0] >> 4);
 	__builtin_memcpy(p->key.src, &ip6->saddr, 16);
 	__builtin_memcpy(p->key.dst, &ip6->daddr, 16);
 	nh = ip6->nexthdr;
@@ -196,6 +203,7 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct xlb_pkt *p)
 		pos = vh + 1;
 	}
 
+	p->l2_len = pos - data;
 	if (proto == bpf_htons(ETH_P_IP))
 		return parse_ipv4(pos, end, p);
 	if (proto == bpf_htons(ETH_P_IPV6))

@@ -15,6 +15,7 @@ static __always_inline int reason_action(__u32 reason)
 	switch (reason) {
 	case XLB_STAT_MALFORMED:
 	case XLB_STAT_NO_BACKEND:
+	case XLB_STAT_ENCAP_FAIL:
 		return XDP_DROP;
 	default: /* not_ip, not_vip, unparsed: the kernel's */
 		return XDP_PASS;
@@ -37,16 +38,17 @@ static __always_inline void count_vip(__u32 vip_id, const struct xlb_pkt *p,
 		vs->flow_misses++;
 }
 
-static __always_inline int send(struct xlb_pkt *p, struct xlb_pick *pick, int *action)
+static __always_inline int send(struct xdp_md *ctx, struct xlb_pkt *p, struct xlb_pick *pick,
+				int *action)
 {
-	int err = forward(p, pick->be, action);
+	int err = forward(ctx, p, pick->be, action);
 
 	if (!err)
 		stats_backend(pick->be_id, p->len, pick->new_flow);
 	return err;
 }
 
-static __always_inline int balance(struct xlb_pkt *p, int *action)
+static __always_inline int balance(struct xdp_md *ctx, struct xlb_pkt *p, int *action)
 {
 	struct xlb_pick pick = {};
 	struct xlb_vip *vip;
@@ -58,7 +60,7 @@ static __always_inline int balance(struct xlb_pkt *p, int *action)
 	/* the common case: a packet of an established flow, one lookup */
 	if (!p->is_frag && !pkt_is_syn(p) && flow_established(p, &pick)) {
 		count_vip(pick.be->vip_id, p, &pick);
-		return send(p, &pick, action);
+		return send(ctx, p, &pick, action);
 	}
 
 	vip = vip_lookup(p);
@@ -73,7 +75,7 @@ static __always_inline int balance(struct xlb_pkt *p, int *action)
 	count_vip(vip->id, p, &pick);
 	if (err)
 		return err;
-	return send(p, &pick, action);
+	return send(ctx, p, &pick, action);
 }
 
 SEC("xdp")
@@ -86,7 +88,7 @@ int xlb_xdp(struct xdp_md *ctx)
 
 	err = parse_packet(ctx, &pkt);
 	if (!err)
-		err = balance(&pkt, &action);
+		err = balance(ctx, &pkt, &action);
 
 	if (err) {
 		reason = -err;

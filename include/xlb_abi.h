@@ -50,13 +50,22 @@
 
 /* ---- instance configuration (xlb_config, one entry) ---------------------- */
 
+/* Outer source of tunnelled packets: the configured address, or one per flow. */
+#define XLB_CFG_F_SRC_FLOW 0x1
+
 struct xlb_config {
 	__u8 if_mac[6]; /* source MAC of forwarded frames */
 	__u8 pad[2];
-	__u32 ifindex; /* interface the program serves */
-	__u32 flags;   /* XLB_CFG_F_* (none yet) */
+	__u32 ifindex;	    /* interface the program serves */
+	__u32 flags;	    /* XLB_CFG_F_* */
+	__be32 tun_src4;    /* outer IPv4 source (or, with SRC_FLOW, its prefix) */
+	__be32 tun_src6[4]; /* outer IPv6 source (or its prefix) */
+	__be32 tun_mask4;   /* SRC_FLOW: bits of the source taken from the flow hash */
+	__be32 tun_mask6;   /* SRC_FLOW: of the last word of the IPv6 source */
+	__be16 gue_port;    /* GUE destination port */
+	__u8 pad2[2];
 };
-_Static_assert(sizeof(struct xlb_config) == 16, "xlb_config size");
+_Static_assert(sizeof(struct xlb_config) == 48, "xlb_config size");
 
 /* ---- VIPs (xlb_vips: hash from xlb_vip_key to xlb_vip) ------------------- */
 
@@ -87,9 +96,14 @@ _Static_assert(sizeof(struct xlb_vip_key) == 24, "xlb_vip_key size");
 #define XLB_SCHED_RANDOM    3 /* a random slot */
 #define XLB_SCHED_MAX	    4
 
-/* Forwarding modes. Only DSR exists yet; tunnels plug in beside it. */
-#define XLB_FWD_DSR 0 /* rewrite MACs, XDP_TX */
-#define XLB_FWD_MAX 1
+/* Forwarding modes. */
+#define XLB_FWD_DSR  0 /* rewrite MACs, XDP_TX: backends on the same L2 segment */
+#define XLB_FWD_IPIP 1 /* IPv4 or IPv6 in IPv4 or IPv6, to the backend's address */
+#define XLB_FWD_GUE  2 /* the inner IP packet in UDP (GUE variant 1: no GUE header) */
+#define XLB_FWD_MAX  3
+
+#define XLB_GUE_PORT_DEFAULT 6080
+#define XLB_TUN_TTL	     64
 
 struct xlb_vip {
 	__u32 id;	   /* index in xlb_rings, xlb_wrr, xlb_vip_stats */
@@ -241,6 +255,7 @@ struct xlb_global_stats {
 	__u64 syn_tracked; /* SYNs remembered in xlb_syn_flows */
 	__u64 flow_moved;  /* remembered flows whose backend went down */
 	__u64 udp_expired; /* UDP flows idle past the VIP's timeout */
+	__u64 encap_fail;  /* no headroom to add a tunnel header: dropped */
 };
 
 #define XLB_STAT_XDP_BASE    0 /* + XDP_ABORTED .. XDP_REDIRECT */
@@ -254,12 +269,47 @@ struct xlb_global_stats {
 #define XLB_STAT_SYN_TRACKED 12
 #define XLB_STAT_FLOW_MOVED  13
 #define XLB_STAT_UDP_EXPIRED 14
-#define XLB_STAT_MAX	     15
+#define XLB_STAT_ENCAP_FAIL  15
+#define XLB_STAT_MAX	     16
 
 _Static_assert(sizeof(struct xlb_global_stats) == XLB_STAT_MAX * 8, "xlb_global_stats size");
 _Static_assert(__builtin_offsetof(struct xlb_global_stats, forwarded) == XLB_STAT_FORWARDED * 8,
 	       "xlb_global_stats forwarded");
 _Static_assert(__builtin_offsetof(struct xlb_global_stats, udp_expired) == XLB_STAT_UDP_EXPIRED * 8,
 	       "xlb_global_stats udp_expired");
+
+/* ---- the backend's decapsulation program (bpf/xlb_decap.bpf.c) ---------- */
+
+#define XLB_DECAP_MAP_CFG   "xlb_dcp_cfg"
+#define XLB_DECAP_MAP_ADDRS "xlb_dcp_addrs"
+#define XLB_DECAP_MAP_STATS "xlb_dcp_stats"
+#define XLB_DECAP_PROG_NAME "xlb_decap"
+#define XLB_DECAP_MAX_ADDRS 64
+
+struct xlb_decap_cfg {
+	__be16 gue_port; /* GUE destination port */
+	__u8 pad[6];
+};
+_Static_assert(sizeof(struct xlb_decap_cfg) == 8, "xlb_decap_cfg size");
+
+/* An outer destination we accept tunnels to: one of this host's addresses. */
+struct xlb_decap_addr {
+	__be32 addr[4];
+	__u8 family; /* XLB_AF_* */
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct xlb_decap_addr) == 20, "xlb_decap_addr size");
+
+struct xlb_decap_stats {
+	__u64 ipip;	 /* IPv4 in IPv4 */
+	__u64 ip6ip6;	 /* IPv6 in IPv6 */
+	__u64 ip4in6;	 /* IPv4 in IPv6 */
+	__u64 ip6in4;	 /* IPv6 in IPv4 */
+	__u64 gue;	 /* of the above, in GUE */
+	__u64 not_ours;	 /* a tunnel to an address not in xlb_dcp_addrs: passed */
+	__u64 malformed; /* a tunnel header cut short or inconsistent: dropped */
+	__u64 passed;	 /* not a tunnel: passed untouched */
+};
+_Static_assert(sizeof(struct xlb_decap_stats) == 64, "xlb_decap_stats size");
 
 #endif /* XLB_ABI_H */

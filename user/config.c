@@ -29,6 +29,8 @@ static const cyaml_strval_t xdp_mode_strs[] = {
 
 static const cyaml_strval_t fwd_strs[] = {
 	{ "dsr", CFG_FWD_DSR },
+	{ "ipip", CFG_FWD_IPIP },
+	{ "gue", CFG_FWD_GUE },
 };
 
 static const cyaml_strval_t proto_strs[] = {
@@ -129,6 +131,7 @@ static const cyaml_schema_field_t vip_fields[] = {
 	CYAML_FIELD_MAPPING_PTR("check", OPT_PTR, struct cfg_vip, check, check_fields),
 	CYAML_FIELD_ENUM("on_all_down", OPT, struct cfg_vip, on_all_down, all_down_strs,
 			 NSTR(all_down_strs)),
+	CYAML_FIELD_ENUM("forwarding", OPT, struct cfg_vip, forwarding, fwd_strs, NSTR(fwd_strs)),
 	CYAML_FIELD_END
 };
 
@@ -144,6 +147,15 @@ static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_STRING_PTR("control_socket", OPT_PTR, struct cfg, control_socket, 0,
 			       CYAML_UNLIMITED),
 	CYAML_FIELD_UINT("max_flows", OPT, struct cfg, max_flows),
+	CYAML_FIELD_STRING_PTR("tunnel_source", OPT_PTR, struct cfg, tunnel_source, 0,
+			       CYAML_UNLIMITED),
+	CYAML_FIELD_STRING_PTR("tunnel_source6", OPT_PTR, struct cfg, tunnel_source6, 0,
+			       CYAML_UNLIMITED),
+	CYAML_FIELD_STRING_PTR("tunnel_flow_prefix", OPT_PTR, struct cfg, tunnel_flow_prefix, 0,
+			       CYAML_UNLIMITED),
+	CYAML_FIELD_STRING_PTR("tunnel_flow_prefix6", OPT_PTR, struct cfg, tunnel_flow_prefix6, 0,
+			       CYAML_UNLIMITED),
+	CYAML_FIELD_UINT("gue_port", OPT, struct cfg, gue_port),
 	CYAML_FIELD_SEQUENCE("vips", OPT_PTR, struct cfg, vips, &vip_schema, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_END
 };
@@ -457,7 +469,7 @@ static const char *enum_words(const char *field)
 		{ "protocol", "tcp, udp" },
 		{ "state", "up, drain, down" },
 		{ "xdp_mode", "auto, native, generic" },
-		{ "forwarding", "dsr" },
+		{ "forwarding", "dsr, ipip, gue" },
 		{ "type", "tcp, http, https, udp, exec" },
 		{ "initial_state", "down, up" },
 		{ "on_all_down", "keep, drop" },
@@ -693,7 +705,7 @@ static void validate_merged_check(struct cfg_ctx *c, struct cfg_vip *v, int vi, 
 			 "check: command: required for an exec check");
 }
 
-static void validate_backend(struct cfg_ctx *c, struct cfg_vip *v, int vi, int bi)
+static void validate_backend(struct cfg_ctx *c, struct cfg_vip *v, int vi, int bi, int fwd)
 {
 	struct cfg_backend *b = &v->backends[bi];
 	int j;
@@ -701,7 +713,7 @@ static void validate_backend(struct cfg_ctx *c, struct cfg_vip *v, int vi, int b
 	if (cfg_parse_addr(b->address, &b->addr))
 		cfg_errf(c, cfg_node(c, vi, bi, "address"), "address: not an IP address: \"%s\"",
 			 b->address);
-	else if (v->addr.family && b->addr.family != v->addr.family)
+	else if (fwd == CFG_FWD_DSR && v->addr.family && b->addr.family != v->addr.family)
 		cfg_errf(c, cfg_node(c, vi, bi, "address"),
 			 "address: %s is not of the VIP's family (direct server return keeps the "
 			 "IP header)",
@@ -767,16 +779,115 @@ static void validate_vip(struct cfg_ctx *c, struct cfg *cfg, int vi)
 	}
 	if (v->check)
 		validate_check(c, v->check, vi, -1);
-	for (bi = 0; bi < v->backends_count; bi++)
-		validate_backend(c, v, vi, (int)bi);
+	for (bi = 0; bi < v->backends_count; bi++) {
+		struct cfg_backend *b = &v->backends[bi];
+
+		validate_backend(c, v, vi, (int)bi, cfg_vip_fwd(cfg, v));
+		/* a tunnel needs an outer source of the backend's family */
+		if (cfg_vip_fwd(cfg, v) != CFG_FWD_DSR && b->addr.family &&
+		    !(b->addr.family == XLB_AF_INET ? cfg->tun_src4.family : cfg->tun_src6.family))
+			cfg_errf(c, cfg_node(c, vi, (int)bi, "address"),
+				 "address: a %s tunnel to %s needs %s",
+				 cfg_vip_fwd(cfg, v) == CFG_FWD_GUE ? "gue" : "ipip", b->address,
+				 b->addr.family == XLB_AF_INET
+					 ? "tunnel_source (or tunnel_source: flow and "
+					   "tunnel_flow_prefix)"
+					 : "tunnel_source6 (or tunnel_source: flow and "
+					   "tunnel_flow_prefix6)");
+	}
 	/* merged checks make sense only once their parts do */
 	for (bi = 0; !c->nerr && bi < v->backends_count; bi++)
 		validate_merged_check(c, v, vi, (int)bi);
 }
 
+int cfg_vip_fwd(const struct cfg *cfg, const struct cfg_vip *v)
+{
+	if (v->forwarding)
+		return v->forwarding;
+	return cfg->forwarding ? cfg->forwarding : CFG_FWD_DSR;
+}
+
+/* "A/LEN" into an address and a prefix length; 0 or -EINVAL. */
+static int parse_prefix(const char *s, struct xlb_addr *a, uint32_t *len)
+{
+	char buf[64], *slash;
+	char *end;
+	unsigned long l;
+
+	if (!s || strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (!slash)
+		return -EINVAL;
+	*slash = '\0';
+	l = strtoul(slash + 1, &end, 10);
+	if (*end || end == slash + 1 || cfg_parse_addr(buf, a))
+		return -EINVAL;
+	*len = (uint32_t)l;
+	return 0;
+}
+
+static void validate_tunnel(struct cfg_ctx *c, struct cfg *cfg)
+{
+	struct xlb_addr a;
+
+	if (cfg->gue_port > 65535)
+		cfg_errf(c, cfg_node(c, -1, -1, "gue_port"), "gue_port: must be 1..65535, got %u",
+			 cfg->gue_port);
+	if (!cfg->gue_port)
+		cfg->gue_port = XLB_GUE_PORT_DEFAULT;
+	cfg->tun_flow = cfg->tunnel_source && !strcmp(cfg->tunnel_source, "flow");
+	if (cfg->tun_flow) {
+		if (cfg->tunnel_source6)
+			cfg_errf(c, cfg_node(c, -1, -1, "tunnel_source6"),
+				 "tunnel_source6: with tunnel_source: flow, give "
+				 "tunnel_flow_prefix6 instead");
+		if (cfg->tunnel_flow_prefix &&
+		    (parse_prefix(cfg->tunnel_flow_prefix, &cfg->tun_src4, &cfg->tun_len4) ||
+		     cfg->tun_src4.family != XLB_AF_INET || cfg->tun_len4 < 8 ||
+		     cfg->tun_len4 > 30))
+			cfg_errf(c, cfg_node(c, -1, -1, "tunnel_flow_prefix"),
+				 "tunnel_flow_prefix: an IPv4 prefix of /8 to /30, got \"%s\"",
+				 cfg->tunnel_flow_prefix);
+		if (cfg->tunnel_flow_prefix6 &&
+		    (parse_prefix(cfg->tunnel_flow_prefix6, &cfg->tun_src6, &cfg->tun_len6) ||
+		     cfg->tun_src6.family != XLB_AF_INET6 || cfg->tun_len6 < 96 ||
+		     cfg->tun_len6 > 126))
+			cfg_errf(c, cfg_node(c, -1, -1, "tunnel_flow_prefix6"),
+				 "tunnel_flow_prefix6: an IPv6 prefix of /96 to /126, got \"%s\"",
+				 cfg->tunnel_flow_prefix6);
+		return;
+	}
+	if (cfg->tunnel_flow_prefix || cfg->tunnel_flow_prefix6)
+		cfg_errf(c,
+			 cfg_node(c, -1, -1,
+				  cfg->tunnel_flow_prefix ? "tunnel_flow_prefix"
+							  : "tunnel_flow_prefix6"),
+			 "tunnel_flow_prefix: only with tunnel_source: flow");
+	if (cfg->tunnel_source) {
+		if (cfg_parse_addr(cfg->tunnel_source, &a) || a.family != XLB_AF_INET)
+			cfg_errf(c, cfg_node(c, -1, -1, "tunnel_source"),
+				 "tunnel_source: an IPv4 address or \"flow\", got \"%s\"",
+				 cfg->tunnel_source);
+		else
+			cfg->tun_src4 = a;
+	}
+	if (cfg->tunnel_source6) {
+		if (cfg_parse_addr(cfg->tunnel_source6, &a) || a.family != XLB_AF_INET6)
+			cfg_errf(c, cfg_node(c, -1, -1, "tunnel_source6"),
+				 "tunnel_source6: an IPv6 address, got \"%s\"",
+				 cfg->tunnel_source6);
+		else
+			cfg->tun_src6 = a;
+	}
+}
+
 static void validate(struct cfg_ctx *c, struct cfg *cfg)
 {
 	unsigned vi, total = 0;
+
+	validate_tunnel(c, cfg);
 
 	if (cfg->interface && (!*cfg->interface || strlen(cfg->interface) >= 16))
 		cfg_errf(c, cfg_node(c, -1, -1, "interface"),

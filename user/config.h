@@ -11,7 +11,7 @@
 #include "xlb_abi.h"
 
 enum cfg_xdp_mode { CFG_XDP_AUTO, CFG_XDP_NATIVE, CFG_XDP_GENERIC };
-enum cfg_forwarding { CFG_FWD_DSR };
+enum cfg_forwarding { CFG_FWD_DEFAULT, CFG_FWD_DSR, CFG_FWD_IPIP, CFG_FWD_GUE };
 enum cfg_proto { CFG_PROTO_TCP, CFG_PROTO_UDP };
 enum cfg_state { CFG_STATE_UP, CFG_STATE_DRAIN, CFG_STATE_DOWN };
 enum cfg_check_type {
@@ -94,6 +94,7 @@ struct cfg_vip {
 	unsigned backends_count;
 	struct cfg_check *check;
 	enum cfg_all_down on_all_down;
+	enum cfg_forwarding forwarding; /* CFG_FWD_DEFAULT: the instance's */
 	/* parsed */
 	struct xlb_addr addr;
 	uint32_t udp_timeout_s;
@@ -106,9 +107,21 @@ struct cfg {
 	char *pin_path;
 	char *control_socket;
 	uint32_t max_flows;
+	char *tunnel_source;	   /* outer IPv4 source, or "flow" */
+	char *tunnel_source6;	   /* outer IPv6 source */
+	char *tunnel_flow_prefix;  /* with tunnel_source: flow, IPv4 A.B.C.D/LEN */
+	char *tunnel_flow_prefix6; /* with tunnel_source: flow, IPv6 X::/LEN (LEN >= 96) */
+	uint32_t gue_port;
 	struct cfg_vip *vips;
 	unsigned vips_count;
+	/* parsed */
+	int tun_flow;
+	struct xlb_addr tun_src4, tun_src6;
+	uint32_t tun_len4, tun_len6; /* prefix lengths with tunnel_source: flow */
 };
+
+/* The data plane's mode for a VIP: its own, else the instance's, else dsr. */
+int cfg_vip_fwd(const struct cfg *cfg, const struct cfg_vip *v);
 
 #define CFG_PIN_PATH_DEFAULT "/sys/fs/bpf/xlb"
 #define CFG_SOCKET_DEFAULT   "/run/xlb/xlbd.sock"

@@ -2,6 +2,7 @@
 /*
  * Answers to control requests, and reload.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -210,6 +211,24 @@ static json_object *errno_reply(int err, const char *msg)
 	return api_error(code, "%s", msg);
 }
 
+int xlbd_dp_config(struct xlbd *d, const struct cfg *cfg)
+{
+	struct xlb_config xc = { .ifindex = (__u32)d->ifindex };
+
+	memcpy(xc.if_mac, d->if_mac, 6);
+	xc.tun_src4 = cfg->tun_src4.a[0];
+	memcpy(xc.tun_src6, cfg->tun_src6.a, sizeof(xc.tun_src6));
+	if (cfg->tun_flow) {
+		xc.flags |= XLB_CFG_F_SRC_FLOW;
+		if (cfg->tun_src4.family)
+			xc.tun_mask4 = htonl((uint32_t)((1ULL << (32 - cfg->tun_len4)) - 1));
+		if (cfg->tun_src6.family)
+			xc.tun_mask6 = htonl((uint32_t)((1ULL << (128 - cfg->tun_len6)) - 1));
+	}
+	xc.gue_port = htons((uint16_t)cfg->gue_port);
+	return dp_config_set(d->dp, &xc);
+}
+
 json_object *xlbd_reload(struct xlbd *d)
 {
 	struct lb_changes ch = {};
@@ -242,7 +261,9 @@ json_object *xlbd_reload(struct xlbd *d)
 	    (cfg->interface && d->cfg->interface && strcmp(cfg->interface, d->cfg->interface)))
 		log_warnx("reload: interface and pin_path changes take effect at restart");
 
-	err = lb_apply_config(d->lb, cfg, &ch);
+	err = xlbd_dp_config(d, cfg);
+	if (!err)
+		err = lb_apply_config(d->lb, cfg, &ch);
 	if (d->health)
 		health_sync(d->health, cfg);
 	cfg_free(d->cfg);

@@ -31,7 +31,12 @@ struct xlbd {
 	time_t started;
 	int adopted;
 	int detach_requested;
+	uint8_t if_mac[6];
+	int if_mac_set;
 };
+
+/* Write xlb_config from cfg: the interface, the tunnel sources, GUE's port. */
+int xlbd_dp_config(struct xlbd *d, const struct cfg *cfg);
 
 /*
  * Read the config file again and apply the differences. On error the running

@@ -50,6 +50,7 @@ struct lb {
 	unsigned navips;
 	struct adopted_be *abes;
 	unsigned nabes;
+	uint8_t default_fwd; /* XLB_FWD_* for VIPs added with xlbctl */
 };
 
 const char *lb_dp_state_name(uint8_t st)
@@ -383,7 +384,7 @@ static void be_entry(const struct lb_vip *v, const struct lb_backend *b, struct 
 	e->gen = b->gen;
 	e->vip_id = v->id;
 	e->udp_timeout = v->udp_timeout_s;
-	e->fwd_mode = XLB_FWD_DSR;
+	e->fwd_mode = v->fwd_mode;
 }
 
 static int be_write(struct lb *lb, const struct lb_vip *v, struct lb_backend *b)
@@ -567,6 +568,25 @@ static void be_remove(struct lb *lb, struct lb_vip *v, unsigned i)
 	v->nbe--;
 }
 
+/* Find the backend's next hop and ask for its MAC. */
+static void be_resolve(struct lb *lb, struct lb_backend *b)
+{
+	char as[64], ns[64];
+	int err;
+
+	b->nexthop = b->addr;
+	if (!lb->resolve)
+		return;
+	err = lb->resolve(lb->resolve_ctx, &b->addr, &b->nexthop);
+	cfg_addr_str(&b->addr, as, sizeof(as));
+	if (err) {
+		log_warnx("backend %s: no route through the interface: %s", as, strerror(-err));
+	} else if (memcmp(&b->nexthop, &b->addr, sizeof(b->addr))) {
+		cfg_addr_str(&b->nexthop, ns, sizeof(ns));
+		log_debug("backend %s: next hop %s", as, ns);
+	}
+}
+
 static void be_set_mac(struct lb *lb, struct lb_backend *b, const uint8_t *mac)
 {
 	if (mac) {
@@ -575,8 +595,7 @@ static void be_set_mac(struct lb *lb, struct lb_backend *b, const uint8_t *mac)
 		b->mac_ok = 1;
 	} else {
 		b->mac_static = 0;
-		if (lb->resolve)
-			lb->resolve(lb->resolve_ctx, &b->addr);
+		be_resolve(lb, b);
 	}
 }
 
@@ -624,6 +643,13 @@ static void vip_remove(struct lb *lb, unsigned i)
 }
 
 /* ---- the config ------------------------------------------------------------- */
+
+static uint8_t fwd_mode(int cfg_fwd)
+{
+	return cfg_fwd == CFG_FWD_IPIP	? XLB_FWD_IPIP
+	       : cfg_fwd == CFG_FWD_GUE ? XLB_FWD_GUE
+					: XLB_FWD_DSR;
+}
 
 static const char *proto_name(enum cfg_proto p)
 {
@@ -734,6 +760,7 @@ int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
 		v->ring_size = cv->ring_size;
 		v->udp_timeout_s = cv->udp_timeout_s;
 		v->on_all_down = cv->on_all_down;
+		v->fwd_mode = fwd_mode(cfg_vip_fwd(cfg, cv));
 		v->new_health = cv->check && cv->check->initial_state != CFG_INITIAL_UP
 					? LB_HEALTH_DOWN
 					: LB_HEALTH_UP;
@@ -747,6 +774,7 @@ int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
 		}
 	}
 	adopt_finish(lb);
+	lb->default_fwd = fwd_mode(cfg->forwarding ? (int)cfg->forwarding : CFG_FWD_DSR);
 	return err;
 }
 
@@ -772,6 +800,7 @@ int lb_vip_add(struct lb *lb, const char *name, const struct xlb_addr *addr, uin
 	if (!v)
 		return ERR(-ENOSPC, "vip %s: no free VIP slot (at most %d)", name, XLB_MAX_VIPS);
 	v->sched = sched;
+	v->fwd_mode = lb->default_fwd;
 	v->from_cli = 1;
 	i = (unsigned)lb_vip_sync(lb, v);
 	if ((int)i)
@@ -804,7 +833,7 @@ int lb_backend_add(struct lb *lb, const char *vip, const struct xlb_addr *addr, 
 	cfg_addr_str(addr, as, sizeof(as));
 	if (!v)
 		return ERR(-ENOENT, "no vip %s", vip);
-	if (addr->family != v->addr.family)
+	if (addr->family != v->addr.family && v->fwd_mode == XLB_FWD_DSR)
 		return ERR(-EINVAL, "backend %s is not of vip %s's address family", as, vip);
 	if (lb_backend_find(v, addr))
 		return ERR(-EEXIST, "backend %s exists already in vip %s", as, vip);
@@ -929,7 +958,7 @@ void lb_mac_update(struct lb *lb, const struct xlb_addr *addr, const uint8_t *ma
 		for (j = 0; j < v->nbe; j++) {
 			struct lb_backend *b = v->be[j];
 
-			if (b->mac_static || memcmp(&b->addr, addr, sizeof(*addr)))
+			if (b->mac_static || memcmp(&b->nexthop, addr, sizeof(*addr)))
 				continue;
 			if (mac && (!b->mac_ok || memcmp(b->mac, mac, 6))) {
 				memcpy(b->mac, mac, 6);
@@ -968,6 +997,6 @@ void lb_resolve_pending(struct lb *lb)
 			struct lb_backend *b = lb->vips[i]->be[j];
 
 			if (!b->mac_static && !b->mac_ok)
-				lb->resolve(lb->resolve_ctx, &b->addr);
+				be_resolve(lb, b);
 		}
 }

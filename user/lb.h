@@ -17,8 +17,9 @@ enum lb_health { LB_HEALTH_UNKNOWN, LB_HEALTH_UP, LB_HEALTH_DOWN };
 
 struct lb_backend {
 	struct xlb_addr addr;
-	uint32_t weight;      /* configured */
-	enum cfg_state admin; /* configured: up, drain, down */
+	struct xlb_addr nexthop; /* whose MAC frames to it carry */
+	uint32_t weight;	 /* configured */
+	enum cfg_state admin;	 /* configured: up, drain, down */
 	uint8_t mac[6];
 	uint8_t mac_static;	    /* from the config: never resolved */
 	uint8_t mac_ok;		    /* mac holds a usable address */
@@ -45,6 +46,7 @@ struct lb_vip {
 	uint8_t dirty;		       /* changed, not synced yet (lb_flush) */
 	enum cfg_all_down on_all_down; /* then: keep the configured set, or drop */
 	enum lb_health new_health;     /* of a backend added: down until checked */
+	uint8_t fwd_mode;	       /* XLB_FWD_* */
 	struct lb_backend **be;
 	unsigned nbe;
 	uint64_t ring_sig; /* what the installed ring was built from; 0: none */
@@ -54,8 +56,12 @@ struct lb_vip {
 
 struct lb;
 
-/* Called for a backend whose MAC must be resolved (trigger and follow). */
-typedef void (*lb_resolve_fn)(void *ctx, const struct xlb_addr *addr);
+/*
+ * Called for a backend whose MAC must be resolved: find its next hop (the
+ * backend, or a gateway for a tunnelled backend), start resolving it, and
+ * return it; the MAC then arrives through lb_mac_update(). 0 or -errno.
+ */
+typedef int (*lb_resolve_fn)(void *ctx, const struct xlb_addr *addr, struct xlb_addr *nexthop);
 
 struct lb *lb_new(struct dp *dp, lb_resolve_fn resolve, void *ctx);
 void lb_free(struct lb *lb);

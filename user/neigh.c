@@ -221,3 +221,67 @@ int neigh_resolve(struct neigh *n, const struct xlb_addr *addr)
 	/* no ack asked: the outcome arrives on the event socket */
 	return nl_send(n, &req.h);
 }
+
+int neigh_route(struct neigh *n, const struct xlb_addr *addr, struct xlb_addr *nexthop)
+{
+	struct {
+		struct nlmsghdr h;
+		struct rtmsg rt;
+		char attrs[64];
+	} req = {
+		.h.nlmsg_type = RTM_GETROUTE,
+		.h.nlmsg_flags = NLM_F_REQUEST,
+	};
+	size_t alen = addr->family == XLB_AF_INET ? 4 : 16;
+	struct timeval tv = { .tv_sec = 1 };
+	char buf[4096];
+	struct rtattr *a;
+	struct nlmsghdr *h;
+	ssize_t r;
+	int len, oif = 0;
+
+	req.rt.rtm_family = addr->family == XLB_AF_INET ? AF_INET : AF_INET6;
+	req.rt.rtm_dst_len = (unsigned char)(alen * 8);
+	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
+	a = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.h.nlmsg_len));
+	a->rta_type = RTA_DST;
+	a->rta_len = (unsigned short)RTA_LENGTH(alen);
+	memcpy(RTA_DATA(a), addr->a, alen);
+	req.h.nlmsg_len = NLMSG_ALIGN(req.h.nlmsg_len) + RTA_ALIGN(a->rta_len);
+	if (nl_send(n, &req.h))
+		return -errno;
+
+	*nexthop = *addr;
+	setsockopt(n->req_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (;;) {
+		fd_set rfds;
+
+		FD_ZERO(&rfds);
+		FD_SET(n->req_fd, &rfds);
+		if (select(n->req_fd + 1, &rfds, NULL, NULL, &tv) <= 0)
+			return -ETIMEDOUT;
+		r = recv(n->req_fd, buf, sizeof(buf), 0);
+		if (r < 0)
+			return -errno;
+		len = (int)r;
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			struct rtmsg *rt = NLMSG_DATA(h);
+			int alen2;
+
+			if (h->nlmsg_seq != n->seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return -ENETUNREACH;
+			if (h->nlmsg_type != RTM_NEWROUTE)
+				continue;
+			alen2 = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof(*rt));
+			for (a = RTM_RTA(rt); RTA_OK(a, alen2); a = RTA_NEXT(a, alen2)) {
+				if (a->rta_type == RTA_OIF)
+					oif = *(int *)RTA_DATA(a);
+				else if (a->rta_type == RTA_GATEWAY && RTA_PAYLOAD(a) == alen)
+					memcpy(nexthop->a, RTA_DATA(a), alen);
+			}
+			return oif == n->ifindex ? 0 : -ENETUNREACH;
+		}
+	}
+}

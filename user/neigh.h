@@ -22,6 +22,12 @@ int neigh_fd(const struct neigh *n);
 void neigh_read(struct neigh *n);
 /* Report every resolved neighbour of the interface through cb. */
 int neigh_dump(struct neigh *n);
+/*
+ * The next hop toward addr through the interface: the route's gateway, or
+ * addr itself when it is on-link. -ENETUNREACH when the route leaves through
+ * another interface.
+ */
+int neigh_route(struct neigh *n, const struct xlb_addr *addr, struct xlb_addr *nexthop);
 /* Ask the kernel to resolve addr (ARP or ND); the answer arrives as an event. */
 int neigh_resolve(struct neigh *n, const struct xlb_addr *addr);
 

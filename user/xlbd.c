@@ -58,12 +58,17 @@ static void neigh_to_lb(void *ctx, const struct xlb_addr *a, const uint8_t *mac)
 		lb_mac_update(d->lb, a, mac);
 }
 
-static void lb_wants_mac(void *ctx, const struct xlb_addr *a)
+static int lb_wants_mac(void *ctx, const struct xlb_addr *a, struct xlb_addr *nexthop)
 {
 	struct xlbd *d = ctx;
+	int err;
 
-	if (d->neigh)
-		neigh_resolve(d->neigh, a);
+	if (!d->neigh)
+		return -ENOTCONN;
+	err = neigh_route(d->neigh, a, nexthop);
+	if (err)
+		return err;
+	return neigh_resolve(d->neigh, nexthop);
 }
 
 static void on_resolve_timer(evutil_socket_t fd, short what, void *arg)
@@ -237,10 +242,13 @@ int main(int argc, char **argv)
 		log_warnx("MAC of %s: %s", ifname, strerror(-err));
 		goto out;
 	}
-	xc.ifindex = (__u32)d.ifindex;
-	err = dp_config_set(d.dp, &xc);
-	if (err)
+	d.if_mac_set = 1;
+	memcpy(d.if_mac, xc.if_mac, 6);
+	err = xlbd_dp_config(&d, d.cfg);
+	if (err) {
+		log_warnx("writing xlb_config: %s", strerror(-err));
 		goto out;
+	}
 
 	d.base = event_base_new();
 	if (!d.base)

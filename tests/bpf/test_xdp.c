@@ -93,6 +93,10 @@ static struct tvip vips[NVIPS] = {
 
 static struct dp *dp;
 static int prog_fd;
+static struct xlb_config tun_cfg; /* as set up, to restore after a change */
+
+#define TUN_SRC4 "10.0.0.1"
+#define TUN_SRC6 "fd00::1"
 
 static void be_mac(__u32 id, __u8 mac[6])
 {
@@ -185,7 +189,7 @@ static void vip_apply(struct tvip *v, __u32 id)
 static int group_setup(void **state)
 {
 	struct dp_opts o = { .max_flows = TEST_MAX_FLOWS };
-	struct xlb_config cfg = { .ifindex = 1 };
+	struct xlb_config cfg = { .ifindex = 1, .gue_port = htons(XLB_GUE_PORT_DEFAULT) };
 	int i, err;
 
 	(void)state;
@@ -196,6 +200,9 @@ static int group_setup(void **state)
 	}
 	prog_fd = dp_prog_fd(dp);
 	memcpy(cfg.if_mac, pkt_lb_mac, 6);
+	inet_pton(AF_INET, TUN_SRC4, &cfg.tun_src4);
+	inet_pton(AF_INET6, TUN_SRC6, cfg.tun_src6);
+	tun_cfg = cfg;
 	if (dp_config_set(dp, &cfg))
 		return -1;
 	for (i = 0; i < NVIPS; i++)
@@ -1141,6 +1148,254 @@ static void test_syn_flood_on_a_wrr_vip_leaves_every_established_flow(void **sta
 	syn_flood(&vips[V_FLOODW], "10.0.0.108", 1);
 }
 
+/* ---- tunnels ----------------------------------------------------------------- */
+
+/* A VIP forwarding by tunnel to one backend at be_addr; returns the VIP id. */
+static __u32 tunnel_vip(__u32 id, const char *addr, __u8 proto, __u8 fwd, __u32 be_id,
+			const char *be_addr)
+{
+	struct tvip v = { .addr = addr,
+			  .port = 80,
+			  .proto = proto,
+			  .sched = XLB_SCHED_MAGLEV,
+			  .nbe = 1,
+			  .be = { be_id } };
+	struct xlb_backend b;
+	struct xlb_vip_key k;
+	struct xlb_vip val = { .id = id,
+			       .ring_size = RING_SIZE,
+			       .udp_timeout = 30,
+			       .scheduler = XLB_SCHED_MAGLEV,
+			       .fwd_mode = fwd };
+	__u32 ring_ids[1] = { be_id };
+
+	v.id = id;
+	v.ring = calloc(RING_SIZE, sizeof(__u32));
+	assert_non_null(v.ring);
+	ring_set(&v, 1, ring_ids, NULL);
+	free(v.ring);
+	memset(&b, 0, sizeof(b));
+	if (strchr(be_addr, ':')) {
+		b.family = XLB_AF_INET6;
+		inet_pton(AF_INET6, be_addr, b.addr);
+	} else {
+		b.family = XLB_AF_INET;
+		inet_pton(AF_INET, be_addr, b.addr);
+	}
+	be_mac(be_id, b.mac);
+	b.state = XLB_BE_UP;
+	b.gen = 1;
+	b.vip_id = id;
+	b.udp_timeout = 30;
+	b.fwd_mode = fwd;
+	assert_int_equal(dp_backend_set(dp, be_id, &b), 0);
+	vip_key(&v, &k);
+	assert_int_equal(dp_vip_set(dp, &k, &val), 0);
+	return id;
+}
+
+/*
+ * What an encapsulated frame must be, built independently of the program:
+ * the input's L2 header (MACs rewritten, ethertype of the outer family), the
+ * outer IP header (and UDP for GUE) field by field, then the inner packet.
+ */
+static size_t expect_encap(const struct result *r, const struct pkt_spec *s, int l2, int be,
+			   const char *outer_dst, int gue, __u8 *out)
+{
+	int v6 = strchr(outer_dst, ':') != NULL;
+	size_t ip_len = r->in_len - l2 - s->pad, olen = (v6 ? 40 : 20) + (gue ? 8 : 0);
+	const __u8 *inner = r->in + l2;
+	__u8 *ip = out + l2;
+	__u8 inner_v = inner[0] >> 4, tos;
+	struct xlb_flow_key k;
+	__u32 hash;
+
+	spec_key(s, &k);
+	hash = s->frag == PKT_FRAG_FIRST || s->frag == PKT_FRAG_LATER ? hash_addrs(&k)
+								      : hash_flow(&k);
+	tos = inner_v == 4 ? inner[1] : (__u8)((inner[0] << 4) | (inner[1] >> 4));
+	memcpy(out, r->in, l2);
+	be_mac(be, out);
+	memcpy(out + 6, pkt_lb_mac, 6);
+	pkt_put16(out + l2 - 2, v6 ? ETH_P_IPV6 : ETH_P_IP);
+	memset(ip, 0, olen);
+	if (!v6) {
+		ip[0] = 0x45;
+		ip[1] = tos;
+		pkt_put16(ip + 2, (__u16)(olen + ip_len));
+		ip[8] = XLB_TUN_TTL;
+		ip[9] = gue ? IPPROTO_UDP : inner_v == 4 ? 4 : 41;
+		inet_pton(AF_INET, TUN_SRC4, ip + 12);
+		inet_pton(AF_INET, outer_dst, ip + 16);
+		pkt_put16(ip + 10, pkt_csum(ip, 20));
+	} else {
+		ip[0] = 0x60 | (tos >> 4);
+		ip[1] = (__u8)((tos << 4) | ((hash >> 16) & 0xf));
+		ip[2] = (__u8)(hash >> 8);
+		ip[3] = (__u8)hash;
+		pkt_put16(ip + 4, (__u16)(olen - 40 + ip_len));
+		ip[6] = gue ? IPPROTO_UDP : inner_v == 4 ? 4 : 41;
+		ip[7] = XLB_TUN_TTL;
+		inet_pton(AF_INET6, TUN_SRC6, ip + 8);
+		inet_pton(AF_INET6, outer_dst, ip + 24);
+	}
+	if (gue) {
+		__u8 *uh = ip + olen - 8;
+
+		pkt_put16(uh, (__u16)(0xc000 | (hash & 0x3fff)));
+		pkt_put16(uh + 2, XLB_GUE_PORT_DEFAULT);
+		pkt_put16(uh + 4, (__u16)(8 + ip_len));
+	}
+	memcpy(ip + olen, inner, r->in_len - l2);
+	return r->in_len + olen;
+}
+
+static void encap_case(const char *vip, __u8 fwd, const char *be_addr, __u32 id, __u32 be_id,
+		       struct pkt_spec *s)
+{
+	__u8 want[PKT_MAX];
+	struct result r;
+	size_t n;
+	int l2 = 14 + 4 * s->vlans;
+
+	tunnel_vip(id, vip, s->proto ? s->proto : IPPROTO_TCP, fwd, be_id, be_addr);
+	s->dst = vip;
+	run(s, &r);
+	assert_int_equal(r.verdict, XDP_TX);
+	n = expect_encap(&r, s, l2, (int)be_id, be_addr, fwd == XLB_FWD_GUE, want);
+	assert_int_equal(r.out_len, n);
+	assert_memory_equal(r.out, want, n);
+}
+
+#define TUN_SPEC4                                                                       \
+	{                                                                               \
+		.family = 4, .src = "192.0.2.44", .proto = IPPROTO_TCP, .sport = 33000, \
+		.dport = 80, .payload = 30                                              \
+	}
+#define TUN_SPEC6                                                                         \
+	{                                                                                 \
+		.family = 6, .src = "2001:db8::44", .proto = IPPROTO_TCP, .sport = 33000, \
+		.dport = 80, .payload = 30                                                \
+	}
+
+static void test_ipip_ipv4_in_ipv4_has_exact_outer_headers(void **state)
+{
+	struct pkt_spec s = TUN_SPEC4;
+
+	(void)state;
+	encap_case("10.0.0.110", XLB_FWD_IPIP, "10.0.2.1", 100, 32, &s);
+}
+
+static void test_ipip_ipv6_in_ipv6_has_exact_outer_headers(void **state)
+{
+	struct pkt_spec s = TUN_SPEC6;
+
+	(void)state;
+	encap_case("fd00::110", XLB_FWD_IPIP, "fd00:2::1", 101, 33, &s);
+}
+
+static void test_ipip_ipv4_in_ipv6_has_exact_outer_headers(void **state)
+{
+	struct pkt_spec s = TUN_SPEC4;
+
+	(void)state;
+	encap_case("10.0.0.111", XLB_FWD_IPIP, "fd00:2::2", 102, 34, &s);
+}
+
+static void test_ipip_ipv6_in_ipv4_has_exact_outer_headers(void **state)
+{
+	struct pkt_spec s = TUN_SPEC6;
+
+	(void)state;
+	encap_case("fd00::111", XLB_FWD_IPIP, "10.0.2.5", 103, 35, &s);
+}
+
+static void test_gue_ipv4_has_exact_outer_headers(void **state)
+{
+	struct pkt_spec s = TUN_SPEC4;
+
+	(void)state;
+	s.proto = IPPROTO_UDP;
+	encap_case("10.0.0.112", XLB_FWD_GUE, "10.0.2.3", 104, 36, &s);
+}
+
+static void test_gue_ipv6_has_exact_outer_headers(void **state)
+{
+	struct pkt_spec s = TUN_SPEC6;
+
+	(void)state;
+	encap_case("fd00::112", XLB_FWD_GUE, "fd00:2::4", 105, 37, &s);
+}
+
+static void test_ipip_keeps_vlan_tags_and_copies_dscp_ecn(void **state)
+{
+	struct pkt_spec s = TUN_SPEC4, s2 = TUN_SPEC4;
+	struct result r;
+
+	(void)state;
+	s.vlans = 2;
+	s.vlan_tpid[0] = ETH_P_8021AD;
+	encap_case("10.0.0.113", XLB_FWD_IPIP, "10.0.2.6", 106, 38, &s);
+	/* DSCP 46 (EF) with ECN CE: 0xbb in the outer TOS as in the inner */
+	s2.dst = "10.0.0.113";
+	s2.sport = 33001;
+	r.in_len = pkt_build(&s2, r.in);
+	r.in[15] = 0xbb;
+	pkt_put16(r.in + 24, 0);
+	pkt_put16(r.in + 24, pkt_csum(r.in + 14, 20));
+	run_frame(&r);
+	assert_int_equal(r.verdict, XDP_TX);
+	assert_int_equal(r.out[15], 0xbb);	    /* outer TOS */
+	assert_int_equal(r.out[14 + 20 + 1], 0xbb); /* inner TOS, untouched */
+}
+
+static void test_ipip_fragments_are_tunnelled_to_one_backend(void **state)
+{
+	struct pkt_spec s = TUN_SPEC4;
+
+	(void)state;
+	s.frag = PKT_FRAG_FIRST;
+	s.frag_id = 4242;
+	encap_case("10.0.0.114", XLB_FWD_IPIP, "10.0.2.7", 107, 39, &s);
+	s.frag = PKT_FRAG_LATER;
+	encap_case("10.0.0.114", XLB_FWD_IPIP, "10.0.2.7", 107, 39, &s);
+}
+
+/* tunnel_source: flow, prefix 10.255.0.0/16: a source per flow, and spread */
+static void test_flow_source_is_one_per_flow_and_spread_over_flows(void **state)
+{
+	struct xlb_config c = tun_cfg;
+	struct pkt_spec s = TUN_SPEC4;
+	struct result r;
+	__u8 first[4];
+	int seen[256] = { 0 }, distinct = 0, i;
+
+	(void)state;
+	c.flags |= XLB_CFG_F_SRC_FLOW;
+	inet_pton(AF_INET, "10.255.0.0", &c.tun_src4);
+	c.tun_mask4 = htonl(0xffff);
+	assert_int_equal(dp_config_set(dp, &c), 0);
+	tunnel_vip(108, "10.0.0.115", IPPROTO_TCP, XLB_FWD_IPIP, 40, "10.0.2.8");
+	s.dst = "10.0.0.115";
+	run(&s, &r);
+	memcpy(first, r.out + 14 + 12, 4);
+	assert_int_equal(first[0], 10);
+	assert_int_equal(first[1], 255);
+	run(&s, &r); /* the same flow again: the same source */
+	assert_memory_equal(r.out + 14 + 12, first, 4);
+	for (i = 0; i < 200; i++) {
+		s.sport = (__u16)(34000 + i);
+		run(&s, &r);
+		assert_int_equal(r.out[14 + 12], 10);
+		assert_int_equal(r.out[14 + 13], 255);
+		if (!seen[r.out[14 + 15]]++)
+			distinct++;
+	}
+	print_message("  200 flows: %d distinct last bytes of the outer source\n", distinct);
+	assert_true(distinct > 100);
+	assert_int_equal(dp_config_set(dp, &tun_cfg), 0);
+}
+
 static void test_no_packet_was_ever_aborted(void **state)
 {
 	(void)state;
@@ -1169,6 +1424,15 @@ static const struct CMUnitTest scenarios[] = {
 	cmocka_unit_test(test_udp_flow_lives_while_active_and_expires_after_its_idle_timeout),
 	cmocka_unit_test(test_syn_flood_of_1m_spoofed_sources_leaves_every_established_flow),
 	cmocka_unit_test(test_syn_flood_on_a_wrr_vip_leaves_every_established_flow),
+	cmocka_unit_test(test_ipip_ipv4_in_ipv4_has_exact_outer_headers),
+	cmocka_unit_test(test_ipip_ipv6_in_ipv6_has_exact_outer_headers),
+	cmocka_unit_test(test_ipip_ipv4_in_ipv6_has_exact_outer_headers),
+	cmocka_unit_test(test_ipip_ipv6_in_ipv4_has_exact_outer_headers),
+	cmocka_unit_test(test_gue_ipv4_has_exact_outer_headers),
+	cmocka_unit_test(test_gue_ipv6_has_exact_outer_headers),
+	cmocka_unit_test(test_ipip_keeps_vlan_tags_and_copies_dscp_ecn),
+	cmocka_unit_test(test_ipip_fragments_are_tunnelled_to_one_backend),
+	cmocka_unit_test(test_flow_source_is_one_per_flow_and_spread_over_flows),
 	cmocka_unit_test(test_no_packet_was_ever_aborted),
 };
 

@@ -92,6 +92,26 @@ static void test_defaults_fill_what_is_not_written(void **state)
 	cfg_free(cfg);
 }
 
+static void test_ipip_vip_may_have_backends_of_the_other_family(void **state)
+{
+	struct cfg *cfg = NULL;
+	char err[1024];
+
+	(void)state;
+	assert_int_equal(
+		load_text("forwarding: ipip\ntunnel_source: 10.0.0.1\n"
+			  "tunnel_source6: fd00::1\ngue_port: 7000\n" HEAD
+			  "    forwarding: gue\n    backends:\n      - address: fd00::11\n",
+			  &cfg, err, sizeof(err)),
+		0);
+	assert_string_equal(err, "");
+	assert_int_equal(cfg_vip_fwd(cfg, &cfg->vips[0]), CFG_FWD_GUE);
+	assert_int_equal(cfg->gue_port, 7000);
+	assert_int_equal(cfg->tun_src4.family, XLB_AF_INET);
+	assert_int_equal(cfg->tun_src6.family, XLB_AF_INET6);
+	cfg_free(cfg);
+}
+
 static void test_ipv6_vip_and_backends_load(void **state)
 {
 	struct cfg *cfg = NULL;
@@ -136,7 +156,8 @@ static const struct bad bads[] = {
 	  "xlb.yaml:1:11: xdp_mode: unknown xdp_mode \"turbo\" (expected one of: auto, native, "
 	  "generic)\n" },
 	{ "unknown_forwarding", "forwarding: nat\n",
-	  "xlb.yaml:1:13: forwarding: unknown forwarding \"nat\" (expected one of: dsr)\n" },
+	  "xlb.yaml:1:13: forwarding: unknown forwarding \"nat\" (expected one of: dsr, ipip, "
+	  "gue)\n" },
 	{ "bad_vip_address", "vips:\n  - name: web\n    address: 10.0.0.300\n    port: 80\n",
 	  "xlb.yaml:3:14: address: not an IP address: \"10.0.0.300\"\n" },
 	{ "bad_backend_address", HEAD "    backends:\n      - address: backend-1\n",
@@ -183,6 +204,22 @@ static const struct bad bads[] = {
 	  "xlb.yaml:3:14: address: not an IP address: \"1.2.3\"\n"
 	  "xlb.yaml:4:11: port: must be 0..65535, got 99999\n" },
 	{ "empty_file", "", "xlb.yaml: empty configuration\n" },
+	{ "tunnel_without_a_source", "forwarding: ipip\n" HEAD BE,
+	  "xlb.yaml:8:18: address: a ipip tunnel to 10.0.0.11 needs tunnel_source (or "
+	  "tunnel_source: flow and tunnel_flow_prefix)\n" },
+	{ "gue_to_ipv6_backend_without_an_ipv6_source",
+	  "forwarding: gue\ntunnel_source: 10.0.0.1\n" HEAD
+	  "    backends:\n      - address: fd00::1\n",
+	  "xlb.yaml:9:18: address: a gue tunnel to fd00::1 needs tunnel_source6 (or "
+	  "tunnel_source: flow and tunnel_flow_prefix6)\n" },
+	{ "bad_tunnel_source", "tunnel_source: fd00::1\n",
+	  "xlb.yaml:1:16: tunnel_source: an IPv4 address or \"flow\", got \"fd00::1\"\n" },
+	{ "bad_flow_prefix", "tunnel_source: flow\ntunnel_flow_prefix: 10.255.0.0/31\n",
+	  "xlb.yaml:2:21: tunnel_flow_prefix: an IPv4 prefix of /8 to /30, got "
+	  "\"10.255.0.0/31\"\n" },
+	{ "flow_prefix_without_flow",
+	  "tunnel_source: 10.0.0.1\ntunnel_flow_prefix: 10.255.0.0/16\n",
+	  "xlb.yaml:2:21: tunnel_flow_prefix: only with tunnel_source: flow\n" },
 };
 
 static void test_bad_config(void **state)
@@ -249,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_full_config_loads_with_its_values),
 		cmocka_unit_test(test_defaults_fill_what_is_not_written),
 		cmocka_unit_test(test_ipv6_vip_and_backends_load),
+		cmocka_unit_test(test_ipip_vip_may_have_backends_of_the_other_family),
 		cmocka_unit_test(test_missing_file_names_the_file),
 		cmocka_unit_test(test_durations_parse),
 	};
