@@ -13,7 +13,8 @@
 # balancer; backends hold the VIPs on loopback and answer the client
 # directly (direct server return).
 #
-# usage: lab.sh up [-n BACKENDS] | down | status | server-stop I | server-start I
+# usage: lab.sh up [-n BACKENDS] | down | status | server-stop I | server-start I |
+#        decap-attach I | decap-status I (the tunnel endpoint on a backend)
 #        LAB_PREFIX (default xlb) names the namespaces, so a test lab and a
 #        demo lab can coexist.
 set -euo pipefail
@@ -26,8 +27,8 @@ BUILD=${BUILD:-$TOP/build}
 NET4=10.111.0
 NET6=fd11:
 VIPNET4=10.111.1
-VIPS4=("$VIPNET4.100" "$VIPNET4.101" "$VIPNET4.102")
-VIPS6=("fd11:1::100" "fd11:1::101")
+VIPS4=("$VIPNET4.100" "$VIPNET4.101" "$VIPNET4.102" "$VIPNET4.103" "$VIPNET4.104")
+VIPS6=("fd11:1::100" "fd11:1::101" "fd11:1::102" "fd11:1::103")
 
 ns() { ip netns exec "$P-$1" "${@:2}"; }
 
@@ -47,6 +48,17 @@ server_start() {
 	done
 	echo "lab: server of be$i did not start" >&2
 	return 1
+}
+
+# The tunnel endpoint on backend I (xlb-decap), pinned per namespace.
+decap_attach() {
+	nsenter --net=/run/netns/$P-be$1 "$BUILD/xlb-decap" --pin-dir "/sys/fs/bpf/xlb-decap-$P-be$1" \
+		attach eth0 --mode native
+}
+
+decap_status() {
+	nsenter --net=/run/netns/$P-be$1 "$BUILD/xlb-decap" --pin-dir "/sys/fs/bpf/xlb-decap-$P-be$1" \
+		status eth0
 }
 
 server_stop() {
@@ -134,7 +146,7 @@ down() {
 		done
 		ip netns del "$nsname"
 	done
-	rm -rf "$STATE"
+	rm -rf "$STATE" /sys/fs/bpf/xlb-decap-"$P"-be*
 }
 
 status() {
@@ -157,5 +169,8 @@ down) down ;;
 status) status ;;
 server-start) server_start "$1" ;;
 server-stop) server_stop "$1" ;;
-*) echo "usage: $0 up [-n BACKENDS] | down | status | server-start I | server-stop I" >&2; exit 2 ;;
+decap-attach) decap_attach "$1" ;;
+decap-status) decap_status "$1" ;;
+*) echo "usage: $0 up [-n BACKENDS] | down | status | server-start I | server-stop I |" \
+	"decap-attach I | decap-status I" >&2; exit 2 ;;
 esac

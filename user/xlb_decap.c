@@ -4,9 +4,9 @@
  * xlb's IPIP, IPv6-in-IPv6 and GUE tunnels with no tunnel device (the kernel
  * may have none). Independent of xlbd, which runs on the load balancer.
  *
- *   xlb-decap attach IFACE [--gue-port N] [--mode native|generic|auto]
- *   xlb-decap detach IFACE
- *   xlb-decap status IFACE
+ *   xlb-decap [--pin-dir DIR] attach IFACE [--gue-port N] [--mode native|generic|auto]
+ *   xlb-decap [--pin-dir DIR] detach IFACE
+ *   xlb-decap [--pin-dir DIR] status IFACE
  *
  * The program and its maps are pinned under /sys/fs/bpf/xlb-decap/IFACE, so
  * `bpftool map dump pinned /sys/fs/bpf/xlb-decap/IFACE/xlb_dcp_stats` shows
@@ -34,9 +34,12 @@
 
 #define PIN_ROOT "/sys/fs/bpf/xlb-decap"
 
+static const char *pin_override; /* --pin-dir */
+
 static int pin_dir(const char *ifname, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, PIN_ROOT "/%s", ifname);
+	int n = pin_override ? snprintf(buf, len, "%s", pin_override)
+			     : snprintf(buf, len, PIN_ROOT "/%s", ifname);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
@@ -87,8 +90,13 @@ static int do_attach(const char *ifname, int ifindex, int gue_port, enum xdp_att
 	err = pin_dir(ifname, dir, sizeof(dir));
 	if (err)
 		return err;
-	mkdir(PIN_ROOT, 0700);
-	mkdir(dir, 0700);
+	if (!pin_override)
+		mkdir(PIN_ROOT, 0700);
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		err = -errno;
+		fprintf(stderr, "xlb-decap: %s: %s\n", dir, strerror(errno));
+		return err;
+	}
 
 	skel = xlb_decap_bpf__open();
 	if (!skel)
@@ -216,9 +224,14 @@ static int do_status(const char *ifname)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: xlb-decap attach IFACE [--gue-port N] [--mode native|generic|auto]\n"
-		   "       xlb-decap detach IFACE\n"
-		   "       xlb-decap status IFACE\n");
+	fprintf(f,
+		"usage: xlb-decap [--pin-dir DIR] attach IFACE [--gue-port N] "
+		"[--mode native|generic|auto]\n"
+		"       xlb-decap [--pin-dir DIR] detach IFACE\n"
+		"       xlb-decap [--pin-dir DIR] status IFACE\n"
+		"  --pin-dir: where the program and maps are pinned (default %s/IFACE);\n"
+		"  give one per network namespace when their interfaces share a name\n",
+		PIN_ROOT);
 }
 
 int main(int argc, char **argv)
@@ -226,6 +239,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "gue-port", required_argument, NULL, 'g' },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "pin-dir", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -254,6 +268,9 @@ int main(int argc, char **argv)
 				fprintf(stderr, "xlb-decap: --mode: native, generic or auto\n");
 				return 2;
 			}
+			break;
+		case 'p':
+			pin_override = optarg;
 			break;
 		case 'h':
 			usage(stdout);

@@ -411,11 +411,41 @@ test_udp_check_takes_a_silent_backend_out() {
 	return $rc
 }
 
+# ---- tunnels ---------------------------------------------------------------------
+
+# Every backend runs xlb-decap (attached at start): tunnels reach the VIP on
+# its loopback with no tunnel device.
+tunnel_spread() {
+	local name=$1 url=$2 out
+	out=$(spread "$url" -n 100 -p 16)
+	say "$name: 100 connections: $out"
+	[ "$(count "$out" errors)" -eq 0 ] &&
+		python3 -c 'import json,sys; sys.exit(0 if len(json.loads(sys.argv[1]))>=2 else 1)' "$out"
+}
+
+test_ipip_carries_ipv4_tcp_and_udp() {
+	local out
+	tunnel_spread ipip4 http://10.111.1.103/ || return 1
+	out=$(client python3 "$TOP/tests/e2e/client.py" udp 10.111.1.103 53 -n 40)
+	say "ipip4u: 40 datagrams: $out"
+	[ "$(count "$out" errors)" -eq 0 ] || return 1
+	"$TOP/scripts/lab.sh" decap-status 1 | sed 's/^/      /'
+	"$TOP/scripts/lab.sh" decap-status 1 | grep -q 'ipip [1-9]'
+}
+
+test_gue_carries_ipv4_tcp() { tunnel_spread gue4 http://10.111.1.104/; }
+test_ipip_carries_ipv6_in_ipv6() { tunnel_spread ipip6 "http://[fd11:1::102]/"; }
+test_gue_carries_ipv6() { tunnel_spread gue6 "http://[fd11:1::103]/"; }
+test_ipip_carries_ipv4_in_ipv6_to_ipv6_backends() { tunnel_spread ipip4in6 http://10.111.1.104:8080/; }
+
 # ---- main ----------------------------------------------------------------------
 
 echo "== e2e: lab $P with 4 backends"
 "$TOP/scripts/lab.sh" up -n 4 || { echo "0 passed, 1 failed"; exit 1; }
 sed "s|@TOP@|$TOP|g" "$TOP/tests/e2e/e2e.yaml" >"$CFG"
+for i in 1 2 3 4; do
+	"$TOP/scripts/lab.sh" decap-attach "$i" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+done
 xlbd_start || { echo "0 passed, 1 failed"; exit 1; }
 sleep 1 # neighbours resolved
 
@@ -430,6 +460,11 @@ run_test test_bad_config_on_reload_is_refused_and_traffic_continues
 run_test test_drained_backend_keeps_its_connection_and_gets_no_new_one
 run_test test_downed_backend_clients_are_moved
 run_test test_removed_backend_clients_are_moved
+run_test test_ipip_carries_ipv4_tcp_and_udp
+run_test test_gue_carries_ipv4_tcp
+run_test test_ipip_carries_ipv6_in_ipv6
+run_test test_gue_carries_ipv6
+run_test test_ipip_carries_ipv4_in_ipv6_to_ipv6_backends
 run_test test_every_check_kind_finds_the_lab_healthy
 run_test test_stopped_server_goes_down_within_the_bound_and_traffic_moves
 run_test test_restarted_server_comes_back_after_rise_with_slow_start
