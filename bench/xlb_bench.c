@@ -131,11 +131,60 @@ static void add_vip(struct lb *lb, const char *name, const char *addr, uint16_t 
 	}
 }
 
+/* A VIP forwarding by tunnel: the mode comes from the configuration. */
+static void add_tunnel_vip(struct lb *lb, const char *name, const char *addr, int mode)
+{
+	char path[] = "/tmp/xlb-bench-tun-XXXXXX.yaml";
+	struct lb_changes ch = {};
+	struct cfg *cfg;
+	int fd = mkstemps(path, 5);
+	FILE *f = fdopen(fd, "w");
+	unsigned i;
+
+	(void)name;
+	/* the earlier VIPs stay: write them all, as a reload would */
+	fprintf(f, "tunnel_source: 10.0.0.1\nvips:\n");
+	for (i = 0; i < lb_vip_count(lb); i++) {
+		struct lb_vip *v = lb_vip_at(lb, i);
+		char as[64];
+		unsigned j;
+
+		cfg_addr_str(&v->addr, as, sizeof(as));
+		fprintf(f,
+			"  - name: %s\n    address: %s\n    port: %u\n    protocol: %s\n"
+			"    forwarding: %s\n    backends:\n",
+			v->name, as, v->port, v->proto == CFG_PROTO_UDP ? "udp" : "tcp",
+			v->fwd_mode == XLB_FWD_IPIP  ? "ipip"
+			: v->fwd_mode == XLB_FWD_GUE ? "gue"
+						     : "dsr");
+		for (j = 0; j < v->nbe; j++) {
+			cfg_addr_str(&v->be[j]->addr, as, sizeof(as));
+			fprintf(f, "      - address: %s\n        mac: 02:00:00:00:01:%02x\n", as,
+				j);
+		}
+	}
+	fprintf(f,
+		"  - name: %s\n    address: %s\n    port: 80\n    forwarding: %s\n"
+		"    backends:\n",
+		name, addr, mode == XLB_FWD_IPIP ? "ipip" : "gue");
+	for (i = 0; i < 8; i++)
+		fprintf(f, "      - address: 10.20.0.%u\n        mac: 02:00:00:00:02:%02x\n", i + 1,
+			i);
+	fclose(f);
+	if (cfg_load(path, &cfg, stderr))
+		fatalx("bench tunnel config");
+	unlink(path);
+	lb_apply_config(lb, cfg, &ch);
+	lb_changes_free(&ch);
+	cfg_free(cfg);
+}
+
 /* ---- 1. per-packet cost ----------------------------------------------------- */
 
 struct bench_frame {
 	uint8_t frame[BENCH_COPY];
 	uint32_t src_base, src_mask;
+	uint32_t len, pad;
 };
 
 static struct bench_bpf *bs;
@@ -155,6 +204,7 @@ static double time_prog(int target_fd, const struct pkt_spec *s, uint32_t base, 
 	if (len < BENCH_COPY)
 		fatalx("bench frame shorter than %d bytes", BENCH_COPY);
 	memcpy(cfg.frame, in, BENCH_COPY);
+	cfg.len = (uint32_t)len;
 	if (bpf_map_update_elem(bpf_map__fd(bs->maps.bench_cfg), &zero, &cfg, BPF_ANY) ||
 	    bpf_map_update_elem(bpf_map__fd(bs->maps.bench_target), &zero, &target_fd, BPF_ANY))
 		fatal("bench maps");
@@ -198,7 +248,7 @@ static void bench_packets(struct dp *dp)
 			       .payload = 40 };
 	struct pkt_spec novip = TCP_ACK("10.9.9.9");
 	int xlb = dp_prog_fd(dp);
-	double ftx, fswap, t;
+	double ftx, fswap, fipip, t;
 
 	syn.tcp_flags = TH_SYN;
 	printf("\n1. Per-packet cost (bpf_prog_test_run, %d packets a run, median of %d runs,\n"
@@ -222,6 +272,19 @@ static void bench_packets(struct dp *dp)
 	t = time_prog(xlb, &novip, 0, 0, 1);
 	row("packet", "not for a VIP (XDP_PASS)", t, "ns", "XDP_TX", t / ftx, "<= 2x",
 	    t / ftx <= 2);
+	/* tunnels: a flow hit forwarded by IPIP and GUE, against the IPIP floor */
+	fipip = time_prog(bpf_program__fd(bs->progs.floor_ipip), &ack, 0, 0, 1);
+	row("packet", "floor: minimal IPIP encap", fipip, "ns", NULL, 0, NULL, 0);
+	ack.dst = "10.0.0.101";
+	t = time_prog(xlb, &ack, 0, 0, 1);
+	row("packet", "TCP flow hit, ipip", t, "ns", "IPIP floor", t / fipip, "<= 3x",
+	    t / fipip <= 3);
+	ack.dst = "10.0.0.102";
+	t = time_prog(xlb, &ack, 0, 0, 1);
+	row("packet", "TCP flow hit, gue", t, "ns", "IPIP floor", t / fipip, "<= 3x",
+	    t / fipip <= 3);
+	ack.dst = "10.0.0.100";
+
 	/* 2^20 established flows visited in turn: the first pass records them */
 	t = time_prog(xlb, &ack, 0x0b000000, 0xfffff, 1);
 	row("packet", "1,048,576 flows in turn (cold)", t, "ns", "MAC swap", t / fswap, NULL, 0);
@@ -269,6 +332,7 @@ static double live_run(int gen_if, uint32_t flows)
 	double t0;
 
 	memcpy(cfg.frame, in, BENCH_COPY);
+	cfg.len = (uint32_t)len;
 	bpf_map_update_elem(bpf_map__fd(bs->maps.bench_cfg), &zero, &cfg, BPF_ANY);
 	o.ctx_in = &ctx;
 	o.ctx_size_in = sizeof(ctx);
@@ -588,7 +652,8 @@ int main(int argc, char **argv)
 	struct dp *dp;
 	struct lb *lb;
 	const char *out = "build/bench/results.json";
-	struct xlb_config xc = { .if_mac = { 0x02, 0, 0, 0, 0, 0x01 } };
+	struct xlb_config xc = { .if_mac = { 0x02, 0, 0, 0, 0, 0x01 },
+				 .gue_port = htons(XLB_GUE_PORT_DEFAULT) };
 
 	if (argc > 1)
 		top = argv[1];
@@ -603,11 +668,14 @@ int main(int argc, char **argv)
 		fatal("loading bench programs");
 	if (dp_load(&dp, &o, NULL))
 		fatalx("loading xlb");
+	inet_pton(AF_INET, "10.0.0.1", &xc.tun_src4);
 	dp_config_set(dp, &xc);
 	lb = lb_new(dp, NULL, NULL);
 	add_vip(lb, "tcp", "10.0.0.100", 80, CFG_PROTO_TCP, 8, "10.10.0.1");
 	add_vip(lb, "udp", "10.0.0.100", 53, CFG_PROTO_UDP, 8, "10.10.0.1");
 	add_vip(lb, "v6", "fd00::100", 80, CFG_PROTO_TCP, 8, "fd00::1:1");
+	add_tunnel_vip(lb, "ipip", "10.0.0.101", XLB_FWD_IPIP);
+	add_tunnel_vip(lb, "gue", "10.0.0.102", XLB_FWD_GUE);
 
 	if (!getenv("MASK"))
 		bench_packets(dp);

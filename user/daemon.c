@@ -77,6 +77,10 @@ static json_object *vip_json(struct xlbd *d, struct lb_vip *v)
 	json_object_object_add(o, "port", json_object_new_int(v->port));
 	json_object_object_add(o, "protocol", jstr(v->proto == CFG_PROTO_UDP ? "udp" : "tcp"));
 	json_object_object_add(o, "scheduler", jstr(cfg_scheduler_name(v->sched)));
+	json_object_object_add(o, "forwarding",
+			       jstr(v->fwd_mode == XLB_FWD_IPIP	 ? "ipip"
+				    : v->fwd_mode == XLB_FWD_GUE ? "gue"
+								 : "dsr"));
 	json_object_object_add(o, "ring_size", json_object_new_int64(v->ring_size));
 	json_object_object_add(o, "udp_idle_timeout_s", json_object_new_int64(v->udp_timeout_s));
 	json_object_object_add(o, "id", json_object_new_int64(v->id));

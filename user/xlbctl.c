@@ -261,8 +261,8 @@ static void show_vips(json_object *r)
 	json_object *vips = get(r, "vips");
 	size_t i, j;
 
-	printf("%-16s %-28s %-5s %-5s %-10s %s\n", "NAME", "ADDRESS", "PORT", "PROTO", "SCHEDULER",
-	       "BACKENDS");
+	printf("%-16s %-28s %-5s %-5s %-10s %-4s %s\n", "NAME", "ADDRESS", "PORT", "PROTO",
+	       "SCHEDULER", "FWD", "BACKENDS");
 	for (i = 0; i < json_object_array_length(vips); i++) {
 		json_object *v = json_object_array_get_idx(vips, i), *bes = get(v, "backends");
 		size_t up = 0, n = json_object_array_length(bes);
@@ -271,9 +271,9 @@ static void show_vips(json_object *r)
 		for (j = 0; j < n; j++)
 			up += geti(json_object_array_get_idx(bes, j), "effective_weight") > 0;
 		snprintf(port, sizeof(port), "%lld", geti(v, "port"));
-		printf("%-16s %-28s %-5s %-5s %-10s %zu (%zu in the ring)%s\n", gets(v, "name"),
-		       gets(v, "address"), geti(v, "port") ? port : "any", gets(v, "protocol"),
-		       gets(v, "scheduler"), n, up,
+		printf("%-16s %-28s %-5s %-5s %-10s %-4s %zu (%zu in the ring)%s\n",
+		       gets(v, "name"), gets(v, "address"), geti(v, "port") ? port : "any",
+		       gets(v, "protocol"), gets(v, "scheduler"), gets(v, "forwarding"), n, up,
 		       json_object_get_boolean(get(v, "all_down")) && n ? "  ALL DOWN" : "");
 	}
 }
