@@ -20,6 +20,7 @@
 #include <linux/ip.h>
 #include <linux/udp.h>
 #include "hash.h"
+#include "icmp.h"
 #include "maps.h"
 #include "parse.h"
 
@@ -142,6 +143,8 @@ static __always_inline int encap(struct xdp_md *ctx, struct xlb_pkt *p,
 		     (gue ? sizeof(struct udphdr) : 0);
 	int err;
 
+	if (icmp_too_big(ctx, p, cfg, olen, &err, action))
+		return err;
 	if (bpf_xdp_adjust_head(ctx, -(int)olen))
 		return -XLB_STAT_ENCAP_FAIL;
 	/* every packet pointer is stale now; p->eth too */

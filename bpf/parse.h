@@ -29,6 +29,7 @@
 #endif
 #define XLB_VLAN_MAX 2
 
+#define XLB_IP_DF     0x4000
 #define XLB_IP_MF     0x2000
 #define XLB_IP_OFFSET 0x1fff
 
@@ -56,7 +57,13 @@ struct xlb_pkt {
 	__u8 tos;	/* IPv4 TOS or IPv6 traffic class: DSCP and ECN */
 	__u8 tcp_flags; /* XLB_TCP_* of a TCP packet */
 	__u8 is_frag;	/* any fragment of a fragmented datagram */
-	__u8 pad[2];
+	__u8 is_icmp;	/* ICMP or ICMPv6: see icmp.h */
+	__u8 icmp_type;
+	__u8 icmp_code;
+	__u8 df;   /* IPv4 don't fragment; IPv6: always (no router fragments) */
+	__u8 ihl5; /* IPv4 without options (or IPv6) */
+	__u8 pad;
+	__u16 l4_off; /* the L4 header's offset in the frame */
 };
 
 static __always_inline int parse_l4(void *pos, void *end, struct xlb_pkt *p)
@@ -82,6 +89,17 @@ static __always_inline int parse_l4(void *pos, void *end, struct xlb_pkt *p)
 			return -XLB_STAT_MALFORMED;
 		p->key.sport = uh->source;
 		p->key.dport = uh->dest;
+		return 0;
+	}
+	if (p->key.proto == IPPROTO_ICMP || p->key.proto == IPPROTO_ICMPV6) {
+		__u8 *ic = pos;
+
+		if ((void *)(ic + 2) > end)
+			return -XLB_STAT_NOT_VIP; /* the kernel's to judge */
+		p->is_icmp = 1;
+		p->icmp_type = ic[0];
+		p->icmp_code = ic[1];
+		p->l4_off = (__u16)(pos - (void *)p->eth);
 		return 0;
 	}
 	return -XLB_STAT_NOT_VIP; /* VIPs are TCP or UDP */
@@ -110,6 +128,8 @@ static __always_inline int parse_ipv4(void *pos, void *end, struct xlb_pkt *p)
 	p->key.src[0] = iph->saddr;
 	p->key.dst[0] = iph->daddr;
 	p->is_frag = (iph->frag_off & bpf_htons(XLB_IP_MF | XLB_IP_OFFSET)) != 0;
+	p->df = (iph->frag_off & bpf_htons(XLB_IP_DF)) != 0;
+	p->ihl5 = iph->ihl == 5;
 
 	return parse_l4(pos + hlen, end, p);
 }
@@ -173,6 +193,8 @@ static __always_inline int parse_ipv6(void *pos, void *end, struct xlb_pkt *p)
 		return -XLB_STAT_MALFORMED;
 
 	p->key.proto = nh;
+	p->df = 1;
+	p->ihl5 = 1;
 	return parse_l4(pos, end, p);
 }
 

@@ -48,6 +48,42 @@ static __always_inline int send(struct xdp_md *ctx, struct xlb_pkt *p, struct xl
 	return err;
 }
 
+/* ICMP to a VIP address: echo, or an error about one of our flows. */
+static __always_inline int balance_icmp(struct xdp_md *ctx, struct xlb_pkt *p, int *action)
+{
+	struct xlb_pick pick = {};
+	struct xlb_config *cfg;
+	struct xlb_vip *vip;
+	__u32 zero = 0;
+	int err;
+
+	if (icmp_is_echo(p)) {
+		cfg = bpf_map_lookup_elem(&xlb_config, &zero);
+		if (!cfg || !(cfg->flags & XLB_CFG_F_ICMP_ECHO) || !icmp_to_vip_address(p))
+			return -XLB_STAT_NOT_VIP;
+		return icmp_echo_reply(ctx, p, action);
+	}
+	if (!icmp_is_too_big(p))
+		return -XLB_STAT_NOT_VIP;
+	err = icmp_inner_key(ctx, p);
+	if (err)
+		return err;
+	if (!flow_established(p, &pick)) {
+		/* no record: where the ring puts the flow, if the ring decides alone */
+		vip = vip_lookup(p);
+		if (!vip)
+			return -XLB_STAT_NOT_VIP;
+		if (!sched_is_stateless(vip))
+			return -XLB_STAT_NO_BACKEND;
+		pick.be = ring_backend(vip, sched_slot(vip, p), &pick.be_id);
+		if (!pick.be)
+			return -XLB_STAT_NO_BACKEND;
+	}
+	stats_count(XLB_STAT_ICMP_ROUTED);
+	count_vip(pick.be->vip_id, p, &pick);
+	return send(ctx, p, &pick, action);
+}
+
 static __always_inline int balance(struct xdp_md *ctx, struct xlb_pkt *p, int *action)
 {
 	struct xlb_pick pick = {};
@@ -56,6 +92,8 @@ static __always_inline int balance(struct xdp_md *ctx, struct xlb_pkt *p, int *a
 
 	if (!vip_filter_has(p))
 		return -XLB_STAT_NOT_VIP;
+	if (p->is_icmp)
+		return balance_icmp(ctx, p, action);
 
 	/* the common case: a packet of an established flow, one lookup */
 	if (!p->is_frag && !pkt_is_syn(p) && flow_established(p, &pick)) {

@@ -51,7 +51,9 @@
 /* ---- instance configuration (xlb_config, one entry) ---------------------- */
 
 /* Outer source of tunnelled packets: the configured address, or one per flow. */
-#define XLB_CFG_F_SRC_FLOW 0x1
+#define XLB_CFG_F_SRC_FLOW  0x1
+/* Answer ICMP echo requests to VIP addresses (else they go to the kernel). */
+#define XLB_CFG_F_ICMP_ECHO 0x2
 
 struct xlb_config {
 	__u8 if_mac[6]; /* source MAC of forwarded frames */
@@ -63,7 +65,7 @@ struct xlb_config {
 	__be32 tun_mask4;   /* SRC_FLOW: bits of the source taken from the flow hash */
 	__be32 tun_mask6;   /* SRC_FLOW: of the last word of the IPv6 source */
 	__be16 gue_port;    /* GUE destination port */
-	__u8 pad2[2];
+	__u16 mtu;	    /* tunnelled packets past it get ICMP too-big; 0: no check */
 };
 _Static_assert(sizeof(struct xlb_config) == 48, "xlb_config size");
 
@@ -245,32 +247,38 @@ struct xlb_global_stats {
 	__u64 xdp_tx;
 	__u64 xdp_redirect;
 	/* reasons */
-	__u64 forwarded;   /* sent to a backend */
-	__u64 not_ip;	   /* ARP, LLDP, ...: passed */
-	__u64 not_vip;	   /* IP, but no VIP matches: passed */
-	__u64 unparsed;	   /* IP we do not walk (deep IPv6 ext headers): passed */
-	__u64 malformed;   /* truncated or inconsistent headers: dropped */
-	__u64 no_backend;  /* VIP with an empty ring: dropped */
-	__u64 fragments;   /* IP fragments to a VIP (also counted as forwarded) */
-	__u64 syn_tracked; /* SYNs remembered in xlb_syn_flows */
-	__u64 flow_moved;  /* remembered flows whose backend went down */
-	__u64 udp_expired; /* UDP flows idle past the VIP's timeout */
-	__u64 encap_fail;  /* no headroom to add a tunnel header: dropped */
+	__u64 forwarded;    /* sent to a backend */
+	__u64 not_ip;	    /* ARP, LLDP, ...: passed */
+	__u64 not_vip;	    /* IP, but no VIP matches: passed */
+	__u64 unparsed;	    /* IP we do not walk (deep IPv6 ext headers): passed */
+	__u64 malformed;    /* truncated or inconsistent headers: dropped */
+	__u64 no_backend;   /* VIP with an empty ring: dropped */
+	__u64 fragments;    /* IP fragments to a VIP (also counted as forwarded) */
+	__u64 syn_tracked;  /* SYNs remembered in xlb_syn_flows */
+	__u64 flow_moved;   /* remembered flows whose backend went down */
+	__u64 udp_expired;  /* UDP flows idle past the VIP's timeout */
+	__u64 encap_fail;   /* no headroom to add a tunnel header: dropped */
+	__u64 icmp_echo;    /* echo requests to a VIP answered */
+	__u64 icmp_routed;  /* ICMP errors for a VIP sent to the flow's backend */
+	__u64 icmp_too_big; /* tunnelled packets past the MTU answered with ICMP */
 };
 
-#define XLB_STAT_XDP_BASE    0 /* + XDP_ABORTED .. XDP_REDIRECT */
-#define XLB_STAT_FORWARDED   5
-#define XLB_STAT_NOT_IP	     6
-#define XLB_STAT_NOT_VIP     7
-#define XLB_STAT_UNPARSED    8
-#define XLB_STAT_MALFORMED   9
-#define XLB_STAT_NO_BACKEND  10
-#define XLB_STAT_FRAGMENTS   11
-#define XLB_STAT_SYN_TRACKED 12
-#define XLB_STAT_FLOW_MOVED  13
-#define XLB_STAT_UDP_EXPIRED 14
-#define XLB_STAT_ENCAP_FAIL  15
-#define XLB_STAT_MAX	     16
+#define XLB_STAT_XDP_BASE     0 /* + XDP_ABORTED .. XDP_REDIRECT */
+#define XLB_STAT_FORWARDED    5
+#define XLB_STAT_NOT_IP	      6
+#define XLB_STAT_NOT_VIP      7
+#define XLB_STAT_UNPARSED     8
+#define XLB_STAT_MALFORMED    9
+#define XLB_STAT_NO_BACKEND   10
+#define XLB_STAT_FRAGMENTS    11
+#define XLB_STAT_SYN_TRACKED  12
+#define XLB_STAT_FLOW_MOVED   13
+#define XLB_STAT_UDP_EXPIRED  14
+#define XLB_STAT_ENCAP_FAIL   15
+#define XLB_STAT_ICMP_ECHO    16
+#define XLB_STAT_ICMP_ROUTED  17
+#define XLB_STAT_ICMP_TOO_BIG 18
+#define XLB_STAT_MAX	      19
 
 _Static_assert(sizeof(struct xlb_global_stats) == XLB_STAT_MAX * 8, "xlb_global_stats size");
 _Static_assert(__builtin_offsetof(struct xlb_global_stats, forwarded) == XLB_STAT_FORWARDED * 8,

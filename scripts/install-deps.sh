@@ -12,7 +12,7 @@ PKGS=(
 	libbpf-dev bpftool libxdp-dev
 	libcyaml-dev libyaml-dev libjson-c-dev libevent-dev libcmocka-dev
 	# lab and tests
-	iproute2 ethtool curl procps util-linux python3 openssl
+	iproute2 iputils-ping ethtool curl procps util-linux python3 openssl
 )
 
 missing=()

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """A lab backend: answers with its own name over HTTP (TCP) and UDP.
 
-HTTP on the given ports (HTTP/1.1, keep-alive): GET /  ->  "<name>\n".
+HTTP on the given ports (HTTP/1.1, keep-alive): GET /  ->  "<name>\n";
+POST / -> "<name> <bytes received>\n".
 GET /healthz answers 200 "ok", or the status written in the file given by
 --health-file (e.g. "500"), so tests can make a backend unhealthy without
 stopping it. UDP on --udp-port: any datagram is answered with "<name>\n".
@@ -40,6 +41,22 @@ def main():
                         status = int(f.read().strip() or 500)
                     body = b"unhealthy\n"
             self.send_response(status)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self):
+            # an upload: read it all, answer with the name and what arrived
+            n = int(self.headers.get("Content-Length", 0))
+            got = 0
+            while got < n:
+                chunk = self.rfile.read(min(65536, n - got))
+                if not chunk:
+                    break
+                got += len(chunk)
+            body = b"%s %d\n" % (name.strip(), got)
+            self.send_response(200)
             self.send_header("Content-Type", "text/plain")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

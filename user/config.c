@@ -156,6 +156,8 @@ static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_STRING_PTR("tunnel_flow_prefix6", OPT_PTR, struct cfg, tunnel_flow_prefix6, 0,
 			       CYAML_UNLIMITED),
 	CYAML_FIELD_UINT("gue_port", OPT, struct cfg, gue_port),
+	CYAML_FIELD_UINT("mtu", OPT, struct cfg, mtu),
+	CYAML_FIELD_BOOL("icmp_echo", OPT, struct cfg, icmp_echo),
 	CYAML_FIELD_SEQUENCE("vips", OPT_PTR, struct cfg, vips, &vip_schema, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_END
 };
@@ -837,6 +839,14 @@ static void validate_tunnel(struct cfg_ctx *c, struct cfg *cfg)
 			 cfg->gue_port);
 	if (!cfg->gue_port)
 		cfg->gue_port = XLB_GUE_PORT_DEFAULT;
+	if (!cfg->mtu)
+		cfg->mtu = 1500;
+	else if (cfg->mtu < 576 || cfg->mtu > 65535)
+		cfg_errf(c, cfg_node(c, -1, -1, "mtu"), "mtu: must be 576..65535, got %u",
+			 cfg->mtu);
+	/* true by default: absence must be told from false */
+	if (!c->have_doc || !ymap_get(&c->doc, yaml_document_get_root_node(&c->doc), "icmp_echo"))
+		cfg->icmp_echo = 1;
 	cfg->tun_flow = cfg->tunnel_source && !strcmp(cfg->tunnel_source, "flow");
 	if (cfg->tun_flow) {
 		if (cfg->tunnel_source6)

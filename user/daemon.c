@@ -146,10 +146,11 @@ static const struct {
 	const char *name;
 	size_t off;
 } gstats[] = {
-	GSTAT(xdp_aborted),  GSTAT(xdp_drop),	GSTAT(xdp_pass),    GSTAT(xdp_tx),
-	GSTAT(xdp_redirect), GSTAT(forwarded),	GSTAT(not_ip),	    GSTAT(not_vip),
-	GSTAT(unparsed),     GSTAT(malformed),	GSTAT(no_backend),  GSTAT(fragments),
-	GSTAT(syn_tracked),  GSTAT(flow_moved), GSTAT(udp_expired),
+	GSTAT(xdp_aborted),  GSTAT(xdp_drop),	 GSTAT(xdp_pass),     GSTAT(xdp_tx),
+	GSTAT(xdp_redirect), GSTAT(forwarded),	 GSTAT(not_ip),	      GSTAT(not_vip),
+	GSTAT(unparsed),     GSTAT(malformed),	 GSTAT(no_backend),   GSTAT(fragments),
+	GSTAT(syn_tracked),  GSTAT(flow_moved),	 GSTAT(udp_expired),  GSTAT(encap_fail),
+	GSTAT(icmp_echo),    GSTAT(icmp_routed), GSTAT(icmp_too_big),
 };
 
 static json_object *do_stats(struct xlbd *d, const char *only)
@@ -230,6 +231,9 @@ int xlbd_dp_config(struct xlbd *d, const struct cfg *cfg)
 			xc.tun_mask6 = htonl((uint32_t)((1ULL << (128 - cfg->tun_len6)) - 1));
 	}
 	xc.gue_port = htons((uint16_t)cfg->gue_port);
+	xc.mtu = (__u16)cfg->mtu;
+	if (cfg->icmp_echo)
+		xc.flags |= XLB_CFG_F_ICMP_ECHO;
 	return dp_config_set(d->dp, &xc);
 }
 

@@ -568,6 +568,10 @@ static void show_stats(json_object *r)
 	printf("events:   fragments %lld, syn_tracked %lld, flow_moved %lld, udp_expired %lld\n",
 	       geti(g, "fragments"), geti(g, "syn_tracked"), geti(g, "flow_moved"),
 	       geti(g, "udp_expired"));
+	printf("icmp:     echo answered %lld, errors routed %lld, too-big sent %lld; "
+	       "encap failed %lld\n",
+	       geti(g, "icmp_echo"), geti(g, "icmp_routed"), geti(g, "icmp_too_big"),
+	       geti(g, "encap_fail"));
 }
 
 static int do_stats(int argc, char **argv)

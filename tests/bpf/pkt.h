@@ -45,6 +45,7 @@ struct pkt_spec {
 	int len_delta; /* added to tot_len / payload_len */
 	int pad;       /* trailing bytes after the IP packet */
 	int truncate;  /* > 0: cut the frame to this length */
+	int df;	       /* IPv4 don't fragment */
 };
 
 static const __u8 pkt_client_mac[6] = { 0x02, 0, 0, 0, 0, 0xaa };
@@ -89,13 +90,32 @@ static inline int pkt_l4(const struct pkt_spec *s, __u8 *p)
 		pkt_put16(p + 4, 8 + s->payload);
 		pkt_put16(p + 6, 0);
 		n = 8;
-	} else { /* ICMP echo request */
+	} else { /* ICMP or ICMPv6 echo request; the v6 checksum is pkt_build's */
 		memset(p, 0, 8);
-		p[0] = 8;
+		p[0] = proto == IPPROTO_ICMPV6 ? 128 : 8;
+		pkt_put16(p + 4, 0x77);
+		pkt_put16(p + 6, 1);
 		n = 8;
 	}
 	memset(p + n, 0x5a, s->payload);
+	if (proto == IPPROTO_ICMP)
+		pkt_put16(p + 2, pkt_csum(p, n + s->payload));
 	return n + s->payload;
+}
+
+/* ICMPv6 checksum: the pseudo-header (addresses, length, next header) and msg. */
+static inline __u16 pkt_csum6(const __u8 *ip6, const __u8 *msg, int len)
+{
+	__u8 buf[PKT_MAX + 40];
+
+	memcpy(buf, ip6 + 8, 32);
+	memset(buf + 32, 0, 8);
+	pkt_put16(buf + 34, (__u16)len);
+	buf[39] = IPPROTO_ICMPV6;
+	memcpy(buf + 40, msg, len);
+	buf[40 + 2] = 0;
+	buf[40 + 3] = 0;
+	return pkt_csum(buf, 40 + len);
 }
 
 /* Build the frame into buf; return its length. */
@@ -136,6 +156,8 @@ static inline size_t pkt_build(const struct pkt_spec *s, __u8 *buf)
 			pkt_put16(ip + 6, 0x2000);
 		else if (s->frag == PKT_FRAG_LATER)
 			pkt_put16(ip + 6, 185); /* offset 1480 bytes */
+		else if (s->df)
+			pkt_put16(ip + 6, 0x4000);
 		ip[8] = 64;
 		ip[9] = proto;
 		inet_pton(AF_INET, s->src, ip + 12);
@@ -193,6 +215,8 @@ static inline size_t pkt_build(const struct pkt_spec *s, __u8 *buf)
 		}
 		p += l4len;
 		pkt_put16(ip + 4, (p - ip - 40) + s->len_delta);
+		if (proto == IPPROTO_ICMPV6 && !s->n_ext)
+			pkt_put16(ip + 42, pkt_csum6(ip, ip + 40, l4len));
 	}
 	memset(p, 0, s->pad);
 	p += s->pad;

@@ -7,6 +7,7 @@
   hold URL --out F --stop S one keep-alive connection, a request every
                             --interval s, until file S exists; each answer
                             is a line "ok NAME" or "err WHAT" in F
+  post URL SIZE             one upload of SIZE bytes; prints "<backend> <bytes>"
   udp HOST PORT -n N        N datagrams, each from a new socket; prints counts
 """
 import argparse
@@ -63,6 +64,20 @@ def hold(a):
     c.close()
 
 
+def post(a):
+    """One upload of a.size bytes; prints what the server says it received."""
+    c, path = conn_for(a.url, 10.0)
+    try:
+        c.request("POST", path, body=b"x" * a.size,
+                  headers={"Content-Type": "application/octet-stream"})
+        r = c.getresponse()
+        print(r.read().decode().strip())
+    except Exception as e:
+        print("error:" + type(e).__name__)
+    finally:
+        c.close()
+
+
 def udp(a):
     counts = {}
     fam = socket.AF_INET6 if ":" in a.host else socket.AF_INET
@@ -92,12 +107,15 @@ def main():
     h.add_argument("--out", required=True)
     h.add_argument("--stop", required=True)
     h.add_argument("--interval", type=float, default=0.1)
+    o = sub.add_parser("post")
+    o.add_argument("url")
+    o.add_argument("size", type=int)
     u = sub.add_parser("udp")
     u.add_argument("host")
     u.add_argument("port", type=int)
     u.add_argument("-n", type=int, default=20)
     a = ap.parse_args()
-    {"spread": spread, "hold": hold, "udp": udp}[a.cmd](a)
+    {"spread": spread, "hold": hold, "post": post, "udp": udp}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -438,6 +438,26 @@ test_ipip_carries_ipv6_in_ipv6() { tunnel_spread ipip6 "http://[fd11:1::102]/"; 
 test_gue_carries_ipv6() { tunnel_spread gue6 "http://[fd11:1::103]/"; }
 test_ipip_carries_ipv4_in_ipv6_to_ipv6_backends() { tunnel_spread ipip4in6 http://10.111.1.104:8080/; }
 
+test_ping_to_a_vip_is_answered() {
+	client ping -c 3 -i 0.2 -W 1 10.111.1.100 | tail -2 | sed 's/^/    /'
+	client ping -c 3 -i 0.2 -W 1 10.111.1.100 >/dev/null &&
+		client ping -6 -c 3 -i 0.2 -W 1 fd11:1::100 >/dev/null
+}
+
+# 1500-byte packets become 1520 in IPIP, past the 1500 MTU: xlb answers the
+# client with "fragmentation needed" (MTU 1480), the client's TCP lowers its
+# segments, and the upload completes.
+test_large_upload_through_a_tunnel_completes_by_path_mtu_discovery() {
+	local out big0 big1
+	big0=$(ctl -j stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["global"]["icmp_too_big"])')
+	out=$(client python3 "$TOP/tests/e2e/client.py" post http://10.111.1.103/ 300000)
+	big1=$(ctl -j stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["global"]["icmp_too_big"])')
+	say "300000-byte upload over ipip: $out; too-big answers: $((big1 - big0))"
+	client ip route get 10.111.1.103 | head -2 | sed 's/^/    /'
+	case $out in *" 300000") ;; *) return 1 ;; esac
+	[ "$big1" -gt "$big0" ]
+}
+
 # ---- main ----------------------------------------------------------------------
 
 echo "== e2e: lab $P with 4 backends"
@@ -465,6 +485,8 @@ run_test test_gue_carries_ipv4_tcp
 run_test test_ipip_carries_ipv6_in_ipv6
 run_test test_gue_carries_ipv6
 run_test test_ipip_carries_ipv4_in_ipv6_to_ipv6_backends
+run_test test_ping_to_a_vip_is_answered
+run_test test_large_upload_through_a_tunnel_completes_by_path_mtu_discovery
 run_test test_every_check_kind_finds_the_lab_healthy
 run_test test_stopped_server_goes_down_within_the_bound_and_traffic_moves
 run_test test_restarted_server_comes_back_after_rise_with_slow_start

@@ -89,6 +89,9 @@ static void test_defaults_fill_what_is_not_written(void **state)
 	assert_int_equal(cfg->vips[0].backends[0].weight, 100);
 	assert_int_equal(cfg->vips[0].backends[0].state, CFG_STATE_UP);
 	assert_int_equal(cfg->vips[0].backends[1].weight, 0);
+	assert_int_equal(cfg->mtu, 1500);
+	assert_int_equal(cfg->icmp_echo, 1);
+	assert_int_equal(cfg->gue_port, 6080);
 	cfg_free(cfg);
 }
 
@@ -204,6 +207,7 @@ static const struct bad bads[] = {
 	  "xlb.yaml:3:14: address: not an IP address: \"1.2.3\"\n"
 	  "xlb.yaml:4:11: port: must be 0..65535, got 99999\n" },
 	{ "empty_file", "", "xlb.yaml: empty configuration\n" },
+	{ "mtu_too_small", "mtu: 500\n", "xlb.yaml:1:6: mtu: must be 576..65535, got 500\n" },
 	{ "tunnel_without_a_source", "forwarding: ipip\n" HEAD BE,
 	  "xlb.yaml:8:18: address: a ipip tunnel to 10.0.0.11 needs tunnel_source (or "
 	  "tunnel_source: flow and tunnel_flow_prefix)\n" },
