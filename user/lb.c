@@ -1000,3 +1000,26 @@ void lb_resolve_pending(struct lb *lb)
 				be_resolve(lb, b);
 		}
 }
+
+void lb_routes_changed(struct lb *lb)
+{
+	struct xlb_addr nh;
+	char as[64], ns[64];
+	unsigned i, j;
+
+	if (!lb->resolve)
+		return;
+	for (i = 0; i < lb->nvips; i++)
+		for (j = 0; j < lb->vips[i]->nbe; j++) {
+			struct lb_backend *b = lb->vips[i]->be[j];
+
+			if (b->mac_static || lb->resolve(lb->resolve_ctx, &b->addr, &nh) ||
+			    !memcmp(&nh, &b->nexthop, sizeof(nh)))
+				continue;
+			cfg_addr_str(&b->addr, as, sizeof(as));
+			cfg_addr_str(&nh, ns, sizeof(ns));
+			log_info("vip %s: backend %s: next hop now %s", lb->vips[i]->name, as, ns);
+			/* the old MAC serves until the new next hop's arrives */
+			b->nexthop = nh;
+		}
+}

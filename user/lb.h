@@ -115,6 +115,12 @@ int lb_flush(struct lb *lb);
 void lb_mac_update(struct lb *lb, const struct xlb_addr *addr, const uint8_t *mac);
 /* Ask again for every backend still without a MAC. */
 void lb_resolve_pending(struct lb *lb);
+/*
+ * Routes changed: find every resolved backend's next hop again. A backend
+ * whose next hop moved keeps its old MAC until the new one resolves, so no
+ * flow is moved by a route change.
+ */
+void lb_routes_changed(struct lb *lb);
 
 /* Rebuild and swap the ring, write backends and the VIP entry as needed. */
 int lb_vip_sync(struct lb *lb, struct lb_vip *v);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Neighbour resolution over raw rtnetlink. Two messages are all it takes
- * (RTM_GETNEIGH, RTM_NEWNEIGH), so no netlink library is pulled in.
+ * Neighbour resolution over raw rtnetlink: a few messages are all it takes
+ * (RTM_GETNEIGH, RTM_NEWNEIGH, RTM_GETROUTE, and the neighbour and route
+ * groups), so no netlink library is pulled in.
  *
  * XDP bypasses the kernel's own use of these entries, so they age to STALE
  * and may be garbage collected; a deleted entry therefore means "ask again",
@@ -29,6 +30,7 @@ struct neigh {
 	int ifindex;
 	uint32_t seq;
 	neigh_cb cb;
+	neigh_route_cb route_cb;
 	void *ctx;
 };
 
@@ -48,7 +50,7 @@ static int nl_socket(uint32_t groups)
 	return fd;
 }
 
-int neigh_open(struct neigh **np, int ifindex, neigh_cb cb, void *ctx)
+int neigh_open(struct neigh **np, int ifindex, neigh_cb cb, neigh_route_cb route_cb, void *ctx)
 {
 	struct neigh *n = calloc(1, sizeof(*n));
 	int err;
@@ -57,8 +59,9 @@ int neigh_open(struct neigh **np, int ifindex, neigh_cb cb, void *ctx)
 		return -ENOMEM;
 	n->ifindex = ifindex;
 	n->cb = cb;
+	n->route_cb = route_cb;
 	n->ctx = ctx;
-	n->ev_fd = nl_socket(RTMGRP_NEIGH);
+	n->ev_fd = nl_socket(RTMGRP_NEIGH | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE);
 	if (n->ev_fd < 0) {
 		err = n->ev_fd;
 		free(n);
@@ -132,20 +135,26 @@ static void neigh_msg(struct neigh *n, struct nlmsghdr *h)
 static int nl_drain(struct neigh *n, int fd)
 {
 	char buf[16384];
+	int routes = 0, done = 0;
 	ssize_t r;
 
-	while ((r = recv(fd, buf, sizeof(buf), 0)) > 0) {
+	while (!done && (r = recv(fd, buf, sizeof(buf), 0)) > 0) {
 		struct nlmsghdr *h;
 		int len = (int)r;
 
 		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
 			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
-				return 1;
-			if (h->nlmsg_type == RTM_NEWNEIGH || h->nlmsg_type == RTM_DELNEIGH)
+				done = 1;
+			else if (h->nlmsg_type == RTM_NEWNEIGH || h->nlmsg_type == RTM_DELNEIGH)
 				neigh_msg(n, h);
+			else if (h->nlmsg_type == RTM_NEWROUTE || h->nlmsg_type == RTM_DELROUTE)
+				routes = 1;
 		}
 	}
-	return 0;
+	/* once a burst of route changes has been read, not once per route */
+	if (routes && n->route_cb)
+		n->route_cb(n->ctx);
+	return done;
 }
 
 void neigh_read(struct neigh *n)

@@ -14,8 +14,10 @@ struct neigh;
 
 /* mac is NULL when the address could not be resolved (NUD_FAILED). */
 typedef void (*neigh_cb)(void *ctx, const struct xlb_addr *addr, const uint8_t *mac);
+/* A route was added, changed or removed: next hops may have moved. */
+typedef void (*neigh_route_cb)(void *ctx);
 
-int neigh_open(struct neigh **np, int ifindex, neigh_cb cb, void *ctx);
+int neigh_open(struct neigh **np, int ifindex, neigh_cb cb, neigh_route_cb route_cb, void *ctx);
 void neigh_close(struct neigh *n);
 /* The event socket, for the event loop; neigh_read() when it is readable. */
 int neigh_fd(const struct neigh *n);

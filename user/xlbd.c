@@ -58,6 +58,17 @@ static void neigh_to_lb(void *ctx, const struct xlb_addr *a, const uint8_t *mac)
 		lb_mac_update(d->lb, a, mac);
 }
 
+static void routes_to_lb(void *ctx)
+{
+	struct xlbd *d = ctx;
+
+	if (!d->lb)
+		return;
+	lb_routes_changed(d->lb);
+	/* a new next hop may be resolved already: no event will say so */
+	neigh_dump(d->neigh);
+}
+
 static int lb_wants_mac(void *ctx, const struct xlb_addr *a, struct xlb_addr *nexthop)
 {
 	struct xlbd *d = ctx;
@@ -253,7 +264,7 @@ int main(int argc, char **argv)
 	d.base = event_base_new();
 	if (!d.base)
 		fatalx("event_base_new failed");
-	err = neigh_open(&d.neigh, d.ifindex, neigh_to_lb, &d);
+	err = neigh_open(&d.neigh, d.ifindex, neigh_to_lb, routes_to_lb, &d);
 	if (err) {
 		log_warnx("netlink: %s", strerror(-err));
 		goto out;

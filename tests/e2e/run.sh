@@ -438,6 +438,35 @@ test_ipip_carries_ipv6_in_ipv6() { tunnel_spread ipip6 "http://[fd11:1::102]/"; 
 test_gue_carries_ipv6() { tunnel_spread gue6 "http://[fd11:1::103]/"; }
 test_ipip_carries_ipv4_in_ipv6_to_ipv6_backends() { tunnel_spread ipip4in6 http://10.111.1.104:8080/; }
 
+test_gue_carries_udp() {
+	local out
+	out=$(client python3 "$TOP/tests/e2e/client.py" udp 10.111.1.104 53 -n 40)
+	say "gue4u: 40 datagrams: $out"
+	[ "$(count "$out" errors)" -eq 0 ] && [ "$(count "$out" be2)" -eq 0 ]
+}
+
+# 10.111.9.4 lives on be4 and is reached through a gateway: first be4 itself,
+# then be3, which forwards. xlbd must follow the route; no request may fail.
+test_tunnel_follows_the_route_to_a_routed_backend() {
+	local out transit rc=0
+	out=$(spread http://10.111.1.102:8080/ -n 50 -p 8)
+	say "via be4: $out"
+	[ "$(count "$out" be4)" -eq 50 ] || rc=1
+	ip -n $P-be3 route replace 10.111.9.4/32 via 10.111.0.14
+	ip netns exec $P-be3 sysctl -qw net.ipv4.ip_forward=1
+	ip -n $P-lb route replace 10.111.9.4/32 via 10.111.0.13
+	sleep 1
+	grep -q "backend 10.111.9.4: next hop now 10.111.0.13" "$LOG" || { say "next hop not followed"; rc=1; }
+	out=$(spread http://10.111.1.102:8080/ -n 50 -p 8)
+	say "via be3: $out"
+	[ "$(count "$out" be4)" -eq 50 ] || rc=1
+	# be3 saw them go by: tunnels to an address not its own, forwarded on
+	transit=$("$TOP/scripts/lab.sh" decap-status 3 | sed -n 's/.* \([0-9]*\) tunnels to other addresses.*/\1/p')
+	say "be3 forwarded $transit tunnelled packets to be4"
+	[ "${transit:-0}" -gt 0 ] || rc=1
+	return $rc
+}
+
 test_ping_to_a_vip_is_answered() {
 	client ping -c 3 -i 0.2 -W 1 10.111.1.100 | tail -2 | sed 's/^/    /'
 	client ping -c 3 -i 0.2 -W 1 10.111.1.100 >/dev/null &&
@@ -463,6 +492,9 @@ test_large_upload_through_a_tunnel_completes_by_path_mtu_discovery() {
 echo "== e2e: lab $P with 4 backends"
 "$TOP/scripts/lab.sh" up -n 4 || { echo "0 passed, 1 failed"; exit 1; }
 sed "s|@TOP@|$TOP|g" "$TOP/tests/e2e/e2e.yaml" >"$CFG"
+# a backend address behind a gateway (be4 itself, to begin with)
+ip -n $P-be4 addr add 10.111.9.4/32 dev eth0
+ip -n $P-lb route add 10.111.9.4/32 via 10.111.0.14
 for i in 1 2 3 4; do
 	"$TOP/scripts/lab.sh" decap-attach "$i" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 done
@@ -485,6 +517,8 @@ run_test test_gue_carries_ipv4_tcp
 run_test test_ipip_carries_ipv6_in_ipv6
 run_test test_gue_carries_ipv6
 run_test test_ipip_carries_ipv4_in_ipv6_to_ipv6_backends
+run_test test_gue_carries_udp
+run_test test_tunnel_follows_the_route_to_a_routed_backend
 run_test test_ping_to_a_vip_is_answered
 run_test test_large_upload_through_a_tunnel_completes_by_path_mtu_discovery
 run_test test_every_check_kind_finds_the_lab_healthy
