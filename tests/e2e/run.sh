@@ -487,6 +487,16 @@ test_large_upload_through_a_tunnel_completes_by_path_mtu_discovery() {
 	[ "$big1" -gt "$big0" ]
 }
 
+test_xlb_decap_detaches_and_unpins() {
+	local pins=/sys/fs/bpf/xlb-decap-$P-be4
+	nsenter --net=/run/netns/$P-be4 "$BUILD/xlb-decap" --pin-dir "$pins" detach eth0 |
+		sed 's/^/    /'
+	ip -n $P-be4 link show eth0 | grep -q ' xdp' && { say "still attached"; return 1; }
+	[ ! -e "$pins" ] || { say "$pins left behind"; return 1; }
+	nsenter --net=/run/netns/$P-be4 "$BUILD/xlb-decap" --pin-dir "$pins" status eth0 2>&1 |
+		grep -q "not attached"
+}
+
 # ---- main ----------------------------------------------------------------------
 
 echo "== e2e: lab $P with 4 backends"
@@ -527,6 +537,7 @@ run_test test_restarted_server_comes_back_after_rise_with_slow_start
 run_test test_http_check_takes_a_backend_answering_500_out
 run_test test_exec_check_follows_the_command_exit_status
 run_test test_udp_check_takes_a_silent_backend_out
+run_test test_xlb_decap_detaches_and_unpins
 
 if [ "$fail" -ne 0 ]; then
 	echo "--- xlbd log (last 30 lines)"
