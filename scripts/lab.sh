@@ -43,7 +43,7 @@ server_start() {
 		--pid-file "$STATE/be$i.pid" >"$STATE/be$i.log" 2>&1 </dev/null &
 	# wait until it listens
 	for _ in $(seq 50); do
-		ns "be$i" ss -ltn 2>/dev/null | grep -q ':80 ' && return 0
+		grep -q ':80 ' <<<"$(ns "be$i" ss -ltn 2>/dev/null)" && return 0
 		sleep 0.1
 	done
 	echo "lab: server of be$i did not start" >&2
@@ -67,7 +67,7 @@ server_stop() {
 	# the server wrote its own pid: python may run under a wrapper
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null || true
 	for _ in $(seq 30); do
-		ns "be$i" ss -ltn 2>/dev/null | grep -q ':80 ' || break
+		grep -q ':80 ' <<<"$(ns "be$i" ss -ltn 2>/dev/null)" || break
 		sleep 0.1
 	done
 	rm -f "$STATE/be$i.pid"
@@ -152,7 +152,7 @@ down() {
 status() {
 	local n
 	n=$(nbackends)
-	if ! ip netns list | grep -q "^$P-lb"; then
+	if ! grep -q "^$P-lb" <<<"$(ip netns list)"; then
 		echo "lab $P is down"
 		return 1
 	fi

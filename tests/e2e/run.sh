@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
+# (With pipefail, never `cmd | grep -q`: grep leaves at its first match and
+# cmd may die of SIGPIPE, failing the pipeline. Grep a captured output.)
+#
 # End-to-end tests: the lab (scripts/lab.sh) with four backends running real
 # servers, the real xlbd attached in native XDP mode, and real clients in the
 # client namespace. Prints PASS/FAIL per test and "N passed, N failed".
@@ -277,7 +280,7 @@ moved_off() {
 	after=$(tail -n +"$from" "$WORK/$how.out" | tail -n 5 | awk '{print $2}' | sort -u | tr '\n' ' ')
 	out=$(spread http://10.111.1.100/ -n 100 -p 16)
 	say "$be $how: the held client now gets: $after; 100 new connections: $out"
-	tail -n 5 "$WORK/$how.out" | grep -q "^ok $be\$" && rc=1
+	grep -q "^ok $be\$" <<<"$(tail -n 5 "$WORK/$how.out")" && rc=1
 	[ "$(tail -n 5 "$WORK/$how.out" | grep -c '^ok ')" -eq 5 ] || rc=1
 	[ "$(count "$out" "$be")" -eq 0 ] && [ "$(count "$out" errors)" -eq 0 ] || rc=1
 	hold_stop "$how"
@@ -430,7 +433,7 @@ test_ipip_carries_ipv4_tcp_and_udp() {
 	say "ipip4u: 40 datagrams: $out"
 	[ "$(count "$out" errors)" -eq 0 ] || return 1
 	"$TOP/scripts/lab.sh" decap-status 1 | sed 's/^/      /'
-	"$TOP/scripts/lab.sh" decap-status 1 | grep -q 'ipip [1-9]'
+	grep -q 'ipip [1-9]' <<<"$("$TOP/scripts/lab.sh" decap-status 1)"
 }
 
 test_gue_carries_ipv4_tcp() { tunnel_spread gue4 http://10.111.1.104/; }
@@ -488,13 +491,13 @@ test_large_upload_through_a_tunnel_completes_by_path_mtu_discovery() {
 }
 
 test_xlb_decap_detaches_and_unpins() {
-	local pins=/sys/fs/bpf/xlb-decap-$P-be4
+	local pins=/sys/fs/bpf/xlb-decap-$P-be4 out
 	nsenter --net=/run/netns/$P-be4 "$BUILD/xlb-decap" --pin-dir "$pins" detach eth0 |
 		sed 's/^/    /'
-	ip -n $P-be4 link show eth0 | grep -q ' xdp' && { say "still attached"; return 1; }
+	grep -q ' xdp' <<<"$(ip -n $P-be4 link show eth0)" && { say "still attached"; return 1; }
 	[ ! -e "$pins" ] || { say "$pins left behind"; return 1; }
-	nsenter --net=/run/netns/$P-be4 "$BUILD/xlb-decap" --pin-dir "$pins" status eth0 2>&1 |
-		grep -q "not attached"
+	out=$(nsenter --net=/run/netns/$P-be4 "$BUILD/xlb-decap" --pin-dir "$pins" status eth0 2>&1)
+	case $out in *"not attached"*) ;; *) say "status after detach: $out"; return 1 ;; esac
 }
 
 # ---- main ----------------------------------------------------------------------
