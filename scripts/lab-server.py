@@ -3,7 +3,7 @@
 """A lab backend: answers with its own name over HTTP (TCP) and UDP.
 
 HTTP on the given ports (HTTP/1.1, keep-alive): GET /  ->  "<name>\n";
-POST / -> "<name> <bytes received>\n".
+POST / -> "<name> <bytes received>\n". With --tls-port, the same over HTTPS.
 GET /healthz answers 200 "ok", or the status written in the file given by
 --health-file (e.g. "500"), so tests can make a backend unhealthy without
 stopping it. UDP on --udp-port: any datagram is answered with "<name>\n".
@@ -23,6 +23,9 @@ def main():
     ap.add_argument("--udp-port", type=int, default=53)
     ap.add_argument("--health-file")
     ap.add_argument("--pid-file")
+    ap.add_argument("--tls-port", type=int)
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
     a = ap.parse_args()
     if a.pid_file:
         with open(a.pid_file, "w") as f:
@@ -75,6 +78,14 @@ def main():
             super().server_bind()
 
     servers = [Server6(("::", p), Handler) for p in (a.port or [80])]
+    if a.tls_port:
+        # HTTPS with the lab's self-signed certificate (for https checks)
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        tls = Server6(("::", a.tls_port), Handler)
+        tls.socket = ctx.wrap_socket(tls.socket, server_side=True)
+        servers.append(tls)
 
     class Udp(socketserver.BaseRequestHandler):
         def handle(self):

@@ -40,6 +40,7 @@ server_start() {
 	rm -f "$STATE/be$i.pid"
 	ns "be$i" setsid python3 "$TOP/scripts/lab-server.py" --name "be$i" --port 80 \
 		--port 8080 --udp-port 53 --health-file "$STATE/be$i.health" \
+		--tls-port 8443 --tls-cert "$STATE/tls.crt" --tls-key "$STATE/tls.key" \
 		--pid-file "$STATE/be$i.pid" >"$STATE/be$i.log" 2>&1 </dev/null &
 	# wait until it listens
 	for _ in $(seq 50); do
@@ -94,6 +95,10 @@ up() {
 	down >/dev/null 2>&1 || true
 	mkdir -p "$STATE"
 	echo "$n" >"$STATE/backends"
+	# a self-signed certificate for the backends' HTTPS (name: backend.lab)
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=backend.lab \
+		-addext subjectAltName=DNS:backend.lab -keyout "$STATE/tls.key" \
+		-out "$STATE/tls.crt" >/dev/null 2>&1
 	trap 'echo "lab: up failed; cleaning up" >&2; down' ERR
 
 	ip netns add "$P-sw"

@@ -400,6 +400,71 @@ test_exec_check_follows_the_command_exit_status() {
 	return $rc
 }
 
+# The lab's certificate is self-signed: fine without verification, refused
+# with it (tls_verify: true on one backend).
+test_https_check_sends_sni_and_verifies_only_when_asked() {
+	local rc=0
+	wait_health tls fd11::11 up 5 || rc=1
+	say "fd11::11 (no verification): $(hfield tls fd11::11 health), $(hfield tls fd11::11 reason)"
+	wait_health tls fd11::12 down 5 || rc=1
+	say "fd11::12 (tls_verify): $(hfield tls fd11::12 health), $(hfield tls fd11::12 reason)"
+	case $(hfield tls fd11::12 reason) in "TLS error:"*certificate*) ;; *) rc=1 ;; esac
+	return $rc
+}
+
+# Every backend's check fails (HTTP 500), the servers still serve: keep
+# forwards to all of them, drop drops. Both say ALL DOWN.
+test_on_all_down_keep_forwards_and_drop_drops() {
+	local i out6 out rc=0
+	for i in 1 2 3; do echo 500 >"/run/xlb-lab/$P/be$i.health"; done
+	for i in 11 12 13; do
+		wait_health hweb 10.111.0.$i down 5 || rc=1
+		wait_health dropall fd11::$i down 5 || rc=1
+	done
+	sleep 0.1
+	out=$(spread http://10.111.1.100:8080/ -n 100 -p 16)
+	out6=$(client python3 "$TOP/tests/e2e/client.py" spread "http://[fd11:1::101]/" -n 8 -p 8)
+	say "all down; keep: $out; drop: $out6"
+	say "$(ctl vip list | grep -E 'hweb|dropall' | tr -s ' ')"
+	[ "$(count "$out" errors)" -eq 0 ] && [ "$(count "$out6" errors)" -eq 8 ] || rc=1
+	[ "$(ctl vip list | grep -c 'ALL DOWN')" -ge 2 ] || rc=1
+	for i in 1 2 3; do rm -f "/run/xlb-lab/$P/be$i.health"; done
+	for i in 11 12 13; do wait_health hweb 10.111.0.$i up 5 || rc=1; done
+	out6=$(client python3 "$TOP/tests/e2e/client.py" spread "http://[fd11:1::101]/" -n 8 -p 8)
+	[ "$(count "$out6" errors)" -eq 0 ] || rc=1
+	return $rc
+}
+
+# Garbage, an oversized request and a silent client: each gets its error or
+# its timeout, and the daemon keeps answering everyone else.
+test_control_socket_survives_bad_clients() {
+	python3 - "$SOCK" <<'PY'
+import json, socket, sys, time
+path = sys.argv[1]
+def talk(data):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(5)
+    s.connect(path)
+    s.sendall(data)
+    out = s.recv(65536)
+    s.close()
+    return out.decode()
+silent = socket.socket(socket.AF_UNIX)
+silent.connect(path)           # says nothing, holds its connection
+r = talk(b"this is not json\n")
+assert '"bad_request"' in r, r
+r = talk(b'{"cmd": "backend.set", "vip": "web", "address": "10.0.0.1"}\n')
+assert '"bad_request"' in r, r
+r = talk(b"x" * 70000)
+assert '"too_large"' in r, r
+t = time.time()
+r = talk(b'{"cmd": "status"}\n')
+assert '"ok": true' in r or '"ok":true' in r, r
+print("    errors answered; status with a silent client holding on: %.1f ms" % ((time.time() - t) * 1000))
+silent.close()
+PY
+}
+
 test_udp_check_takes_a_silent_backend_out() {
 	local out rc=0
 	"$TOP/scripts/lab.sh" server-stop 3
@@ -540,6 +605,9 @@ run_test test_restarted_server_comes_back_after_rise_with_slow_start
 run_test test_http_check_takes_a_backend_answering_500_out
 run_test test_exec_check_follows_the_command_exit_status
 run_test test_udp_check_takes_a_silent_backend_out
+run_test test_https_check_sends_sni_and_verifies_only_when_asked
+run_test test_on_all_down_keep_forwards_and_drop_drops
+run_test test_control_socket_survives_bad_clients
 run_test test_xlb_decap_detaches_and_unpins
 
 if [ "$fail" -ne 0 ]; then
