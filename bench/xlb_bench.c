@@ -108,9 +108,12 @@ static void row(const char *section, const char *name, double value, const char 
 
 /* ---- the load balancer under test ---------------------------------------- */
 
-/* A VIP with nbe backends at first_be, first_be + 1, ... (last word counts). */
+/*
+ * A VIP with nbe backends at first_be, first_be + 1, ... (last word counts),
+ * forwarding by fwd (XLB_FWD_*, -1: dsr).
+ */
 static void add_vip(struct lb *lb, const char *name, const char *addr, uint16_t port,
-		    enum cfg_proto proto, int nbe, const char *first_be)
+		    enum cfg_proto proto, int fwd, int nbe, const char *first_be)
 {
 	uint8_t mac[6] = { 0x02, 0, 0, 0, 0x01, 0 };
 	struct xlb_addr a, b;
@@ -118,7 +121,7 @@ static void add_vip(struct lb *lb, const char *name, const char *addr, uint16_t 
 	int i, last;
 
 	cfg_parse_addr(addr, &a);
-	if (lb_vip_add(lb, name, &a, port, proto, XLB_SCHED_MAGLEV, err, sizeof(err)))
+	if (lb_vip_add(lb, name, &a, port, proto, XLB_SCHED_MAGLEV, fwd, err, sizeof(err)))
 		fatalx("%s", err);
 	cfg_parse_addr(first_be, &b);
 	last = b.family == XLB_AF_INET6 ? 3 : 0;
@@ -129,54 +132,6 @@ static void add_vip(struct lb *lb, const char *name, const char *addr, uint16_t 
 			fatalx("%s", err);
 		b.a[last] = htonl(ntohl(b.a[last]) + 1);
 	}
-}
-
-/* A VIP forwarding by tunnel: the mode comes from the configuration. */
-static void add_tunnel_vip(struct lb *lb, const char *name, const char *addr, int mode)
-{
-	char path[] = "/tmp/xlb-bench-tun-XXXXXX.yaml";
-	struct lb_changes ch = {};
-	struct cfg *cfg;
-	int fd = mkstemps(path, 5);
-	FILE *f = fdopen(fd, "w");
-	unsigned i;
-
-	(void)name;
-	/* the earlier VIPs stay: write them all, as a reload would */
-	fprintf(f, "tunnel_source: 10.0.0.1\nvips:\n");
-	for (i = 0; i < lb_vip_count(lb); i++) {
-		struct lb_vip *v = lb_vip_at(lb, i);
-		char as[64];
-		unsigned j;
-
-		cfg_addr_str(&v->addr, as, sizeof(as));
-		fprintf(f,
-			"  - name: %s\n    address: %s\n    port: %u\n    protocol: %s\n"
-			"    forwarding: %s\n    backends:\n",
-			v->name, as, v->port, v->proto == CFG_PROTO_UDP ? "udp" : "tcp",
-			v->fwd_mode == XLB_FWD_IPIP  ? "ipip"
-			: v->fwd_mode == XLB_FWD_GUE ? "gue"
-						     : "dsr");
-		for (j = 0; j < v->nbe; j++) {
-			cfg_addr_str(&v->be[j]->addr, as, sizeof(as));
-			fprintf(f, "      - address: %s\n        mac: 02:00:00:00:01:%02x\n", as,
-				j);
-		}
-	}
-	fprintf(f,
-		"  - name: %s\n    address: %s\n    port: 80\n    forwarding: %s\n"
-		"    backends:\n",
-		name, addr, mode == XLB_FWD_IPIP ? "ipip" : "gue");
-	for (i = 0; i < 8; i++)
-		fprintf(f, "      - address: 10.20.0.%u\n        mac: 02:00:00:00:02:%02x\n", i + 1,
-			i);
-	fclose(f);
-	if (cfg_load(path, &cfg, stderr))
-		fatalx("bench tunnel config");
-	unlink(path);
-	lb_apply_config(lb, cfg, &ch);
-	lb_changes_free(&ch);
-	cfg_free(cfg);
 }
 
 /* ---- 1. per-packet cost ----------------------------------------------------- */
@@ -459,7 +414,7 @@ static void bench_weight_change(struct lb *lb)
 		double v[RUNS];
 
 		snprintf(vip, sizeof(vip), "wc%d", sizes[s]);
-		add_vip(lb, vip, s ? "10.0.1.2" : "10.0.1.1", 80, CFG_PROTO_TCP, sizes[s],
+		add_vip(lb, vip, s ? "10.0.1.2" : "10.0.1.1", 80, CFG_PROTO_TCP, -1, sizes[s],
 			s ? "10.3.0.1" : "10.2.0.1");
 		cfg_parse_addr(s ? "10.3.0.1" : "10.2.0.1", &a);
 		for (r = 0; r < RUNS; r++) {
@@ -588,7 +543,7 @@ static void bench_memory(void)
 	for (i = 0; i < XLB_MAX_VIPS; i++) {
 		snprintf(vip, sizeof(vip), "v%d", i);
 		add_vip(lb, vip, i < 256 ? "10.4.0.1" : "10.4.1.1", (uint16_t)(i % 256 + 1),
-			CFG_PROTO_TCP, 2, "10.5.0.1");
+			CFG_PROTO_TCP, -1, 2, "10.5.0.1");
 	}
 	dp_memory(dp, &maps, &rings, &nrings);
 	row("memory", "maps: flow tables, VIPs, backends", (double)maps / 1048576, "MiB", NULL, 0,
@@ -671,11 +626,11 @@ int main(int argc, char **argv)
 	inet_pton(AF_INET, "10.0.0.1", &xc.tun_src4);
 	dp_config_set(dp, &xc);
 	lb = lb_new(dp, NULL, NULL);
-	add_vip(lb, "tcp", "10.0.0.100", 80, CFG_PROTO_TCP, 8, "10.10.0.1");
-	add_vip(lb, "udp", "10.0.0.100", 53, CFG_PROTO_UDP, 8, "10.10.0.1");
-	add_vip(lb, "v6", "fd00::100", 80, CFG_PROTO_TCP, 8, "fd00::1:1");
-	add_tunnel_vip(lb, "ipip", "10.0.0.101", XLB_FWD_IPIP);
-	add_tunnel_vip(lb, "gue", "10.0.0.102", XLB_FWD_GUE);
+	add_vip(lb, "tcp", "10.0.0.100", 80, CFG_PROTO_TCP, -1, 8, "10.10.0.1");
+	add_vip(lb, "udp", "10.0.0.100", 53, CFG_PROTO_UDP, -1, 8, "10.10.0.1");
+	add_vip(lb, "v6", "fd00::100", 80, CFG_PROTO_TCP, -1, 8, "fd00::1:1");
+	add_vip(lb, "ipip", "10.0.0.101", 80, CFG_PROTO_TCP, XLB_FWD_IPIP, 8, "10.20.0.1");
+	add_vip(lb, "gue", "10.0.0.102", 80, CFG_PROTO_TCP, XLB_FWD_GUE, 8, "10.20.0.1");
 
 	if (!getenv("MASK"))
 		bench_packets(dp);

@@ -19,6 +19,7 @@ enum {
 	F_WEIGHT = 1 << 5,
 	F_STATE = 1 << 6,
 	F_MAC = 1 << 7,
+	F_FORWARDING = 1 << 8,
 };
 
 static const struct {
@@ -28,7 +29,8 @@ static const struct {
 	[API_STATUS] = { "status", 0, 0 },
 	[API_VIP_LIST] = { "vip.list", 0, 0 },
 	[API_VIP_SHOW] = { "vip.show", F_VIP, 0 },
-	[API_VIP_ADD] = { "vip.add", F_VIP | F_ADDRESS | F_PORT, F_PROTOCOL | F_SCHEDULER },
+	[API_VIP_ADD] = { "vip.add", F_VIP | F_ADDRESS | F_PORT,
+			  F_PROTOCOL | F_SCHEDULER | F_FORWARDING },
 	[API_VIP_DEL] = { "vip.del", F_VIP, 0 },
 	[API_BACKEND_LIST] = { "backend.list", F_VIP, 0 },
 	[API_BACKEND_ADD] = { "backend.add", F_VIP | F_ADDRESS, F_WEIGHT | F_MAC },
@@ -53,6 +55,7 @@ static const struct {
 	{ "weight", F_WEIGHT, json_type_int },
 	{ "state", F_STATE, json_type_string },
 	{ "mac", F_MAC, json_type_string },
+	{ "forwarding", F_FORWARDING, json_type_string },
 };
 
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -149,6 +152,15 @@ static int field_value(struct api_req *r, unsigned flag, json_object *v, char *m
 		if (r->state < 0)
 			return snprintf(msg, msglen, "state: up, drain or down, got \"%s\"", s), -1;
 		return 0;
+	case F_FORWARDING:
+		r->fwd = !strcmp(s, "dsr")    ? XLB_FWD_DSR
+			 : !strcmp(s, "ipip") ? XLB_FWD_IPIP
+			 : !strcmp(s, "gue")  ? XLB_FWD_GUE
+					      : -1;
+		if (r->fwd < 0)
+			return snprintf(msg, msglen, "forwarding: dsr, ipip or gue, got \"%s\"", s),
+			       -1;
+		return 0;
 	case F_MAC:
 		r->has_mac = 1;
 		if (cfg_parse_mac(s, r->mac))
@@ -169,7 +181,7 @@ int api_parse_request(const char *buf, size_t len, struct api_req *r, const char
 
 	memset(r, 0, sizeof(*r));
 	r->port = r->weight = -1;
-	r->proto = r->sched = r->state = -1;
+	r->proto = r->sched = r->state = r->fwd = -1;
 	if (len > API_MAX_REQUEST)
 		FAIL(API_E_TOO_LARGE, "request of %zu bytes; at most %d", len, API_MAX_REQUEST);
 

@@ -40,6 +40,7 @@ struct api_req {
 	int64_t port;	/* -1: not given */
 	int proto;	/* enum cfg_proto, -1 */
 	int sched;	/* XLB_SCHED_*, -1 */
+	int fwd;	/* XLB_FWD_*, -1 */
 	int64_t weight; /* -1 */
 	int state;	/* enum cfg_state, -1 */
 	uint8_t mac[6];

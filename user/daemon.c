@@ -323,7 +323,8 @@ json_object *xlbd_handle(void *ctx, const struct api_req *q)
 	case API_VIP_ADD:
 		e = lb_vip_add(d->lb, q->vip, &q->addr, (uint16_t)q->port,
 			       q->proto < 0 ? CFG_PROTO_TCP : q->proto,
-			       q->sched < 0 ? XLB_SCHED_MAGLEV : q->sched, err, sizeof(err));
+			       q->sched < 0 ? XLB_SCHED_MAGLEV : q->sched, q->fwd, err,
+			       sizeof(err));
 		break;
 	case API_BACKEND_ADD:
 		e = lb_backend_add(d->lb, q->vip, &q->addr,

@@ -783,10 +783,11 @@ int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
 #define ERR(code, ...) (snprintf(err, errlen, __VA_ARGS__), (code))
 
 int lb_vip_add(struct lb *lb, const char *name, const struct xlb_addr *addr, uint16_t port,
-	       enum cfg_proto proto, int sched, char *err, size_t errlen)
+	       enum cfg_proto proto, int sched, int fwd, char *err, size_t errlen)
 {
 	struct lb_vip *v;
 	unsigned i;
+	int e;
 
 	if (lb_vip_find(lb, name))
 		return ERR(-EEXIST, "vip %s exists already", name);
@@ -800,11 +801,11 @@ int lb_vip_add(struct lb *lb, const char *name, const struct xlb_addr *addr, uin
 	if (!v)
 		return ERR(-ENOSPC, "vip %s: no free VIP slot (at most %d)", name, XLB_MAX_VIPS);
 	v->sched = sched;
-	v->fwd_mode = lb->default_fwd;
+	v->fwd_mode = fwd < 0 ? lb->default_fwd : (uint8_t)fwd;
 	v->from_cli = 1;
-	i = (unsigned)lb_vip_sync(lb, v);
-	if ((int)i)
-		return ERR((int)i, "vip %s: data plane update failed: %s", name, strerror(-(int)i));
+	e = lb_vip_sync(lb, v);
+	if (e)
+		return ERR(e, "vip %s: data plane update failed: %s", name, strerror(-e));
 	log_info("vip %s added by xlbctl", name);
 	return 0;
 }
@@ -854,22 +855,38 @@ int lb_backend_add(struct lb *lb, const char *vip, const struct xlb_addr *addr, 
 	return 0;
 }
 
-int lb_backend_del(struct lb *lb, const char *vip, const struct xlb_addr *addr, char *err,
-		   size_t errlen)
+/* The VIP named vip and the index of its backend at addr, or -ENOENT. */
+static int vip_backend(struct lb *lb, const char *vip, const struct xlb_addr *addr,
+		       struct lb_vip **vp, unsigned *ip, char *err, size_t errlen)
 {
 	struct lb_vip *v = lb_vip_find(lb, vip);
 	char as[64];
 	unsigned i;
-	int e;
 
-	cfg_addr_str(addr, as, sizeof(as));
 	if (!v)
 		return ERR(-ENOENT, "no vip %s", vip);
 	for (i = 0; i < v->nbe; i++)
-		if (!memcmp(&v->be[i]->addr, addr, sizeof(*addr)))
-			break;
-	if (i == v->nbe)
-		return ERR(-ENOENT, "no backend %s in vip %s", as, vip);
+		if (!memcmp(&v->be[i]->addr, addr, sizeof(*addr))) {
+			*vp = v;
+			*ip = i;
+			return 0;
+		}
+	cfg_addr_str(addr, as, sizeof(as));
+	return ERR(-ENOENT, "no backend %s in vip %s", as, vip);
+}
+
+int lb_backend_del(struct lb *lb, const char *vip, const struct xlb_addr *addr, char *err,
+		   size_t errlen)
+{
+	struct lb_vip *v;
+	char as[64];
+	unsigned i;
+	int e;
+
+	e = vip_backend(lb, vip, addr, &v, &i, err, errlen);
+	if (e)
+		return e;
+	cfg_addr_str(addr, as, sizeof(as));
 	/* out of the ring first, then the slot: no packet meets a vanished backend */
 	v->be[i]->admin = CFG_STATE_DOWN;
 	e = lb_vip_sync(lb, v);
@@ -883,17 +900,17 @@ int lb_backend_del(struct lb *lb, const char *vip, const struct xlb_addr *addr, 
 int lb_backend_set(struct lb *lb, const char *vip, const struct xlb_addr *addr, int64_t weight,
 		   int state, char *err, size_t errlen)
 {
-	struct lb_vip *v = lb_vip_find(lb, vip);
 	struct lb_backend *b;
+	struct lb_vip *v;
 	char as[64];
+	unsigned i;
 	int e;
 
+	e = vip_backend(lb, vip, addr, &v, &i, err, errlen);
+	if (e)
+		return e;
+	b = v->be[i];
 	cfg_addr_str(addr, as, sizeof(as));
-	if (!v)
-		return ERR(-ENOENT, "no vip %s", vip);
-	b = lb_backend_find(v, addr);
-	if (!b)
-		return ERR(-ENOENT, "no backend %s in vip %s", as, vip);
 	if (weight > 65535)
 		return ERR(-EINVAL, "backend %s: weight must be 0..65535", as);
 	if (weight >= 0) {

@@ -90,8 +90,9 @@ struct lb_vip *lb_vip_find(struct lb *lb, const char *name);
 struct lb_backend *lb_backend_find(struct lb_vip *v, const struct xlb_addr *a);
 
 /* Runtime changes (xlbctl). err gets a message naming the object. 0 or -errno. */
+/* fwd: XLB_FWD_*, or -1 for the instance's forwarding (the config's). */
 int lb_vip_add(struct lb *lb, const char *name, const struct xlb_addr *addr, uint16_t port,
-	       enum cfg_proto proto, int sched, char *err, size_t errlen);
+	       enum cfg_proto proto, int sched, int fwd, char *err, size_t errlen);
 int lb_vip_del(struct lb *lb, const char *name, char *err, size_t errlen);
 int lb_backend_add(struct lb *lb, const char *vip, const struct xlb_addr *addr, uint32_t weight,
 		   const uint8_t *mac, char *err, size_t errlen);

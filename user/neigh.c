@@ -172,6 +172,17 @@ static int nl_send(struct neigh *n, struct nlmsghdr *h)
 		       : 0;
 }
 
+/* Wait (a second at most) for a reply on the request socket: 0 or -ETIMEDOUT. */
+static int nl_wait(struct neigh *n)
+{
+	struct timeval tv = { .tv_sec = 1 };
+	fd_set rfds;
+
+	FD_ZERO(&rfds);
+	FD_SET(n->req_fd, &rfds);
+	return select(n->req_fd + 1, &rfds, NULL, NULL, &tv) > 0 ? 0 : -ETIMEDOUT;
+}
+
 int neigh_dump(struct neigh *n)
 {
 	struct {
@@ -183,21 +194,16 @@ int neigh_dump(struct neigh *n)
 		.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
 		.nd.ndm_family = AF_UNSPEC,
 	};
-	struct timeval tv = { .tv_sec = 2 };
 	int err, i;
 
 	err = nl_send(n, &req.h);
 	if (err)
 		return err;
-	/* a dump is a few messages: wait for them with a bounded poll */
-	setsockopt(n->req_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* a dump is a few messages: read them as they come, boundedly */
 	for (i = 0; i < 1000; i++) {
-		fd_set rfds;
-
-		FD_ZERO(&rfds);
-		FD_SET(n->req_fd, &rfds);
-		if (select(n->req_fd + 1, &rfds, NULL, NULL, &tv) <= 0)
-			return -ETIMEDOUT;
+		err = nl_wait(n);
+		if (err)
+			return err;
 		if (nl_drain(n, n->req_fd))
 			return 0;
 	}
@@ -242,7 +248,6 @@ int neigh_route(struct neigh *n, const struct xlb_addr *addr, struct xlb_addr *n
 		.h.nlmsg_flags = NLM_F_REQUEST,
 	};
 	size_t alen = addr->family == XLB_AF_INET ? 4 : 16;
-	struct timeval tv = { .tv_sec = 1 };
 	char buf[4096];
 	struct rtattr *a;
 	struct nlmsghdr *h;
@@ -261,13 +266,8 @@ int neigh_route(struct neigh *n, const struct xlb_addr *addr, struct xlb_addr *n
 		return -errno;
 
 	*nexthop = *addr;
-	setsockopt(n->req_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	for (;;) {
-		fd_set rfds;
-
-		FD_ZERO(&rfds);
-		FD_SET(n->req_fd, &rfds);
-		if (select(n->req_fd + 1, &rfds, NULL, NULL, &tv) <= 0)
+		if (nl_wait(n))
 			return -ETIMEDOUT;
 		r = recv(n->req_fd, buf, sizeof(buf), 0);
 		if (r < 0)

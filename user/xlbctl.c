@@ -337,7 +337,8 @@ static int vip_add(int argc, char **argv)
 	int i;
 
 	if (argc < 4 || (argc - 4) % 2)
-		return usage_err("usage: vip add NAME ADDRESS PORT tcp|udp [scheduler S]");
+		return usage_err("usage: vip add NAME ADDRESS PORT tcp|udp [scheduler S] "
+				 "[forwarding F]");
 	q = request("vip.add");
 	add_s(q, "vip", argv[0]);
 	add_s(q, "address", argv[1]);
@@ -347,11 +348,11 @@ static int vip_add(int argc, char **argv)
 	}
 	add_s(q, "protocol", argv[3]);
 	for (i = 4; i < argc; i += 2) {
-		if (strcmp(argv[i], "scheduler")) {
+		if (strcmp(argv[i], "scheduler") && strcmp(argv[i], "forwarding")) {
 			json_object_put(q);
 			return usage_err("vip add %s: unknown option \"%s\"", argv[0], argv[i]);
 		}
-		add_s(q, "scheduler", argv[i + 1]);
+		add_s(q, argv[i], argv[i + 1]);
 	}
 	return run(q, NULL, NULL);
 }
@@ -371,7 +372,8 @@ static const struct cmd vip_cmds[] = {
 	{ "list", vip_list, "vip list" },
 	{ "show", vip_show, "vip show NAME" },
 	{ "add", vip_add,
-	  "vip add NAME ADDRESS PORT tcp|udp [scheduler maglev|source-ip|wrr|random]" },
+	  "vip add NAME ADDRESS PORT tcp|udp [scheduler maglev|source-ip|wrr|random] "
+	  "[forwarding dsr|ipip|gue]" },
 	{ "del", vip_del, "vip del NAME" },
 	{},
 };

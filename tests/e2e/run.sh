@@ -168,7 +168,9 @@ sys.exit(0 if eval(sys.argv[1]) else 1)' "$2"
 test_cli_changes_show_in_the_maps_and_in_forwarding() {
 	local port out
 	port=$(python3 -c 'import socket; print(socket.htons(9999))')
-	ctl vip add extra 10.111.1.102 9999 tcp scheduler wrr || return 1
+	ctl vip add extra 10.111.1.102 9999 tcp scheduler wrr forwarding gue || return 1
+	[ "$(ctl -j vip show extra | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["scheduler"], d["forwarding"])')" = "wrr gue" ] ||
+		{ say "vip extra is not wrr over gue"; return 1; }
 	mapq xlb_vips "any(e['key']['port'] == $port for e in m)" ||
 		{ say "vip extra not in xlb_vips"; return 1; }
 	ctl vip del extra || return 1

@@ -40,6 +40,21 @@ static void test_backend_set_parses_every_field(void **state)
 	api_req_free(&r);
 }
 
+static void test_vip_add_takes_a_forwarding_mode(void **state)
+{
+	struct api_req r;
+	const char *code = NULL;
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(parse("{\"cmd\":\"vip.add\",\"vip\":\"t\",\"address\":\"10.0.0.1\","
+			       "\"port\":80,\"forwarding\":\"gue\"}",
+			       &r, &code, msg),
+			 0);
+	assert_int_equal(r.fwd, XLB_FWD_GUE);
+	api_req_free(&r);
+}
+
 static void test_vip_add_parses_ipv6_and_defaults_the_rest(void **state)
 {
 	struct api_req r;
@@ -56,6 +71,7 @@ static void test_vip_add_parses_ipv6_and_defaults_the_rest(void **state)
 	assert_int_equal(r.port, 0);
 	assert_int_equal(r.sched, XLB_SCHED_SOURCE_IP);
 	assert_int_equal(r.proto, -1);
+	assert_int_equal(r.fwd, -1);
 	api_req_free(&r);
 }
 
@@ -102,6 +118,10 @@ static const struct bad bads[] = {
 	  "{\"cmd\":\"vip.add\",\"vip\":\"w\",\"address\":\"1.2.3.4\",\"port\":1,"
 	  "\"scheduler\":\"rr\"}",
 	  API_E_INVALID, "scheduler: maglev, source-ip, wrr or random, got \"rr\"" },
+	{ "bad_forwarding",
+	  "{\"cmd\":\"vip.add\",\"vip\":\"w\",\"address\":\"1.2.3.4\",\"port\":1,"
+	  "\"forwarding\":\"nat\"}",
+	  API_E_INVALID, "forwarding: dsr, ipip or gue, got \"nat\"" },
 	{ "bad_mac",
 	  "{\"cmd\":\"backend.add\",\"vip\":\"w\",\"address\":\"1.2.3.4\","
 	  "\"mac\":\"zz\"}",
@@ -162,6 +182,7 @@ int main(void)
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_backend_set_parses_every_field),
 		cmocka_unit_test(test_vip_add_parses_ipv6_and_defaults_the_rest),
+		cmocka_unit_test(test_vip_add_takes_a_forwarding_mode),
 		cmocka_unit_test(test_oversized_request_is_refused_unread),
 		cmocka_unit_test(test_replies_have_their_shape),
 	};
