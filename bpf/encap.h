@@ -3,8 +3,9 @@
  * Tunnel forwarding: the client's IP packet, untouched, inside a new outer IP
  * header to the backend (ipip: IPv4 or IPv6 in IPv4 or IPv6), or inside outer
  * IP and UDP (gue: GUE variant 1, the inner packet right after the UDP
- * header). The L2 header is kept, VLAN tags included, with the next hop's MAC
- * (the backend entry's) and the outer family's ethertype.
+ * header). The L2 header is kept, with the next hop's MAC (the backend
+ * entry's) and the outer family's ethertype; VLAN tags too, unless the frame
+ * leaves through another interface (l2.h).
  *
  * Outer TTL 64, DSCP and ECN copied from the inner packet. The outer source
  * is the configured address, or with XLB_CFG_F_SRC_FLOW one per flow (the
@@ -21,6 +22,7 @@
 #include <linux/udp.h>
 #include "hash.h"
 #include "icmp.h"
+#include "l2.h"
 #include "maps.h"
 #include "parse.h"
 
@@ -81,7 +83,7 @@ static __always_inline int encap_write(struct xdp_md *ctx, struct xlb_pkt *p,
 	else if (l2_len == ETH_HLEN + 8)
 		__builtin_memcpy(data + 12, data + olen + 12, 8);
 	__builtin_memcpy(eth->h_dest, be->mac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, cfg->if_mac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, l2_src_mac(be, cfg), ETH_ALEN);
 
 	if (be->family == XLB_AF_INET) {
 		struct iphdr *o = ip;
@@ -145,6 +147,11 @@ static __always_inline int encap(struct xdp_md *ctx, struct xlb_pkt *p,
 
 	if (icmp_too_big(ctx, p, cfg, olen, &err, action))
 		return err;
+	if (be->oif) {
+		err = l2_untag(ctx, p);
+		if (err)
+			return err;
+	}
 	if (bpf_xdp_adjust_head(ctx, -(int)olen))
 		return -XLB_STAT_ENCAP_FAIL;
 	/* every packet pointer is stale now; p->eth too */
@@ -156,7 +163,7 @@ static __always_inline int encap(struct xdp_md *ctx, struct xlb_pkt *p,
 		err = encap_write(ctx, p, be, cfg, gue, ETH_HLEN + 8, olen);
 	if (err)
 		return err;
-	*action = XDP_TX;
+	*action = l2_action(be);
 	return 0;
 }
 

@@ -2,14 +2,15 @@
 /*
  * Sending a packet to its backend. One function per forwarding mode, chosen by
  * the VIP's mode (which its backends carry); each returns 0 with the XDP
- * action to take, or a negative
- * XLB_STAT_* reason. Tunnel modes (IPIP, GUE) are added beside forward_dsr().
+ * action to take (XDP_TX, or XDP_REDIRECT to another interface: l2.h), or a
+ * negative XLB_STAT_* reason. Tunnel modes (IPIP, GUE) are in encap.h.
  */
 #ifndef XLB_FORWARD_H
 #define XLB_FORWARD_H
 
 #include "maps.h"
 #include "encap.h"
+#include "l2.h"
 #include "parse.h"
 
 /*
@@ -17,12 +18,19 @@
  * answers the client itself, so only the MACs change. VLAN tags and the IP
  * packet stay as they came.
  */
-static __always_inline int forward_dsr(struct xlb_pkt *p, const struct xlb_backend *be,
-				       const struct xlb_config *cfg, int *action)
+static __always_inline int forward_dsr(struct xdp_md *ctx, struct xlb_pkt *p,
+				       const struct xlb_backend *be, const struct xlb_config *cfg,
+				       int *action)
 {
+	if (be->oif) {
+		int err = l2_untag(ctx, p);
+
+		if (err)
+			return err;
+	}
 	__builtin_memcpy(p->eth->h_dest, be->mac, ETH_ALEN);
-	__builtin_memcpy(p->eth->h_source, cfg->if_mac, ETH_ALEN);
-	*action = XDP_TX;
+	__builtin_memcpy(p->eth->h_source, l2_src_mac(be, cfg), ETH_ALEN);
+	*action = l2_action(be);
 	return 0;
 }
 
@@ -40,7 +48,7 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 	case XLB_FWD_GUE:
 		return encap(ctx, p, be, cfg, 1, action);
 	default:
-		return forward_dsr(p, be, cfg, action);
+		return forward_dsr(ctx, p, be, cfg, action);
 	}
 }
 

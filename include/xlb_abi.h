@@ -184,9 +184,11 @@ struct xlb_backend {
 	__u32 vip_id;	   /* the VIP this backend serves */
 	__u32 udp_timeout; /* the VIP's, seconds */
 	__u8 fwd_mode;	   /* the VIP's, XLB_FWD_* */
-	__u8 pad[3];
+	__u8 pad;
+	__u8 src_mac[6]; /* the egress interface's MAC, when oif is set */
+	__u32 oif;	 /* egress ifindex for XDP_REDIRECT; 0: XDP_TX */
 };
-_Static_assert(sizeof(struct xlb_backend) == 40, "xlb_backend size");
+_Static_assert(sizeof(struct xlb_backend) == 48, "xlb_backend size");
 
 /* ---- flows (xlb_flows, xlb_syn_flows: LRU hash) -------------------------- */
 

@@ -1407,6 +1407,105 @@ static void config_with(__u32 flags, __u16 mtu)
 	assert_int_equal(dp_config_set(dp, &c), 0);
 }
 
+/* ---- backends behind another interface (XDP_REDIRECT) ------------------------ */
+
+#define REDIRECT_OIF 7 /* any index: test runs do not carry out the redirect */
+static const __u8 other_if_mac[6] = { 0x02, 0, 0, 0, 0x0e, 0x01 };
+
+static void backend_via_other_interface(__u32 be_id)
+{
+	struct xlb_backend b;
+
+	assert_int_equal(dp_backend_get(dp, be_id, &b), 0);
+	b.oif = REDIRECT_OIF;
+	memcpy(b.src_mac, other_if_mac, 6);
+	assert_int_equal(dp_backend_set(dp, be_id, &b), 0);
+}
+
+static void test_dsr_backend_behind_another_interface_is_redirected_untagged(void **state)
+{
+	struct pkt_spec tagged = TUN_SPEC4, plain = TUN_SPEC4;
+	__u8 want[PKT_MAX];
+	struct result r, flat;
+
+	(void)state;
+	tunnel_vip(120, "10.0.0.120", IPPROTO_TCP, XLB_FWD_DSR, 50, "10.0.3.1");
+	backend_via_other_interface(50);
+	tagged.dst = plain.dst = "10.0.0.120";
+	tagged.vlans = 1;
+	run(&tagged, &r);
+	assert_int_equal(r.verdict, XDP_REDIRECT);
+	/* the same packet without its tag, from the other interface's MAC */
+	flat.in_len = pkt_build(&plain, flat.in);
+	memcpy(want, flat.in, flat.in_len);
+	be_mac(50, want);
+	memcpy(want + 6, other_if_mac, 6);
+	assert_int_equal(r.out_len, flat.in_len);
+	assert_memory_equal(r.out, want, flat.in_len);
+}
+
+static void test_ipip_backend_behind_another_interface_is_redirected_untagged(void **state)
+{
+	struct pkt_spec qinq = TUN_SPEC4, plain = TUN_SPEC4;
+	__u8 want[PKT_MAX];
+	struct result r, flat;
+	size_t n;
+
+	(void)state;
+	tunnel_vip(121, "10.0.0.121", IPPROTO_TCP, XLB_FWD_IPIP, 51, "10.0.3.2");
+	backend_via_other_interface(51);
+	qinq.dst = plain.dst = "10.0.0.121";
+	qinq.vlans = 2;
+	qinq.vlan_tpid[0] = ETH_P_8021AD;
+	run(&qinq, &r);
+	assert_int_equal(r.verdict, XDP_REDIRECT);
+	flat.in_len = pkt_build(&plain, flat.in);
+	n = expect_encap(&flat, &plain, 14, 51, "10.0.3.2", 0, want);
+	memcpy(want + 6, other_if_mac, 6);
+	assert_int_equal(r.out_len, n);
+	assert_memory_equal(r.out, want, n);
+
+	/* untagged, over IPv6 to an IPv6 backend through GUE: the same rule */
+	plain = (struct pkt_spec)TUN_SPEC6;
+	plain.proto = IPPROTO_UDP;
+	plain.dst = "fd00::122";
+	tunnel_vip(122, "fd00::122", IPPROTO_UDP, XLB_FWD_GUE, 52, "fd00:3::3");
+	backend_via_other_interface(52);
+	run(&plain, &r);
+	assert_int_equal(r.verdict, XDP_REDIRECT);
+	n = expect_encap(&r, &plain, 14, 52, "fd00:3::3", 1, want);
+	memcpy(want + 6, other_if_mac, 6);
+	assert_int_equal(r.out_len, n);
+	assert_memory_equal(r.out, want, n);
+}
+
+/* The client is behind the interface the packet came in on, tags and all. */
+static void test_too_big_for_a_redirected_backend_goes_back_to_the_client(void **state)
+{
+	struct pkt_spec s = { .family = 4,
+			      .vlans = 1,
+			      .src = "192.0.2.94",
+			      .dst = "10.0.0.121",
+			      .proto = IPPROTO_TCP,
+			      .sport = 5558,
+			      .dport = 80,
+			      .payload = 1500 - 40,
+			      .df = 1 };
+	struct result r;
+
+	(void)state;
+	config_with(0, 1500);
+	tunnel_vip(121, "10.0.0.121", IPPROTO_TCP, XLB_FWD_IPIP, 51, "10.0.3.2");
+	backend_via_other_interface(51);
+	run(&s, &r);
+	assert_int_equal(r.verdict, XDP_TX);
+	assert_memory_equal(r.out, pkt_client_mac, 6);
+	assert_int_equal(r.out[12], 0x81); /* the tag stays */
+	assert_int_equal(r.out[14 + 4 + 9], IPPROTO_ICMP);
+	assert_int_equal(r.out[14 + 4 + 20], 3); /* destination unreachable */
+	assert_int_equal(r.out[14 + 4 + 21], 4); /* fragmentation needed */
+}
+
 static void test_ping_to_a_vip_is_answered_from_the_vip(void **state)
 {
 	struct pkt_spec s = { .family = 4,
@@ -1685,6 +1784,9 @@ static const struct CMUnitTest scenarios[] = {
 	cmocka_unit_test(test_ipip_keeps_vlan_tags_and_copies_dscp_ecn),
 	cmocka_unit_test(test_ipip_fragments_are_tunnelled_to_one_backend),
 	cmocka_unit_test(test_flow_source_is_one_per_flow_and_spread_over_flows),
+	cmocka_unit_test(test_dsr_backend_behind_another_interface_is_redirected_untagged),
+	cmocka_unit_test(test_ipip_backend_behind_another_interface_is_redirected_untagged),
+	cmocka_unit_test(test_too_big_for_a_redirected_backend_goes_back_to_the_client),
 	cmocka_unit_test(test_ping_to_a_vip_is_answered_from_the_vip),
 	cmocka_unit_test(test_ping6_to_a_vip_is_answered_from_the_vip),
 	cmocka_unit_test(test_frag_needed_reaches_the_backend_of_its_flow),
