@@ -7,14 +7,22 @@
 #
 #   client 10.111.0.2  ──┐
 #   lb     10.111.0.1  ──┼── br0 (namespace PREFIX-sw)
-#   beN    10.111.0.1N ──┘
+#   beN    10.111.0.1N ──┤
+#   far    10.111.0.30 ──┘
+#
+#   lb eth1 10.111.5.1 ──── far eth0 10.111.5.2 (a segment of their own)
 #
 # The client reaches the VIPs (10.111.1.0/24, fd11:1::/64) through the load
 # balancer; backends hold the VIPs on loopback and answer the client
-# directly (direct server return).
+# directly (direct server return). The far backend is reached only through
+# the load balancer's second interface, eth1 (xlb sends to it with
+# XDP_REDIRECT), and answers the client over the bridge. Frames redirected
+# into a veth arrive only if its peer runs an XDP program: attach the tunnel
+# endpoint to far (decap-attach far) before sending it traffic.
 #
-# usage: lab.sh up [-n BACKENDS] | down | status | server-stop I | server-start I |
-#        decap-attach I | decap-status I (the tunnel endpoint on a backend)
+# usage: lab.sh up [-n BACKENDS] | down | status | server-stop B | server-start B |
+#        decap-attach B | decap-status B (the tunnel endpoint on a backend)
+#        where B is a backend's number, or far
 #        LAB_PREFIX (default xlb) names the namespaces, so a test lab and a
 #        demo lab can coexist.
 set -euo pipefail
@@ -27,51 +35,92 @@ BUILD=${BUILD:-$TOP/build}
 NET4=10.111.0
 NET6=fd11:
 VIPNET4=10.111.1
-VIPS4=("$VIPNET4.100" "$VIPNET4.101" "$VIPNET4.102" "$VIPNET4.103" "$VIPNET4.104")
-VIPS6=("fd11:1::100" "fd11:1::101" "fd11:1::102" "fd11:1::103")
+FAR4=10.111.5
+FAR6=fd11:5::
+VIPS4=("$VIPNET4.100" "$VIPNET4.101" "$VIPNET4.102" "$VIPNET4.103" "$VIPNET4.104" "$VIPNET4.105")
+VIPS6=("fd11:1::100" "fd11:1::101" "fd11:1::102" "fd11:1::103" "fd11:1::104")
 
 ns() { ip netns exec "$P-$1" "${@:2}"; }
 
 nbackends() { cat "$STATE/backends" 2>/dev/null || echo 0; }
 
-# Start backend I's server (HTTP on 80 and 8080, UDP on 53).
+# A backend's node name: beN for a number, far as it is.
+node() { case $1 in [0-9]*) echo "be$1" ;; *) echo "$1" ;; esac; }
+
+# Start backend B's server (HTTP on 80 and 8080, UDP on 53).
 server_start() {
-	local i=$1
-	rm -f "$STATE/be$i.pid"
-	ns "be$i" setsid python3 "$TOP/scripts/lab-server.py" --name "be$i" --port 80 \
-		--port 8080 --udp-port 53 --health-file "$STATE/be$i.health" \
+	local b
+	b=$(node "$1")
+	rm -f "$STATE/$b.pid"
+	ns "$b" setsid python3 "$TOP/scripts/lab-server.py" --name "$b" --port 80 \
+		--port 8080 --udp-port 53 --health-file "$STATE/$b.health" \
 		--tls-port 8443 --tls-cert "$STATE/tls.crt" --tls-key "$STATE/tls.key" \
-		--pid-file "$STATE/be$i.pid" >"$STATE/be$i.log" 2>&1 </dev/null &
+		--pid-file "$STATE/$b.pid" >"$STATE/$b.log" 2>&1 </dev/null &
 	# wait until it listens
 	for _ in $(seq 50); do
-		grep -q ':80 ' <<<"$(ns "be$i" ss -ltn 2>/dev/null)" && return 0
+		grep -q ':80 ' <<<"$(ns "$b" ss -ltn 2>/dev/null)" && return 0
 		sleep 0.1
 	done
-	echo "lab: server of be$i did not start" >&2
+	echo "lab: server of $b did not start" >&2
 	return 1
 }
 
-# The tunnel endpoint on backend I (xlb-decap), pinned per namespace.
+# The tunnel endpoint on backend B (xlb-decap), pinned per namespace.
 decap_attach() {
-	nsenter --net=/run/netns/$P-be$1 "$BUILD/xlb-decap" --pin-dir "/sys/fs/bpf/xlb-decap-$P-be$1" \
+	local b
+	b=$(node "$1")
+	nsenter --net=/run/netns/$P-$b "$BUILD/xlb-decap" --pin-dir "/sys/fs/bpf/xlb-decap-$P-$b" \
 		attach eth0 --mode native
 }
 
 decap_status() {
-	nsenter --net=/run/netns/$P-be$1 "$BUILD/xlb-decap" --pin-dir "/sys/fs/bpf/xlb-decap-$P-be$1" \
+	local b
+	b=$(node "$1")
+	nsenter --net=/run/netns/$P-$b "$BUILD/xlb-decap" --pin-dir "/sys/fs/bpf/xlb-decap-$P-$b" \
 		status eth0
 }
 
 server_stop() {
-	local i=$1 pid
-	pid=$(cat "$STATE/be$i.pid" 2>/dev/null || true)
+	local b pid
+	b=$(node "$1")
+	pid=$(cat "$STATE/$b.pid" 2>/dev/null || true)
 	# the server wrote its own pid: python may run under a wrapper
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null || true
 	for _ in $(seq 30); do
-		grep -q ':80 ' <<<"$(ns "be$i" ss -ltn 2>/dev/null)" || break
+		grep -q ':80 ' <<<"$(ns "$b" ss -ltn 2>/dev/null)" || break
 		sleep 0.1
 	done
-	rm -f "$STATE/be$i.pid"
+	rm -f "$STATE/$b.pid"
+}
+
+# The VIPs on a backend's loopback, never announced by it.
+hold_vips() {
+	local b=$1 v
+	for v in "${VIPS4[@]}"; do ip -n "$P-$b" addr add "$v/32" dev lo; done
+	for v in "${VIPS6[@]}"; do ip -n "$P-$b" addr add "$v/128" dev lo; done
+	ns "$b" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
+		net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2
+}
+
+# The far backend: on the lb's second interface, answering over the bridge.
+add_far() {
+	ip netns add "$P-far"
+	ip -n "$P-far" link set lo up
+	ip link add eth1 netns "$P-lb" type veth peer name eth0 netns "$P-far"
+	ip -n "$P-lb" addr add "$FAR4.1/24" dev eth1
+	ip -n "$P-lb" addr add "${FAR6}1/64" dev eth1 nodad
+	ip -n "$P-lb" link set eth1 up
+	ip -n "$P-far" addr add "$FAR4.2/24" dev eth0
+	ip -n "$P-far" addr add "${FAR6}2/64" dev eth0 nodad
+	ip -n "$P-far" link set eth0 up
+	ip link add eth1 netns "$P-far" type veth peer name p-far netns "$P-sw"
+	ip -n "$P-sw" link set p-far master br0 up
+	ip -n "$P-far" addr add "$NET4.30/24" dev eth1
+	ip -n "$P-far" addr add "${NET6}:30/64" dev eth1 nodad
+	ip -n "$P-far" link set eth1 up
+	hold_vips far
+	ns far sysctl -qw net.ipv4.conf.eth1.arp_ignore=1 net.ipv4.conf.eth1.arp_announce=2
+	server_start far
 }
 
 add_node() {
@@ -126,15 +175,12 @@ up() {
 		add_node "be$i"
 		ip -n "$P-be$i" addr add "$NET4.$((10 + i))/24" dev eth0
 		ip -n "$P-be$i" addr add "${NET6}:$((10 + i))/64" dev eth0 nodad
-		for v in "${VIPS4[@]}"; do ip -n "$P-be$i" addr add "$v/32" dev lo; done
-		for v in "${VIPS6[@]}"; do ip -n "$P-be$i" addr add "$v/128" dev lo; done
-		# the VIPs are the load balancer's to announce, never a backend's
-		ns "be$i" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
-			net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2
+		hold_vips "be$i"
 		server_start "$i"
 	done
+	add_far
 	trap - ERR
-	echo "lab $P up: client, lb and $n backends (namespaces $P-*)"
+	echo "lab $P up: client, lb, $n backends and far (namespaces $P-*)"
 }
 
 down() {
@@ -151,7 +197,7 @@ down() {
 		done
 		ip netns del "$nsname"
 	done
-	rm -rf "$STATE" /sys/fs/bpf/xlb-decap-"$P"-be*
+	rm -rf "$STATE" /sys/fs/bpf/xlb-decap-"$P"-*
 }
 
 status() {
@@ -176,6 +222,6 @@ server-start) server_start "$1" ;;
 server-stop) server_stop "$1" ;;
 decap-attach) decap_attach "$1" ;;
 decap-status) decap_status "$1" ;;
-*) echo "usage: $0 up [-n BACKENDS] | down | status | server-start I | server-stop I |" \
-	"decap-attach I | decap-status I" >&2; exit 2 ;;
+*) echo "usage: $0 up [-n BACKENDS] | down | status | server-start B | server-stop B |" \
+	"decap-attach B | decap-status B   (B: a backend's number, or far)" >&2; exit 2 ;;
 esac

@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,17 @@ static json_object *backend_json(struct xlbd *d, struct lb_vip *v, struct lb_bac
 		json_object_object_add(o, "mac", NULL);
 	}
 	json_object_object_add(o, "mac_source", jstr(b->mac_static ? "config" : "neighbour"));
+	/* the interface frames to it leave through, and how */
+	if (b->mac_ok && b->out.ifindex) {
+		char ifname[IF_NAMESIZE] = "?";
+
+		if_indextoname((unsigned)b->out.ifindex, ifname);
+		json_object_object_add(o, "interface", jstr(ifname));
+		json_object_object_add(o, "xdp_action", jstr("redirect"));
+	} else {
+		json_object_object_add(o, "interface", jstr(d->ifname));
+		json_object_object_add(o, "xdp_action", jstr("tx"));
+	}
 	json_object_object_add(o, "id", json_object_new_int64(b->id));
 	json_object_object_add(o, "changed_by_xlbctl", json_object_new_boolean(b->from_cli));
 	if (d->health)

@@ -29,11 +29,36 @@ struct dp {
 	struct xlb_vip_filter filter; /* as written to xlb_vip_filter */
 };
 
+/*
+ * A map pinned by a build with another layout cannot be reused; say which
+ * and what to do, rather than let libbpf fail the whole load with EINVAL.
+ */
+static int pin_compatible(const struct bpf_map *m, const char *path)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path), err = 0;
+
+	if (fd < 0)
+		return 0; /* not a map we can open: libbpf will say */
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	    (info.type != bpf_map__type(m) || info.key_size != bpf_map__key_size(m) ||
+	     info.value_size != bpf_map__value_size(m))) {
+		log_warnx("%s was made by another xlb build (key %u, value %u bytes; this build: "
+			  "%u, %u): 'xlbd --detach' removes it and the flows it holds",
+			  path, info.key_size, info.value_size, bpf_map__key_size(m),
+			  bpf_map__value_size(m));
+		err = -EPROTO;
+	}
+	close(fd);
+	return err;
+}
+
 static int pin_maps(struct dp *dp, const char *pin_path)
 {
 	struct bpf_map *m;
 	char path[PATH_MAX];
-	int n;
+	int n, err = 0;
 
 	bpf_object__for_each_map(m, dp->skel->obj)
 	{
@@ -42,12 +67,15 @@ static int pin_maps(struct dp *dp, const char *pin_path)
 		n = snprintf(path, sizeof(path), "%s/%s", pin_path, bpf_map__name(m));
 		if (n < 0 || (size_t)n >= sizeof(path))
 			return -ENAMETOOLONG;
-		if (!access(path, F_OK))
+		if (!access(path, F_OK)) {
 			dp->adopted = 1;
+			/* check them all: the operator sees every one at once */
+			err = pin_compatible(m, path) ?: err;
+		}
 		if (bpf_map__set_pin_path(m, path))
 			return -errno;
 	}
-	return 0;
+	return err;
 }
 
 /* A pinned map keeps its size: take it, or libbpf refuses to reuse the map. */

@@ -14,6 +14,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@ struct adopted_be {
 	uint8_t state;
 	struct xlb_addr addr;
 	uint8_t mac[6];
+	uint8_t src_mac[6];
+	int oif;
 	uint8_t claimed;
 };
 
@@ -226,6 +229,8 @@ static int be_id_alloc(struct lb *lb, uint32_t vip_id, const struct xlb_addr *a,
 			/* the MAC it had: keep forwarding while it is resolved again */
 			if (!b->mac_static) {
 				memcpy(b->mac, ab->mac, 6);
+				b->out.ifindex = ab->oif;
+				memcpy(b->out.src_mac, ab->src_mac, 6);
 				b->mac_ok = 1;
 			}
 			return 0;
@@ -292,6 +297,8 @@ int lb_adopt(struct lb *lb)
 		n[lb->nabes].addr.family = b.family;
 		memcpy(n[lb->nabes].addr.a, b.addr, sizeof(b.addr));
 		memcpy(n[lb->nabes].mac, b.mac, 6);
+		memcpy(n[lb->nabes].src_mac, b.src_mac, 6);
+		n[lb->nabes].oif = (int)b.oif;
 		lb->nabes++;
 	}
 	log_info("adopted %u vips and %u backends from pinned maps", lb->navips, lb->nabes);
@@ -385,6 +392,9 @@ static void be_entry(const struct lb_vip *v, const struct lb_backend *b, struct 
 	e->vip_id = v->id;
 	e->udp_timeout = v->udp_timeout_s;
 	e->fwd_mode = v->fwd_mode;
+	e->oif = (__u32)b->out.ifindex;
+	if (b->out.ifindex)
+		memcpy(e->src_mac, b->out.src_mac, 6);
 }
 
 static int be_write(struct lb *lb, const struct lb_vip *v, struct lb_backend *b)
@@ -568,29 +578,61 @@ static void be_remove(struct lb *lb, struct lb_vip *v, unsigned i)
 	v->nbe--;
 }
 
+static int nexthop_eq(const struct lb_nexthop *a, const struct lb_nexthop *b)
+{
+	return !memcmp(&a->addr, &b->addr, sizeof(a->addr)) && a->ifindex == b->ifindex &&
+	       (!a->ifindex || !memcmp(a->src_mac, b->src_mac, 6));
+}
+
+static const char *nexthop_str(const struct lb_nexthop *nh, char *buf, size_t len)
+{
+	char as[64];
+
+	cfg_addr_str(&nh->addr, as, sizeof(as));
+	if (nh->ifindex) {
+		char ifname[IF_NAMESIZE] = "?";
+
+		if_indextoname((unsigned)nh->ifindex, ifname);
+		snprintf(buf, len, "%s dev %s", as, ifname);
+	} else {
+		snprintf(buf, len, "%s", as);
+	}
+	return buf;
+}
+
 /* Find the backend's next hop and ask for its MAC. */
 static void be_resolve(struct lb *lb, struct lb_backend *b)
 {
-	char as[64], ns[64];
+	char as[64], ns[96];
 	int err;
 
-	b->nexthop = b->addr;
+	memset(&b->nexthop, 0, sizeof(b->nexthop));
+	b->nexthop.addr = b->addr;
 	if (!lb->resolve)
 		return;
 	err = lb->resolve(lb->resolve_ctx, &b->addr, &b->nexthop);
 	cfg_addr_str(&b->addr, as, sizeof(as));
-	if (err) {
-		log_warnx("backend %s: no route through the interface: %s", as, strerror(-err));
-	} else if (memcmp(&b->nexthop, &b->addr, sizeof(b->addr))) {
-		cfg_addr_str(&b->nexthop, ns, sizeof(ns));
-		log_debug("backend %s: next hop %s", as, ns);
-	}
+	/* asked again every few seconds while unresolved: say it once */
+	if (err && err != b->resolve_err)
+		log_warnx("backend %s: no route to it that xlb can use: %s", as,
+			  err == -EPFNOSUPPORT
+				  ? "it leaves through an interface that is not Ethernet"
+				  : strerror(-err));
+	else if (!err && b->resolve_err)
+		log_info("backend %s: route found", as);
+	b->resolve_err = err;
+	if (err)
+		return;
+	if (b->nexthop.ifindex || memcmp(&b->nexthop.addr, &b->addr, sizeof(b->addr)))
+		log_debug("backend %s: next hop %s", as, nexthop_str(&b->nexthop, ns, sizeof(ns)));
 }
 
 static void be_set_mac(struct lb *lb, struct lb_backend *b, const uint8_t *mac)
 {
 	if (mac) {
+		/* a configured MAC is on our own interface's segment */
 		memcpy(b->mac, mac, 6);
+		memset(&b->out, 0, sizeof(b->out));
 		b->mac_static = 1;
 		b->mac_ok = 1;
 	} else {
@@ -963,9 +1005,9 @@ int lb_flush(struct lb *lb)
 	return err;
 }
 
-void lb_mac_update(struct lb *lb, const struct xlb_addr *addr, const uint8_t *mac)
+void lb_mac_update(struct lb *lb, int ifindex, const struct xlb_addr *addr, const uint8_t *mac)
 {
-	char as[64];
+	char as[64], ns[96];
 	unsigned i, j;
 
 	for (i = 0; i < lb->nvips; i++) {
@@ -974,29 +1016,35 @@ void lb_mac_update(struct lb *lb, const struct xlb_addr *addr, const uint8_t *ma
 
 		for (j = 0; j < v->nbe; j++) {
 			struct lb_backend *b = v->be[j];
+			int changed = 0;
 
-			if (b->mac_static || memcmp(&b->nexthop, addr, sizeof(*addr)))
+			if (b->mac_static || b->nexthop.ifindex != ifindex ||
+			    memcmp(&b->nexthop.addr, addr, sizeof(*addr)))
 				continue;
-			if (mac && (!b->mac_ok || memcmp(b->mac, mac, 6))) {
+			if (mac && (!b->mac_ok || memcmp(b->mac, mac, 6) ||
+				    !nexthop_eq(&b->out, &b->nexthop))) {
+				/* the MAC and the interface it belongs to change together */
 				memcpy(b->mac, mac, 6);
+				b->out = b->nexthop;
 				b->mac_ok = 1;
-				dirty = 1;
+				changed = 1;
 			} else if (!mac && b->mac_ok) {
 				b->mac_ok = 0;
-				dirty = 1;
+				changed = 1;
 			}
-			if (dirty) {
-				cfg_addr_str(addr, as, sizeof(as));
-				if (mac)
-					log_info("vip %s: backend %s is at "
-						 "%02x:%02x:%02x:%02x:%02x:%02x",
-						 v->name, as, mac[0], mac[1], mac[2], mac[3],
-						 mac[4], mac[5]);
-				else
-					log_warnx("vip %s: backend %s has no MAC: no traffic until "
-						  "it resolves",
-						  v->name, as);
-			}
+			if (!changed)
+				continue;
+			dirty = 1;
+			cfg_addr_str(&b->addr, as, sizeof(as));
+			if (mac)
+				log_info("vip %s: backend %s is at %02x:%02x:%02x:%02x:%02x:%02x "
+					 "(next hop %s)",
+					 v->name, as, mac[0], mac[1], mac[2], mac[3], mac[4],
+					 mac[5], nexthop_str(&b->out, ns, sizeof(ns)));
+			else
+				log_warnx("vip %s: backend %s has no MAC: no traffic until it "
+					  "resolves",
+					  v->name, as);
 		}
 		if (dirty)
 			lb_vip_sync(lb, v);
@@ -1020,8 +1068,8 @@ void lb_resolve_pending(struct lb *lb)
 
 void lb_routes_changed(struct lb *lb)
 {
-	struct xlb_addr nh;
-	char as[64], ns[64];
+	struct lb_nexthop nh;
+	char as[64], ns[96];
 	unsigned i, j;
 
 	if (!lb->resolve)
@@ -1030,12 +1078,13 @@ void lb_routes_changed(struct lb *lb)
 		for (j = 0; j < lb->vips[i]->nbe; j++) {
 			struct lb_backend *b = lb->vips[i]->be[j];
 
+			memset(&nh, 0, sizeof(nh));
 			if (b->mac_static || lb->resolve(lb->resolve_ctx, &b->addr, &nh) ||
-			    !memcmp(&nh, &b->nexthop, sizeof(nh)))
+			    nexthop_eq(&nh, &b->nexthop))
 				continue;
 			cfg_addr_str(&b->addr, as, sizeof(as));
-			cfg_addr_str(&nh, ns, sizeof(ns));
-			log_info("vip %s: backend %s: next hop now %s", lb->vips[i]->name, as, ns);
+			log_info("vip %s: backend %s: next hop now %s", lb->vips[i]->name, as,
+				 nexthop_str(&nh, ns, sizeof(ns)));
 			/* the old MAC serves until the new next hop's arrives */
 			b->nexthop = nh;
 		}

@@ -15,11 +15,19 @@
 
 enum lb_health { LB_HEALTH_UNKNOWN, LB_HEALTH_UP, LB_HEALTH_DOWN };
 
+/* Where frames to a backend go: a next hop, and the interface toward it. */
+struct lb_nexthop {
+	struct xlb_addr addr; /* the route's gateway, or the backend when on-link */
+	int ifindex;	      /* 0: the interface xlb is attached to (XDP_TX) */
+	uint8_t src_mac[6];   /* the other interface's MAC, when ifindex is set */
+};
+
 struct lb_backend {
 	struct xlb_addr addr;
-	struct xlb_addr nexthop; /* whose MAC frames to it carry */
-	uint32_t weight;	 /* configured */
-	enum cfg_state admin;	 /* configured: up, drain, down */
+	struct lb_nexthop nexthop; /* where the route says frames to it go now */
+	struct lb_nexthop out;	   /* where they go: mac is out.addr's */
+	uint32_t weight;	   /* configured */
+	enum cfg_state admin;	   /* configured: up, drain, down */
 	uint8_t mac[6];
 	uint8_t mac_static;	    /* from the config: never resolved */
 	uint8_t mac_ok;		    /* mac holds a usable address */
@@ -30,6 +38,7 @@ struct lb_backend {
 	uint32_t eff_weight;	    /* weight in the ring now */
 	struct xlb_backend written; /* what xlb_backends holds for it */
 	uint8_t adopted_up;	    /* carried traffic in the pinned maps we adopted */
+	int resolve_err;	    /* the last next-hop lookup's, logged on change */
 };
 
 struct lb_vip {
@@ -58,10 +67,11 @@ struct lb;
 
 /*
  * Called for a backend whose MAC must be resolved: find its next hop (the
- * backend, or a gateway for a tunnelled backend), start resolving it, and
- * return it; the MAC then arrives through lb_mac_update(). 0 or -errno.
+ * backend, or a gateway for a tunnelled backend) and the interface toward
+ * it, start resolving it, and return it; the MAC then arrives through
+ * lb_mac_update(). 0 or -errno.
  */
-typedef int (*lb_resolve_fn)(void *ctx, const struct xlb_addr *addr, struct xlb_addr *nexthop);
+typedef int (*lb_resolve_fn)(void *ctx, const struct xlb_addr *addr, struct lb_nexthop *nh);
 
 struct lb *lb_new(struct dp *dp, lb_resolve_fn resolve, void *ctx);
 void lb_free(struct lb *lb);
@@ -112,8 +122,8 @@ void lb_backend_health_later(struct lb_vip *v, struct lb_backend *b, enum lb_hea
 			     uint32_t weight_pct);
 int lb_flush(struct lb *lb);
 
-/* Neighbour resolution: mac NULL when the address lost its MAC. */
-void lb_mac_update(struct lb *lb, const struct xlb_addr *addr, const uint8_t *mac);
+/* Neighbour addr on ifindex (0: ours) resolved; mac NULL when it lost its MAC. */
+void lb_mac_update(struct lb *lb, int ifindex, const struct xlb_addr *addr, const uint8_t *mac);
 /* Ask again for every backend still without a MAC. */
 void lb_resolve_pending(struct lb *lb);
 /*

@@ -27,7 +27,6 @@
 struct neigh {
 	int ev_fd;  /* multicast events */
 	int req_fd; /* requests and dumps */
-	int ifindex;
 	uint32_t seq;
 	neigh_cb cb;
 	neigh_route_cb route_cb;
@@ -50,14 +49,13 @@ static int nl_socket(uint32_t groups)
 	return fd;
 }
 
-int neigh_open(struct neigh **np, int ifindex, neigh_cb cb, neigh_route_cb route_cb, void *ctx)
+int neigh_open(struct neigh **np, neigh_cb cb, neigh_route_cb route_cb, void *ctx)
 {
 	struct neigh *n = calloc(1, sizeof(*n));
 	int err;
 
 	if (!n)
 		return -ENOMEM;
-	n->ifindex = ifindex;
 	n->cb = cb;
 	n->route_cb = route_cb;
 	n->ctx = ctx;
@@ -102,8 +100,7 @@ static void neigh_msg(struct neigh *n, struct nlmsghdr *h)
 	struct xlb_addr addr = {};
 	int have_dst = 0;
 
-	if (len < 0 || nd->ndm_ifindex != n->ifindex ||
-	    (nd->ndm_family != AF_INET && nd->ndm_family != AF_INET6))
+	if (len < 0 || (nd->ndm_family != AF_INET && nd->ndm_family != AF_INET6))
 		return;
 	for (a = (struct rtattr *)((char *)nd + NLMSG_ALIGN(sizeof(*nd))); RTA_OK(a, len);
 	     a = RTA_NEXT(a, len)) {
@@ -122,13 +119,13 @@ static void neigh_msg(struct neigh *n, struct nlmsghdr *h)
 	if (!have_dst)
 		return;
 	if (h->nlmsg_type == RTM_DELNEIGH) {
-		neigh_resolve(n, &addr);
+		neigh_resolve(n, nd->ndm_ifindex, &addr);
 		return;
 	}
 	if (nd->ndm_state & NUD_FAILED)
-		n->cb(n->ctx, &addr, NULL);
+		n->cb(n->ctx, nd->ndm_ifindex, &addr, NULL);
 	else if (mac && (nd->ndm_state & NEIGH_VALID))
-		n->cb(n->ctx, &addr, mac);
+		n->cb(n->ctx, nd->ndm_ifindex, &addr, mac);
 }
 
 /* Read what is queued on fd; return 1 at the end of a dump, 0 otherwise. */
@@ -210,7 +207,7 @@ int neigh_dump(struct neigh *n)
 	return -EIO;
 }
 
-int neigh_resolve(struct neigh *n, const struct xlb_addr *addr)
+int neigh_resolve(struct neigh *n, int ifindex, const struct xlb_addr *addr)
 {
 	struct {
 		struct nlmsghdr h;
@@ -219,7 +216,7 @@ int neigh_resolve(struct neigh *n, const struct xlb_addr *addr)
 	} req = {
 		.h.nlmsg_type = RTM_NEWNEIGH,
 		.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE,
-		.nd.ndm_ifindex = n->ifindex,
+		.nd.ndm_ifindex = ifindex,
 		.nd.ndm_state = NUD_NONE,
 		.nd.ndm_flags = NTF_USE,
 	};
@@ -237,7 +234,7 @@ int neigh_resolve(struct neigh *n, const struct xlb_addr *addr)
 	return nl_send(n, &req.h);
 }
 
-int neigh_route(struct neigh *n, const struct xlb_addr *addr, struct xlb_addr *nexthop)
+int neigh_route(struct neigh *n, const struct xlb_addr *addr, struct xlb_addr *nexthop, int *oif)
 {
 	struct {
 		struct nlmsghdr h;
@@ -252,7 +249,7 @@ int neigh_route(struct neigh *n, const struct xlb_addr *addr, struct xlb_addr *n
 	struct rtattr *a;
 	struct nlmsghdr *h;
 	ssize_t r;
-	int len, oif = 0;
+	int len;
 
 	req.rt.rtm_family = addr->family == XLB_AF_INET ? AF_INET : AF_INET6;
 	req.rt.rtm_dst_len = (unsigned char)(alen * 8);
@@ -266,6 +263,7 @@ int neigh_route(struct neigh *n, const struct xlb_addr *addr, struct xlb_addr *n
 		return -errno;
 
 	*nexthop = *addr;
+	*oif = 0;
 	for (;;) {
 		if (nl_wait(n))
 			return -ETIMEDOUT;
@@ -285,12 +283,13 @@ int neigh_route(struct neigh *n, const struct xlb_addr *addr, struct xlb_addr *n
 				continue;
 			alen2 = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof(*rt));
 			for (a = RTM_RTA(rt); RTA_OK(a, alen2); a = RTA_NEXT(a, alen2)) {
-				if (a->rta_type == RTA_OIF)
-					oif = *(int *)RTA_DATA(a);
+				if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) == sizeof(int))
+					*oif = *(int *)RTA_DATA(a);
 				else if (a->rta_type == RTA_GATEWAY && RTA_PAYLOAD(a) == alen)
 					memcpy(nexthop->a, RTA_DATA(a), alen);
 			}
-			return oif == n->ifindex ? 0 : -ENETUNREACH;
+			/* unicast routes only: not local, blackhole, unreachable... */
+			return rt->rtm_type == RTN_UNICAST && *oif ? 0 : -ENETUNREACH;
 		}
 	}
 }

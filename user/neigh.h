@@ -12,25 +12,27 @@
 
 struct neigh;
 
-/* mac is NULL when the address could not be resolved (NUD_FAILED). */
-typedef void (*neigh_cb)(void *ctx, const struct xlb_addr *addr, const uint8_t *mac);
+/* Neighbour addr of interface ifindex; mac is NULL when it could not be
+ * resolved (NUD_FAILED). Every interface's neighbours are reported. */
+typedef void (*neigh_cb)(void *ctx, int ifindex, const struct xlb_addr *addr, const uint8_t *mac);
 /* A route was added, changed or removed: next hops may have moved. */
 typedef void (*neigh_route_cb)(void *ctx);
 
-int neigh_open(struct neigh **np, int ifindex, neigh_cb cb, neigh_route_cb route_cb, void *ctx);
+int neigh_open(struct neigh **np, neigh_cb cb, neigh_route_cb route_cb, void *ctx);
 void neigh_close(struct neigh *n);
 /* The event socket, for the event loop; neigh_read() when it is readable. */
 int neigh_fd(const struct neigh *n);
 void neigh_read(struct neigh *n);
-/* Report every resolved neighbour of the interface through cb. */
+/* Report every resolved neighbour through cb. */
 int neigh_dump(struct neigh *n);
 /*
- * The next hop toward addr through the interface: the route's gateway, or
- * addr itself when it is on-link. -ENETUNREACH when the route leaves through
- * another interface.
+ * The next hop toward addr and the interface it leaves through (*oif): the
+ * route's gateway, or addr itself when it is on-link. -ENETUNREACH when no
+ * unicast route leads there.
  */
-int neigh_route(struct neigh *n, const struct xlb_addr *addr, struct xlb_addr *nexthop);
-/* Ask the kernel to resolve addr (ARP or ND); the answer arrives as an event. */
-int neigh_resolve(struct neigh *n, const struct xlb_addr *addr);
+int neigh_route(struct neigh *n, const struct xlb_addr *addr, struct xlb_addr *nexthop, int *oif);
+/* Ask the kernel to resolve addr (ARP or ND) on an interface; the answer
+ * arrives as an event. */
+int neigh_resolve(struct neigh *n, int ifindex, const struct xlb_addr *addr);
 
 #endif /* XLB_NEIGH_H */

@@ -285,15 +285,15 @@ static void show_backends_of(json_object *v)
 
 	printf("vip %s (%s port %lld %s, %s)\n", gets(v, "name"), gets(v, "address"),
 	       geti(v, "port"), gets(v, "protocol"), gets(v, "scheduler"));
-	printf("  %-28s %-6s %-9s %-6s %-7s %-10s %s\n", "ADDRESS", "WEIGHT", "EFFECTIVE", "STATE",
-	       "HEALTH", "FORWARDING", "MAC");
+	printf("  %-28s %-6s %-9s %-6s %-7s %-10s %-17s %s\n", "ADDRESS", "WEIGHT", "EFFECTIVE",
+	       "STATE", "HEALTH", "FORWARDING", "MAC", "VIA");
 	for (i = 0; i < json_object_array_length(bes); i++) {
 		json_object *b = json_object_array_get_idx(bes, i);
 
-		printf("  %-28s %-6lld %-9lld %-6s %-7s %-10s %s%s\n", gets(b, "address"),
+		printf("  %-28s %-6lld %-9lld %-6s %-7s %-10s %-17s %s%s\n", gets(b, "address"),
 		       geti(b, "weight"), geti(b, "effective_weight"), gets(b, "state"),
 		       gets(b, "health"), gets(b, "forwarding"),
-		       get(b, "mac") ? gets(b, "mac") : "(unresolved)",
+		       get(b, "mac") ? gets(b, "mac") : "(unresolved)", gets(b, "interface"),
 		       json_object_get_boolean(get(b, "changed_by_xlbctl")) ? "  *xlbctl" : "");
 	}
 }
@@ -561,8 +561,9 @@ static void show_stats(json_object *r)
 			       geti(b, "packets"), geti(b, "bytes"), geti(b, "new_flows"));
 		}
 	}
-	printf("\nverdicts: tx %lld, pass %lld, drop %lld, aborted %lld\n", geti(g, "xdp_tx"),
-	       geti(g, "xdp_pass"), geti(g, "xdp_drop"), geti(g, "xdp_aborted"));
+	printf("\nverdicts: tx %lld, redirect %lld, pass %lld, drop %lld, aborted %lld\n",
+	       geti(g, "xdp_tx"), geti(g, "xdp_redirect"), geti(g, "xdp_pass"), geti(g, "xdp_drop"),
+	       geti(g, "xdp_aborted"));
 	printf("reasons:  forwarded %lld, not_vip %lld, not_ip %lld, malformed %lld, "
 	       "no_backend %lld, unparsed %lld\n",
 	       geti(g, "forwarded"), geti(g, "not_vip"), geti(g, "not_ip"), geti(g, "malformed"),

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,12 +51,12 @@ static void on_neigh(evutil_socket_t fd, short what, void *arg)
 	neigh_read(d->neigh);
 }
 
-static void neigh_to_lb(void *ctx, const struct xlb_addr *a, const uint8_t *mac)
+static void neigh_to_lb(void *ctx, int ifindex, const struct xlb_addr *a, const uint8_t *mac)
 {
 	struct xlbd *d = ctx;
 
 	if (d->lb)
-		lb_mac_update(d->lb, a, mac);
+		lb_mac_update(d->lb, ifindex == d->ifindex ? 0 : ifindex, a, mac);
 }
 
 static void routes_to_lb(void *ctx)
@@ -69,17 +70,49 @@ static void routes_to_lb(void *ctx)
 	neigh_dump(d->neigh);
 }
 
-static int lb_wants_mac(void *ctx, const struct xlb_addr *a, struct xlb_addr *nexthop)
+/* An Ethernet interface's MAC; -EPFNOSUPPORT for any other kind of link. */
+static int if_mac(const char *ifname, uint8_t mac[6])
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		err = -errno;
+	else if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+		err = -EPFNOSUPPORT;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return err;
+}
+
+/*
+ * A backend's next hop: on our interface, frames leave with XDP_TX; on
+ * another Ethernet interface, with XDP_REDIRECT and that interface's MAC.
+ */
+static int lb_wants_mac(void *ctx, const struct xlb_addr *a, struct lb_nexthop *nh)
 {
 	struct xlbd *d = ctx;
-	int err;
+	char ifname[IF_NAMESIZE];
+	int err, oif;
 
 	if (!d->neigh)
 		return -ENOTCONN;
-	err = neigh_route(d->neigh, a, nexthop);
+	err = neigh_route(d->neigh, a, &nh->addr, &oif);
 	if (err)
 		return err;
-	return neigh_resolve(d->neigh, nexthop);
+	nh->ifindex = oif == d->ifindex ? 0 : oif;
+	if (nh->ifindex) {
+		if (!if_indextoname((unsigned)oif, ifname))
+			return -errno;
+		err = if_mac(ifname, nh->src_mac);
+		if (err)
+			return err;
+	}
+	return neigh_resolve(d->neigh, oif, &nh->addr);
 }
 
 static void on_resolve_timer(evutil_socket_t fd, short what, void *arg)
@@ -105,22 +138,6 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	log_info("%s: exiting; the data plane stays attached", strsignal((int)sig));
 	event_base_loopexit(d->base, NULL);
-}
-
-static int if_mac(const char *ifname, uint8_t mac[6])
-{
-	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
-		err = -errno;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	close(fd);
-	return err;
 }
 
 static int pin_dir(const char *path)
@@ -244,13 +261,15 @@ int main(int argc, char **argv)
 	err = dp_load(&d.dp, &dpo, &d.adopted);
 	if (err) {
 		log_warnx("loading the XDP program: %s%s", strerror(-err),
-			  err == -EINVAL ? " (pinned maps of another build? xlbd --detach first)"
-					 : "");
+			  err == -EPROTO   ? " (pinned maps of another build)"
+			  : err == -EINVAL ? " (pinned maps of another build? xlbd --detach first)"
+					   : "");
 		goto out;
 	}
 	err = if_mac(ifname, xc.if_mac);
 	if (err) {
-		log_warnx("MAC of %s: %s", ifname, strerror(-err));
+		log_warnx("MAC of %s: %s", ifname,
+			  err == -EPFNOSUPPORT ? "not an Ethernet interface" : strerror(-err));
 		goto out;
 	}
 	d.if_mac_set = 1;
@@ -264,7 +283,7 @@ int main(int argc, char **argv)
 	d.base = event_base_new();
 	if (!d.base)
 		fatalx("event_base_new failed");
-	err = neigh_open(&d.neigh, d.ifindex, neigh_to_lb, routes_to_lb, &d);
+	err = neigh_open(&d.neigh, neigh_to_lb, routes_to_lb, &d);
 	if (err) {
 		log_warnx("netlink: %s", strerror(-err));
 		goto out;

@@ -537,6 +537,50 @@ test_tunnel_follows_the_route_to_a_routed_backend() {
 	return $rc
 }
 
+# ---- a backend behind the lb's second interface (lab.sh: far) ------------------
+
+gstat() { ctl -j stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["global"][sys.argv[1]])' "$1"; }
+via() {
+	ctl -j vip show "$1" |
+		python3 -c 'import json,sys; b=json.load(sys.stdin)["backends"][0]; print(b["interface"], b["xdp_action"])'
+}
+all_far() {
+	local name=$1 url=$2 out
+	out=$(spread "$url" -n 50 -p 8)
+	say "$name ($(via "$name")): $out"
+	[ "$(count "$out" far)" -eq 50 ]
+}
+
+test_backend_behind_a_second_interface_is_reached_by_redirect() {
+	local r0 r1 rc=0
+	r0=$(gstat xdp_redirect)
+	all_far far http://10.111.1.105/ || rc=1
+	all_far fardsr http://10.111.1.105:8080/ || rc=1
+	all_far far6 "http://[fd11:1::104]/" || rc=1
+	r1=$(gstat xdp_redirect)
+	say "redirected: $((r1 - r0)) packets"
+	[ "$(via far)" = "eth1 redirect" ] && [ "$((r1 - r0))" -ge 450 ] || rc=1
+	# health checks reach it over the same route
+	wait_health fardsr 10.111.5.2 up 3 || rc=1
+	return $rc
+}
+
+# A route through the first interface (far's other leg, on the bridge) takes
+# over, then goes: xlbd follows both ways, and no request fails.
+test_redirected_backend_follows_its_route_between_interfaces() {
+	local rc=0
+	ip -n $P-lb route add 10.111.5.2/32 via 10.111.0.30 dev eth0
+	sleep 1
+	grep -q "backend 10.111.5.2: next hop now 10.111.0.30" "$LOG" || { say "route not followed"; rc=1; }
+	all_far fardsr http://10.111.1.105:8080/ || rc=1
+	[ "$(via fardsr)" = "eth0 tx" ] || rc=1
+	ip -n $P-lb route del 10.111.5.2/32 via 10.111.0.30 dev eth0
+	sleep 1
+	all_far fardsr http://10.111.1.105:8080/ || rc=1
+	[ "$(via fardsr)" = "eth1 redirect" ] || rc=1
+	return $rc
+}
+
 test_ping_to_a_vip_is_answered() {
 	client ping -c 3 -i 0.2 -W 1 10.111.1.100 | tail -2 | sed 's/^/    /'
 	client ping -c 3 -i 0.2 -W 1 10.111.1.100 >/dev/null &&
@@ -575,7 +619,7 @@ sed "s|@TOP@|$TOP|g" "$TOP/tests/e2e/e2e.yaml" >"$CFG"
 # a backend address behind a gateway (be4 itself, to begin with)
 ip -n $P-be4 addr add 10.111.9.4/32 dev eth0
 ip -n $P-lb route add 10.111.9.4/32 via 10.111.0.14
-for i in 1 2 3 4; do
+for i in 1 2 3 4 far; do
 	"$TOP/scripts/lab.sh" decap-attach "$i" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 done
 xlbd_start || { echo "0 passed, 1 failed"; exit 1; }
@@ -599,6 +643,8 @@ run_test test_gue_carries_ipv6
 run_test test_ipip_carries_ipv4_in_ipv6_to_ipv6_backends
 run_test test_gue_carries_udp
 run_test test_tunnel_follows_the_route_to_a_routed_backend
+run_test test_backend_behind_a_second_interface_is_reached_by_redirect
+run_test test_redirected_backend_follows_its_route_between_interfaces
 run_test test_ping_to_a_vip_is_answered
 run_test test_large_upload_through_a_tunnel_completes_by_path_mtu_discovery
 run_test test_every_check_kind_finds_the_lab_healthy
