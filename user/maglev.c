@@ -27,9 +27,17 @@
 struct maglev_state {
 	uint64_t pos; /* the slot the permutation is at: offset + next * skip, mod m */
 	uint64_t skip;
-	uint64_t step; /* 2^40 / weight: how far a slot moves its next turn */
+	uint64_t step;	   /* 2^40 / weight: how far a slot moves its next turn */
+	uint64_t inv_skip; /* skip^-1 mod m, for the end game; 0 until needed */
 	uint32_t id;
 };
+
+/*
+ * The last free slots take most of the probes (a walk finds a free slot in
+ * m / free probes on average). Below this many, a turn instead looks at
+ * every free slot and takes the one its walk would reach first.
+ */
+#define MAGLEV_ENDGAME 128
 
 /* FNV-1a over the key, then a splitmix64 finish: portable and seedable. */
 static uint64_t maglev_hash(const void *key, size_t len, uint64_t seed)
@@ -48,6 +56,12 @@ static uint64_t maglev_hash(const void *key, size_t len, uint64_t seed)
 	h *= 0x94d049bb133111ebULL;
 	h ^= h >> 31;
 	return h;
+}
+
+void maglev_permutation(const void *key, size_t len, uint32_t m, uint64_t *offset, uint64_t *skip)
+{
+	*offset = maglev_hash(key, len, MAGLEV_SEED_OFFSET) % m;
+	*skip = maglev_hash(key, len, MAGLEV_SEED_SKIP) % (m - 1) + 1;
 }
 
 int maglev_is_prime(uint32_t n)
@@ -85,31 +99,25 @@ static int be_cmp(const void *a, const void *b)
  * cache. A backend's turn is (slots held + 1) / weight in fixed point: exact
  * for equal weights (a round robin in canonical order), and within 2^-40 of
  * the rational order otherwise, the same on every host. Ties go to rank, the
- * canonical position.
+ * canonical position, which is also the index into the state array: the
+ * pair compares as one 128-bit number. The heap is 4-ary: half the levels
+ * of a binary one, its four children in one cache line.
  */
-struct maglev_turn {
-	uint64_t turn;
-	uint32_t rank;
-	uint32_t idx; /* into the state array */
-};
+typedef unsigned __int128 maglev_turn; /* turn << 64 | rank */
 
-static int turn_before(const struct maglev_turn *a, const struct maglev_turn *b)
+static void heap_down(maglev_turn *h, size_t n, size_t i)
 {
-	return a->turn != b->turn ? a->turn < b->turn : a->rank < b->rank;
-}
-
-static void heap_down(struct maglev_turn *h, size_t n, size_t i)
-{
-	struct maglev_turn t = h[i];
+	maglev_turn t = h[i];
 
 	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = l;
+		size_t c = 4 * i + 1, m = c, k;
 
-		if (l >= n)
+		if (c >= n)
 			break;
-		if (r < n && turn_before(&h[r], &h[l]))
-			m = r;
-		if (!turn_before(&h[m], &t))
+		for (k = c + 1; k < c + 4 && k < n; k++)
+			if (h[k] < h[m])
+				m = k;
+		if (h[m] >= t)
 			break;
 		h[i] = h[m];
 		i = m;
@@ -117,14 +125,80 @@ static void heap_down(struct maglev_turn *h, size_t n, size_t i)
 	h[i] = t;
 }
 
+/*
+ * Backends of one weight take their turns in rank order, round after round:
+ * a group needs one heap entry, its next member's. With equal weights (the
+ * usual pool) the heap has one entry, and the order is the paper's round
+ * robin at no cost; the order is the same as with an entry a backend.
+ */
+struct maglev_group {
+	uint64_t step;	       /* its members' */
+	uint64_t turn;	       /* of the round its members are in */
+	uint32_t first, n, at; /* members[first .. first + n), the next is at */
+};
+
+static int member_cmp(const void *a, const void *b, void *arg)
+{
+	const struct maglev_state *st = arg;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	uint64_t sx = st[x].step, sy = st[y].step;
+
+	return sx != sy ? (sx > sy) - (sx < sy) : (x > y) - (x < y);
+}
+
+/* x^-1 mod m, m prime and 0 < x < m (Fermat: x^(m-2)). */
+static uint64_t inv_mod(uint64_t x, uint64_t m)
+{
+	uint64_t r = 1, e = m - 2;
+
+	while (e) {
+		if (e & 1)
+			r = r * x % m;
+		x = x * x % m;
+		e >>= 1;
+	}
+	return r;
+}
+
+/*
+ * The free slot backend s's walk reaches first: the one the fewest skips
+ * away from where it stands. Removed from the free list.
+ */
+static uint64_t endgame_take(struct maglev_state *s, uint32_t *freel, uint32_t *nfree, uint64_t m)
+{
+	uint64_t best = UINT64_MAX, slot;
+	uint32_t i, at = 0;
+
+	if (!s->inv_skip)
+		s->inv_skip = inv_mod(s->skip, m);
+	for (i = 0; i < *nfree; i++) {
+		uint64_t d = freel[i] >= s->pos ? freel[i] - s->pos : freel[i] + m - s->pos;
+
+		d = d * s->inv_skip % m;
+		if (d < best) {
+			best = d;
+			at = i;
+		}
+	}
+	slot = freel[at];
+	freel[at] = freel[--*nfree];
+	s->pos = slot + s->skip;
+	if (s->pos >= m)
+		s->pos -= m;
+	return slot;
+}
+
 int maglev_build(const struct maglev_backend *be, size_t n, uint32_t m, uint32_t *ring,
 		 uint32_t fill_id)
 {
 	const struct maglev_backend **order = NULL;
 	struct maglev_state *st = NULL;
-	struct maglev_turn *heap = NULL;
+	maglev_turn *heap = NULL;
+	struct maglev_group *grp = NULL;
+	uint32_t *members = NULL, *grp_of = NULL;
 	uint64_t *taken = NULL; /* a bit a slot: small enough to stay in L1 */
-	size_t i, live = 0;
+	uint32_t freel[MAGLEV_ENDGAME], nfree = 0;
+	size_t i, live = 0, ngrp = 0;
 	uint32_t filled;
 	int err = 0;
 
@@ -138,8 +212,11 @@ int maglev_build(const struct maglev_backend *be, size_t n, uint32_t m, uint32_t
 	order = calloc(n, sizeof(*order));
 	st = calloc(n, sizeof(*st));
 	heap = calloc(n, sizeof(*heap));
+	grp = calloc(n, sizeof(*grp));
+	members = calloc(n, sizeof(*members));
+	grp_of = calloc(n, sizeof(*grp_of));
 	taken = calloc((m + 63) / 64, sizeof(*taken));
-	if (!order || !st || !heap || !taken) {
+	if (!order || !st || !heap || !grp || !members || !grp_of || !taken) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -160,42 +237,71 @@ int maglev_build(const struct maglev_backend *be, size_t n, uint32_t m, uint32_t
 
 		if (!b->weight)
 			continue;
-		s->pos = maglev_hash(b->key, b->key_len, MAGLEV_SEED_OFFSET) % m;
-		s->skip = maglev_hash(b->key, b->key_len, MAGLEV_SEED_SKIP) % (m - 1) + 1;
+		maglev_permutation(b->key, b->key_len, m, &s->pos, &s->skip);
 		s->step = (1ULL << 40) / b->weight;
 		s->id = b->id;
-		heap[live].turn = s->step;
-		heap[live].rank = (uint32_t)i;
-		heap[live].idx = (uint32_t)i;
-		live++;
+		members[live++] = (uint32_t)i;
 	}
 	if (!live)
 		goto out;
-	for (i = live / 2; i-- > 0;)
-		heap_down(heap, live, i);
+	/* the ranks of each weight, together and in order */
+	qsort_r(members, live, sizeof(*members), member_cmp, st);
+	for (i = 0; i < live; i++) {
+		struct maglev_state *s = &st[members[i]];
+
+		if (!i || s->step != grp[ngrp - 1].step) {
+			grp[ngrp].step = s->step;
+			grp[ngrp].turn = s->step;
+			grp[ngrp].first = (uint32_t)i;
+			heap[ngrp] = (maglev_turn)s->step << 64 | members[i];
+			ngrp++;
+		}
+		grp[ngrp - 1].n++;
+		grp_of[members[i]] = (uint32_t)(ngrp - 1);
+	}
+	for (i = ngrp / 2 + 1; i-- > 0;)
+		heap_down(heap, ngrp, i);
 
 	for (filled = 0; filled < m; filled++) {
-		struct maglev_state *s = &st[heap[0].idx];
+		struct maglev_state *s = &st[(uint32_t)heap[0]];
+		struct maglev_group *g = &grp[grp_of[(uint32_t)heap[0]]];
 		uint64_t slot;
 
-		/*
-		 * m is prime and 0 < skip < m, so the walk visits every slot. It
-		 * steps by addition: the paper's (offset + j * skip) mod m without
-		 * a division per probe, the build's hot loop.
-		 */
-		do {
-			slot = s->pos;
-			s->pos += s->skip;
-			if (s->pos >= m)
-				s->pos -= m;
-		} while (taken[slot / 64] >> (slot % 64) & 1);
-		taken[slot / 64] |= 1ULL << (slot % 64);
+		if (m - filled == MAGLEV_ENDGAME) {
+			for (slot = 0; slot < m; slot++)
+				if (!(taken[slot / 64] >> (slot % 64) & 1))
+					freel[nfree++] = (uint32_t)slot;
+		}
+		if (nfree) {
+			slot = endgame_take(s, freel, &nfree, m);
+		} else {
+			/*
+			 * m is prime and 0 < skip < m, so the walk visits every
+			 * slot. It steps by addition: the paper's (offset + j *
+			 * skip) mod m without a division per probe, the build's
+			 * hot loop.
+			 */
+			do {
+				slot = s->pos;
+				s->pos += s->skip;
+				if (s->pos >= m)
+					s->pos -= m;
+			} while (taken[slot / 64] >> (slot % 64) & 1);
+			taken[slot / 64] |= 1ULL << (slot % 64);
+		}
 		ring[slot] = s->id;
-		heap[0].turn += s->step;
-		heap_down(heap, live, 0);
+		if (++g->at == g->n) {
+			g->at = 0;
+			g->turn += g->step;
+		}
+		heap[0] = (maglev_turn)g->turn << 64 | members[g->first + g->at];
+		heap_down(heap, ngrp, 0);
 	}
 out:
 	free(taken);
+	free(grp_of);
+	free(members);
+	free(grp);
 	free(heap);
 	free(st);
 	free(order);

@@ -27,5 +27,7 @@ int maglev_build(const struct maglev_backend *be, size_t n, uint32_t m, uint32_t
 		 uint32_t fill_id);
 
 int maglev_is_prime(uint32_t n);
+/* A backend's permutation of the m slots: offset, offset + skip, ... mod m. */
+void maglev_permutation(const void *key, size_t len, uint32_t m, uint64_t *offset, uint64_t *skip);
 
 #endif /* XLB_MAGLEV_H */

@@ -190,6 +190,72 @@ static void test_changing_one_weight_keeps_most_other_slots(void **state)
 	free(after);
 }
 
+/*
+ * The construction as maglev.c's comment states it, one slot at a time with
+ * no shortcut: the backend with the smallest (held + 1) * 2^40 / weight
+ * (ties: canonical order, the keys' bytes) walks its permutation to
+ * the next free slot. maglev_build()'s heap of weight groups and its end
+ * game must give exactly this table.
+ */
+static void reference_build(const struct bset *s, uint32_t m, uint32_t *ring)
+{
+	uint64_t *pos = calloc(s->n, sizeof(*pos)), *skip = calloc(s->n, sizeof(*skip));
+	uint64_t *turn = calloc(s->n, sizeof(*turn));
+	size_t *rank = calloc(s->n, sizeof(*rank));
+	uint8_t *taken = calloc(m, 1);
+	size_t i, j, filled;
+
+	assert_true(pos && skip && turn && rank && taken);
+	for (i = 0; i < s->n; i++) {
+		for (j = 0; j < s->n; j++)
+			rank[i] += memcmp(s->be[j].key, s->be[i].key, s->be[i].key_len) < 0;
+		maglev_permutation(s->be[i].key, s->be[i].key_len, m, &pos[i], &skip[i]);
+		turn[i] = s->be[i].weight ? (1ULL << 40) / s->be[i].weight : 0;
+	}
+	for (filled = 0; filled < m; filled++) {
+		size_t b = s->n;
+
+		for (i = 0; i < s->n; i++)
+			if (s->be[i].weight && (b == s->n || turn[i] < turn[b] ||
+						(turn[i] == turn[b] && rank[i] < rank[b])))
+				b = i;
+		while (taken[pos[b]])
+			pos[b] = (pos[b] + skip[b]) % m;
+		taken[pos[b]] = 1;
+		ring[pos[b]] = s->be[b].id;
+		turn[b] += (1ULL << 40) / s->be[b].weight;
+	}
+	free(taken);
+	free(rank);
+	free(turn);
+	free(skip);
+	free(pos);
+}
+
+static void test_table_is_the_reference_construction_for_every_mix_of_weights(void **state)
+{
+	static const uint32_t sizes[] = { 13, 251, 4099, M };
+	static struct bset s;
+	static uint32_t want[M], got[M];
+	size_t t, i;
+
+	(void)state;
+	srand(11);
+	for (t = 0; t < 24; t++) {
+		uint32_t m = sizes[t % 4], w[300];
+		size_t n = 1 + (size_t)rand() % 300;
+
+		for (i = 0; i < n; i++) /* equal, a few groups, or all different */
+			w[i] = t % 3 == 0   ? 100
+			       : t % 3 == 1 ? 50 * (1 + (uint32_t)rand() % 3)
+					    : 1 + (uint32_t)rand() % 1000;
+		bset_init(&s, n, w);
+		reference_build(&s, m, want);
+		assert_int_equal(maglev_build(s.be, n, m, got, NONE), 0);
+		assert_memory_equal(got, want, m * sizeof(*got));
+	}
+}
+
 static void test_non_prime_size_and_duplicate_keys_are_refused(void **state)
 {
 	static struct bset s;
@@ -216,6 +282,7 @@ int main(void)
 			test_removing_one_of_100_backends_moves_its_slots_and_under_3_percent_more),
 		cmocka_unit_test(test_table_is_the_same_whatever_the_order_of_the_backends),
 		cmocka_unit_test(test_changing_one_weight_keeps_most_other_slots),
+		cmocka_unit_test(test_table_is_the_reference_construction_for_every_mix_of_weights),
 		cmocka_unit_test(test_non_prime_size_and_duplicate_keys_are_refused),
 	};
 
