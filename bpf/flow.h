@@ -19,7 +19,10 @@
  *   moves into xlb_flows. A flood churns only that table.
  * A SYN that reuses the 5-tuple of a recorded flow is a new connection: it
  * is placed afresh and the old record replaced (maglev, source-ip) or
- * dropped (wrr, random).
+ * dropped (wrr, random). Finding out costs a lookup in xlb_flows, a cache
+ * miss when the table is large; xlb_flow_bits answers "certainly not" for
+ * most tuples from a few hundred KiB that stay in cache, so a SYN flood of
+ * spoofed sources mostly skips it.
  */
 #ifndef XLB_FLOW_H
 #define XLB_FLOW_H
@@ -29,9 +32,47 @@
 #include "parse.h"
 #include "stats.h"
 
+/* Words in each bitmap of xlb_flow_bits, a power of 2; set at load. */
+const volatile __u32 flow_bits_words = 1;
+
 #define XLB_NSEC_PER_SEC   1000000000ULL
 /* UDP flows refresh their timestamp at most this often: fewer map writes. */
 #define XLB_UDP_REFRESH_NS (XLB_NSEC_PER_SEC / 4)
+
+/* The word of bitmap phase (0, 1) of xlb_flow_bits that holds hash h's bit. */
+static __always_inline __u64 *flow_bits_word(__u32 phase, __u32 h)
+{
+	__u32 idx = 1 + phase * flow_bits_words + ((h >> 6) & (flow_bits_words - 1));
+
+	return bpf_map_lookup_elem(&xlb_flow_bits, &idx);
+}
+
+/* Might xlb_flows hold this TCP tuple? No means certainly not. */
+static __always_inline int flow_maybe_recorded(const struct xlb_pkt *p)
+{
+	__u32 zero = 0, h = hash_flow(&p->key);
+	__u64 *phase = bpf_map_lookup_elem(&xlb_flow_bits, &zero), *w;
+
+	if (!phase)
+		return 1;
+	w = flow_bits_word(*phase & 1, h);
+	return !w || (*w >> (h & 63)) & 1;
+}
+
+/* After recording a TCP flow: its bit, in both bitmaps (see xlb_abi.h). */
+static __always_inline void flow_bits_set(const struct xlb_pkt *p)
+{
+	__u32 h = hash_flow(&p->key);
+	__u64 bit = 1ULL << (h & 63), *w;
+
+	/* read first: a set bit (the usual case) costs no write */
+	w = flow_bits_word(0, h);
+	if (w && !(*w & bit))
+		__sync_fetch_and_or(w, bit);
+	w = flow_bits_word(1, h);
+	if (w && !(*w & bit))
+		__sync_fetch_and_or(w, bit);
+}
 
 /* Could the packet be for a VIP? No means certainly not. */
 static __always_inline int vip_filter_has(const struct xlb_pkt *p)
@@ -182,6 +223,8 @@ static __always_inline int record(void *map, struct xlb_pkt *p, struct xlb_pick 
 	if (p->key.proto != IPPROTO_TCP)
 		nf.last_seen = bpf_ktime_get_coarse_ns();
 	bpf_map_update_elem(map, &p->key, &nf, BPF_ANY);
+	if (map == (void *)&xlb_flows && p->key.proto == IPPROTO_TCP)
+		flow_bits_set(p);
 	pick->new_flow = 1;
 	return 0;
 }
@@ -197,7 +240,8 @@ static __always_inline int flow_place(const struct xlb_vip *vip, struct xlb_pkt 
 	struct xlb_flow *f;
 
 	if (pkt_is_syn(p)) {
-		f = bpf_map_lookup_elem(&xlb_flows, &p->key);
+		/* a DRAM miss in a big table: skipped when the bits say no */
+		f = flow_maybe_recorded(p) ? bpf_map_lookup_elem(&xlb_flows, &p->key) : NULL;
 		if (!stateless) {
 			if (f) { /* a reused 5-tuple: old records would mislead the ACK */
 				bpf_map_delete_elem(&xlb_flows, &p->key);
@@ -231,6 +275,7 @@ static __always_inline int flow_place(const struct xlb_vip *vip, struct xlb_pkt 
 			pick->be_id = f->backend_id;
 			pick->hit = 1;
 			bpf_map_update_elem(&xlb_flows, &p->key, f, BPF_ANY);
+			flow_bits_set(p);
 			return 0;
 		}
 	}

@@ -69,6 +69,15 @@ struct {
 	__type(value, struct xlb_flow);
 } xlb_flows SEC(".maps");
 
+/* See xlb_abi.h. Sized at load, with flow_bits_words (flow.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 3);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+} xlb_flow_bits SEC(".maps");
+
 /*
  * Half-open TCP flows. A SYN flood churns this table and never xlb_flows, so
  * it cannot evict an established flow.

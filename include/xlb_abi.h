@@ -203,6 +203,19 @@ struct xlb_flow_key {
 };
 _Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key size");
 
+/*
+ * xlb_flow_bits (array of __u64, mmapable): a hint of which TCP tuples
+ * xlb_flows may hold, so that a SYN (which must catch a reused tuple) need
+ * not look the table up when the answer is certainly no. Element 0 is the
+ * phase (0 or 1): which of the two bitmaps that follow, of
+ * (max_entries - 1) / 2 words each, SYNs read. The program sets a tuple's bit
+ * (XLB_FLOW_BIT(hash_flow)) in both whenever it records a TCP flow; xlbd
+ * clears the other one, sets a bit for every flow the table holds, and makes
+ * it the phase: bits of flows the table has dropped go. A bit never goes
+ * missing for a recorded flow; a stale one costs a lookup.
+ */
+#define XLB_FLOW_BITS_PER_FLOW 4 /* bitmap bits per xlb_flows entry */
+
 struct xlb_flow {
 	__u32 backend_id;
 	__u32 backend_gen; /* xlb_backend.gen when the flow was placed */

@@ -135,6 +135,19 @@ static json_object *do_status(struct xlbd *d)
 		json_object_object_add(r, "packets_dropped",
 				       json_object_new_int64((int64_t)g.xdp_drop));
 	}
+	if (d->sweep_at) {
+		json_object *s = json_object_new_object();
+
+		json_object_object_add(s, "flows", json_object_new_int64((int64_t)d->sweep.flows));
+		json_object_object_add(s, "tcp_flows",
+				       json_object_new_int64((int64_t)d->sweep.tcp_flows));
+		json_object_object_add(s, "bits", json_object_new_int64((int64_t)d->sweep.bits));
+		json_object_object_add(s, "bits_set",
+				       json_object_new_int64((int64_t)d->sweep.bits_set));
+		json_object_object_add(s, "took_ms", json_object_new_double(d->sweep_ms));
+		json_object_object_add(s, "age_s", json_object_new_int64(time(NULL) - d->sweep_at));
+		json_object_object_add(r, "syn_hint", s);
+	}
 	return r;
 }
 

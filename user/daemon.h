@@ -33,6 +33,12 @@ struct xlbd {
 	int detach_requested;
 	uint8_t if_mac[6];
 	int if_mac_set;
+	struct event *ev_sweep;	   /* rebuilds the SYN hint, a step at a time */
+	struct dp_sweep sweep;	   /* the SYN hint's last rebuild */
+	struct dp_sweep sweep_cur; /* the one under way */
+	double sweep_ms;	   /* CPU the last one took */
+	double sweep_cpu_ms;	   /* CPU the one under way has taken */
+	time_t sweep_at;
 };
 
 /* Write xlb_config from cfg: the interface, the tunnel sources, GUE's port. */

@@ -20,6 +20,11 @@
 #include "log.h"
 #include "xlb.skel.h"
 
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+#include "../bpf/hash.h" /* the program's hash_flow(), for xlb_flow_bits */
+
 struct dp {
 	struct xlb_bpf *skel;
 	char *pin_path;
@@ -27,6 +32,12 @@ struct dp {
 	int ncpus;
 	__u32 ring_flags;	      /* the ring template's, which every ring must share */
 	struct xlb_vip_filter filter; /* as written to xlb_vip_filter */
+	__u64 *flow_bits;	      /* xlb_flow_bits, mapped */
+	size_t flow_bits_len;
+	__u32 flow_bits_words; /* of each bitmap */
+	int sweeping;	       /* a rebuild of the hint is under way */
+	int sweep_started;     /* sweep_cursor is valid */
+	__u32 sweep_cursor;    /* where the walk of xlb_flows is */
 };
 
 /*
@@ -78,27 +89,43 @@ static int pin_maps(struct dp *dp, const char *pin_path)
 	return err;
 }
 
-/* A pinned map keeps its size: take it, or libbpf refuses to reuse the map. */
-static void adopt_size(struct bpf_map *m)
+/*
+ * A pinned map keeps its size: take it, or libbpf refuses to reuse the map.
+ * Return 1 when there was one to take it from.
+ */
+static int adopt_size(struct bpf_map *m)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	int fd;
+	int fd, found = 0;
 
 	if (!bpf_map__pin_path(m))
-		return;
+		return 0;
 	fd = bpf_obj_get(bpf_map__pin_path(m));
 	if (fd < 0)
-		return;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
 		bpf_map__set_max_entries(m, info.max_entries);
+		found = 1;
+	}
 	close(fd);
+	return found;
+}
+
+/* Two bitmaps of XLB_FLOW_BITS_PER_FLOW bits per flow, in 64-bit words, a power of 2. */
+static __u32 flow_bits_words_for(__u32 max_flows)
+{
+	__u64 bits = (__u64)max_flows * XLB_FLOW_BITS_PER_FLOW, words = 1;
+
+	while (words * 64 < bits)
+		words <<= 1;
+	return (__u32)words;
 }
 
 int dp_load(struct dp **dpp, const struct dp_opts *opts, int *adopted)
 {
 	struct dp *dp;
-	int err;
+	int err, bits_adopted = 0, flows_adopted = 0;
 
 	dp = calloc(1, sizeof(*dp));
 	if (!dp)
@@ -132,9 +159,18 @@ int dp_load(struct dp **dpp, const struct dp_opts *opts, int *adopted)
 		err = pin_maps(dp, opts->pin_path);
 		if (err)
 			goto err_destroy;
-		adopt_size(dp->skel->maps.xlb_flows);
+		flows_adopted = adopt_size(dp->skel->maps.xlb_flows);
 		adopt_size(dp->skel->maps.xlb_syn_flows);
+		bits_adopted = adopt_size(dp->skel->maps.xlb_flow_bits);
 	}
+	/* the SYN hint's bitmaps follow the flow table's size, or the pinned ones' */
+	if (bits_adopted)
+		dp->flow_bits_words = (bpf_map__max_entries(dp->skel->maps.xlb_flow_bits) - 1) / 2;
+	else
+		dp->flow_bits_words = flow_bits_words_for(
+			bpf_map__max_entries(dp->skel->maps.xlb_flows));
+	bpf_map__set_max_entries(dp->skel->maps.xlb_flow_bits, 1 + 2 * dp->flow_bits_words);
+	dp->skel->rodata->flow_bits_words = dp->flow_bits_words;
 
 	/* libbpf drops the ring template at load: keep its flags for new rings */
 	dp->ring_flags = bpf_map__map_flags(bpf_map__inner_map(dp->skel->maps.xlb_rings));
@@ -150,6 +186,20 @@ int dp_load(struct dp **dpp, const struct dp_opts *opts, int *adopted)
 
 		bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.xlb_vip_filter), &zero, &dp->filter);
 	}
+	dp->flow_bits_len = (1 + 2 * (size_t)dp->flow_bits_words) * sizeof(__u64);
+	dp->flow_bits = mmap(NULL, dp->flow_bits_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			     bpf_map__fd(dp->skel->maps.xlb_flow_bits), 0);
+	if (dp->flow_bits == MAP_FAILED) {
+		err = -errno;
+		dp->flow_bits = NULL;
+		goto err_destroy;
+	}
+	/*
+	 * New bitmaps beside a flow table that already holds flows know none
+	 * of them: every bit set (every SYN looks up) until the first sweep.
+	 */
+	if (flows_adopted && !bits_adopted)
+		dp_flow_bits_saturate(dp);
 	if (adopted)
 		*adopted = dp->adopted;
 	*dpp = dp;
@@ -167,6 +217,8 @@ void dp_close(struct dp *dp)
 {
 	if (!dp)
 		return;
+	if (dp->flow_bits)
+		munmap(dp->flow_bits, dp->flow_bits_len);
 	xlb_bpf__destroy(dp->skel);
 	free(dp->pin_path);
 	free(dp);
@@ -602,6 +654,11 @@ int dp_flow_get(struct dp *dp, const struct xlb_flow_key *key, int syn, struct x
 	return bpf_map_lookup_elem(map_fd(m), key, out) ? -errno : 0;
 }
 
+int dp_flow_del(struct dp *dp, const struct xlb_flow_key *key)
+{
+	return bpf_map_delete_elem(map_fd(dp->skel->maps.xlb_flows), key) ? -errno : 0;
+}
+
 int dp_vip_foreach(struct dp *dp,
 		   int (*cb)(const struct xlb_vip_key *, const struct xlb_vip *, void *), void *arg)
 {
@@ -669,4 +726,88 @@ int dp_memory(struct dp *dp, __u64 *maps_bytes, __u64 *rings_bytes, __u32 *nring
 		close(fd);
 	}
 	return 0;
+}
+
+/*
+ * Rebuild the SYN hint (xlb_flow_bits, see xlb_abi.h): clear the bitmap SYNs
+ * do not read, set a bit for every TCP flow xlb_flows holds, and make it the
+ * one they read. The program sets bits in both bitmaps after it records a
+ * flow, so a bit cleared here while the program set it belongs to a flow
+ * already in the table, which the walk below finds again. That holds however
+ * long the walk takes, so it goes in steps between other work.
+ */
+#define DP_SWEEP_BATCH 4096
+
+int dp_flow_bits_sweep_step(struct dp *dp, __u32 budget, struct dp_sweep *out)
+{
+	static struct xlb_flow_key keys[DP_SWEEP_BATCH];
+	static struct xlb_flow vals[DP_SWEEP_BATCH];
+	int fd = bpf_map__fd(dp->skel->maps.xlb_flows), err = 0;
+	__u32 words = dp->flow_bits_words, next, count, i, done = 0;
+	__u64 *bm, set = 0;
+
+	next = !(__atomic_load_n(&dp->flow_bits[0], __ATOMIC_ACQUIRE) & 1);
+	bm = dp->flow_bits + 1 + (size_t)next * words;
+	if (!dp->sweeping) {
+		memset(out, 0, sizeof(*out));
+		memset(bm, 0, (size_t)words * sizeof(*bm));
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		dp->sweeping = 1;
+		dp->sweep_started = 0;
+	}
+	while (!err && done < budget) {
+		count = DP_SWEEP_BATCH;
+		err = bpf_map_lookup_batch(fd, dp->sweep_started ? &dp->sweep_cursor : NULL,
+					   &dp->sweep_cursor, keys, vals, &count, NULL);
+		if (err && err != -ENOENT) {
+			dp->sweeping = 0; /* the next call starts over */
+			return err;
+		}
+		dp->sweep_started = 1;
+		for (i = 0; i < count; i++) {
+			__u32 h;
+
+			if (keys[i].proto != IPPROTO_TCP)
+				continue;
+			h = hash_flow(&keys[i]);
+			__atomic_fetch_or(&bm[(h >> 6) & (words - 1)], 1ULL << (h & 63),
+					  __ATOMIC_RELAXED);
+			out->tcp_flows++;
+		}
+		out->flows += count;
+		done += count;
+	}
+	if (!err)
+		return 0; /* more to walk */
+	__atomic_store_n(&dp->flow_bits[0], next, __ATOMIC_RELEASE);
+	dp->sweeping = 0;
+	for (i = 0; i < words; i++)
+		set += (__u64)__builtin_popcountll(__atomic_load_n(&bm[i], __ATOMIC_RELAXED));
+	out->bits = (__u64)words * 64;
+	out->bits_set = set;
+	return 1;
+}
+
+int dp_flow_bits_sweep(struct dp *dp, struct dp_sweep *out)
+{
+	int r;
+
+	while (!(r = dp_flow_bits_sweep_step(dp, UINT32_MAX, out)))
+		;
+	return r < 0 ? r : 0;
+}
+
+void dp_flow_bits_saturate(struct dp *dp)
+{
+	memset(dp->flow_bits + 1, 0xff, 2 * (size_t)dp->flow_bits_words * sizeof(__u64));
+}
+
+int dp_flow_bits_test(struct dp *dp, const struct xlb_flow_key *key)
+{
+	__u32 h = hash_flow(key), words = dp->flow_bits_words;
+	__u64 phase = __atomic_load_n(&dp->flow_bits[0], __ATOMIC_ACQUIRE) & 1;
+	__u64 w = __atomic_load_n(&dp->flow_bits[1 + phase * words + ((h >> 6) & (words - 1))],
+				  __ATOMIC_RELAXED);
+
+	return (w >> (h & 63)) & 1;
 }

@@ -75,6 +75,27 @@ int dp_vip_foreach(struct dp *dp,
 int dp_backend_get(struct dp *dp, __u32 id, struct xlb_backend *out);
 
 /*
+ * The SYN hint, xlb_flow_bits (xlb_abi.h): rebuild it from the flows
+ * xlb_flows holds now, dropping the bits of flows it no longer holds. Safe
+ * while the program runs. dp_flow_bits_test(): the bit SYNs read for a key.
+ */
+struct dp_sweep {
+	__u64 flows;	 /* in xlb_flows */
+	__u64 tcp_flows; /* of them, with a bit */
+	__u64 bits;	 /* in a bitmap */
+	__u64 bits_set;	 /* when the sweep ended */
+};
+int dp_flow_bits_sweep(struct dp *dp, struct dp_sweep *out);
+/*
+ * The same in steps of about budget flows: 0 when there is more to walk, 1
+ * when done (out then complete), or -errno. out must be kept between steps.
+ */
+int dp_flow_bits_sweep_step(struct dp *dp, __u32 budget, struct dp_sweep *out);
+int dp_flow_bits_test(struct dp *dp, const struct xlb_flow_key *key);
+/* Every bit set: every SYN looks the table up, as without the hint. */
+void dp_flow_bits_saturate(struct dp *dp);
+
+/*
  * Kernel memory of the maps (memlock, from fdinfo): the fixed maps, and the
  * rings now installed. For the benchmark's memory figures.
  */
@@ -82,5 +103,7 @@ int dp_memory(struct dp *dp, __u64 *maps_bytes, __u64 *rings_bytes, __u32 *nring
 
 /* The remembered flow of key, from xlb_flows (syn = 0) or xlb_syn_flows. */
 int dp_flow_get(struct dp *dp, const struct xlb_flow_key *key, int syn, struct xlb_flow *out);
+/* Forget an established flow: its next packet is placed by the ring. */
+int dp_flow_del(struct dp *dp, const struct xlb_flow_key *key);
 
 #endif /* XLB_DATAPLANE_H */

@@ -244,6 +244,18 @@ static void show_status(json_object *r)
 	printf("  vips        %lld, backends %lld\n", geti(r, "vips"), geti(r, "backends"));
 	printf("  packets     %lld forwarded, %lld passed, %lld dropped\n",
 	       geti(r, "packets_forwarded"), geti(r, "packets_passed"), geti(r, "packets_dropped"));
+	if (get(r, "syn_hint")) {
+		json_object *s = get(r, "syn_hint");
+
+		printf("  syn hint    %lld flows (%lld tcp), %.1f%% of %lld bits set; rebuilt "
+		       "%llds "
+		       "ago in %.1f ms\n",
+		       geti(s, "flows"), geti(s, "tcp_flows"),
+		       100.0 * (double)geti(s, "bits_set") /
+			       (double)(geti(s, "bits") ? geti(s, "bits") : 1),
+		       geti(s, "bits"), geti(s, "age_s"),
+		       json_object_get_double(get(s, "took_ms")));
+	}
 }
 
 static int do_status(int argc, char **argv)

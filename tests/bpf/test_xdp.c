@@ -730,6 +730,61 @@ static void test_wrr_syn_reusing_a_recorded_tuple_is_placed_afresh(void **state)
 	syn_reusing_a_recorded_tuple_is_placed_afresh(&vips[V_WRR], "10.0.0.103");
 }
 
+static void sweep(void)
+{
+	struct dp_sweep sw;
+
+	assert_int_equal(dp_flow_bits_sweep(dp, &sw), 0);
+	assert_true(sw.tcp_flows <= sw.flows && sw.bits_set <= sw.bits);
+}
+
+/*
+ * xlbd rebuilds the SYN hint from the table (both bitmaps, in turn): a
+ * recorded flow's bit survives, so a SYN reusing its tuple still finds it.
+ */
+static void test_syn_reusing_a_recorded_tuple_is_caught_after_the_hint_is_rebuilt(void **state)
+{
+	struct tvip *v = &vips[V_TCP];
+	__u32 a[1] = { v->be[0] }, b[1] = { v->be[1] };
+	struct pkt_spec s = {
+		.family = 4, .src = "198.51.100.51", .dst = "10.0.0.100", .sport = 4501, .dport = 80
+	};
+	struct xlb_flow_key k;
+
+	(void)state;
+	spec_key(&s, &k);
+	ring_set(v, 1, a, NULL);
+	assert_int_equal(send_tcp(s.src, s.dst, 4501, 80, TH_SYN), (int)a[0]);
+	assert_int_equal(send_tcp(s.src, s.dst, 4501, 80, TH_ACK), (int)a[0]);
+	sweep();
+	sweep();
+	assert_int_equal(dp_flow_bits_test(dp, &k), 1);
+	ring_set(v, 1, b, NULL);
+	assert_int_equal(send_tcp(s.src, s.dst, 4501, 80, TH_SYN), (int)b[0]);
+	assert_int_equal(send_tcp(s.src, s.dst, 4501, 80, TH_ACK), (int)b[0]);
+	ring_set(v, v->nbe, v->be, v->w);
+}
+
+/* A flow the table no longer holds loses its bit at the next rebuild. */
+static void test_syn_hint_forgets_flows_the_table_dropped(void **state)
+{
+	struct pkt_spec s = {
+		.family = 6, .src = "2001:db8::51", .dst = "fd00::100", .sport = 4502, .dport = 80
+	};
+	struct xlb_flow_key k;
+	struct xlb_flow f;
+
+	(void)state;
+	spec_key(&s, &k);
+	send_tcp(s.src, s.dst, 4502, 80, TH_ACK);
+	assert_int_equal(dp_flow_get(dp, &k, 0, &f), 0);
+	assert_int_equal(dp_flow_bits_test(dp, &k), 1);
+	assert_int_equal(dp_flow_del(dp, &k), 0);
+	assert_int_equal(dp_flow_bits_test(dp, &k), 1); /* stale until the rebuild */
+	sweep();
+	assert_int_equal(dp_flow_bits_test(dp, &k), 0);
+}
+
 static void test_maglev_spreads_1000_flows_as_the_ring_predicts(void **state)
 {
 	int count[3] = { 0 }, i, j;
@@ -1762,6 +1817,8 @@ static const struct CMUnitTest scenarios[] = {
 	cmocka_unit_test(test_wrr_syn_is_half_open_until_its_ack_establishes_it),
 	cmocka_unit_test(test_maglev_syn_reusing_a_recorded_tuple_is_placed_afresh),
 	cmocka_unit_test(test_wrr_syn_reusing_a_recorded_tuple_is_placed_afresh),
+	cmocka_unit_test(test_syn_reusing_a_recorded_tuple_is_caught_after_the_hint_is_rebuilt),
+	cmocka_unit_test(test_syn_hint_forgets_flows_the_table_dropped),
 	cmocka_unit_test(test_maglev_spreads_1000_flows_as_the_ring_predicts),
 	cmocka_unit_test(test_source_ip_sends_every_connection_of_a_client_to_one_backend),
 	cmocka_unit_test(test_wrr_splits_10000_new_flows_within_2_percent_of_weights_1_2_3),

@@ -581,6 +581,20 @@ test_redirected_backend_follows_its_route_between_interfaces() {
 	return $rc
 }
 
+# xlbd rebuilds the SYN hint from the flow table every 10 s (see xlb_abi.h).
+test_status_shows_the_syn_hint_rebuilt_from_the_flow_table() {
+	local out
+	out=$(ctl -j status | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["syn_hint"]
+print(s["flows"], s["tcp_flows"], s["bits_set"], s["bits"], s["age_s"], s["took_ms"])')
+	say "flows, tcp flows, bits set, bits, age (s), took (ms): $out"
+	ctl status | grep 'syn hint' | sed 's/^/    /'
+	# shell words: flows tcp set bits age ms
+	set -- $out
+	[ "$2" -gt 0 ] && [ "$3" -gt 0 ] && [ "$3" -le "$2" ] && [ "$5" -le 11 ]
+}
+
 test_ping_to_a_vip_is_answered() {
 	client ping -c 3 -i 0.2 -W 1 10.111.1.100 | tail -2 | sed 's/^/    /'
 	client ping -c 3 -i 0.2 -W 1 10.111.1.100 >/dev/null &&
@@ -655,6 +669,7 @@ run_test test_exec_check_follows_the_command_exit_status
 run_test test_udp_check_takes_a_silent_backend_out
 run_test test_https_check_sends_sni_and_verifies_only_when_asked
 run_test test_on_all_down_keep_forwards_and_drop_drops
+run_test test_status_shows_the_syn_hint_rebuilt_from_the_flow_table
 run_test test_control_socket_survives_bad_clients
 run_test test_xlb_decap_detaches_and_unpins
 
