@@ -14,6 +14,9 @@
  *
  * Prints one table and writes build/bench/results.json. Reports; never fails
  * on a missed target (the table says which were missed).
+ *
+ * Environment: XLB_BENCH_ONLY=packet,live,control,memory runs those sections
+ * alone; XLB_BENCH_MAX_FLOWS sizes the flow table (default 2M entries).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -79,7 +82,7 @@ static void row(const char *section, const char *name, double value, const char 
 {
 	json_object *o = json_object_new_object(), *arr;
 
-	printf("  %-34s %10.2f %-6s", name, value, unit);
+	printf("  %-38s %8.2f %-6s", name, value, unit);
 	if (vs)
 		printf("  %5.2fx %-14s", ratio, vs);
 	else
@@ -634,9 +637,22 @@ static void bench_memory(void)
 	row("memory", "xlbd peak RSS, 512 VIPs", (double)hwm / 1024, "MiB", NULL, 0, NULL, 0);
 }
 
+/* XLB_BENCH_ONLY: a comma-separated list of sections; unset, all of them. */
+static int section_wanted(const char *name)
+{
+	const char *only = getenv("XLB_BENCH_ONLY");
+	size_t n = strlen(name);
+
+	for (; only && *only; only += strcspn(only, ","), only += *only == ',')
+		if (!strncmp(only, name, n) && (only[n] == ',' || !only[n]))
+			return 1;
+	return !only;
+}
+
 int main(int argc, char **argv)
 {
-	struct dp_opts o = { .max_flows = getenv("MAXF") ? (unsigned)atoi(getenv("MAXF"))
+	struct dp_opts o = { .max_flows = getenv("XLB_BENCH_MAX_FLOWS")
+						  ? (unsigned)atoi(getenv("XLB_BENCH_MAX_FLOWS"))
 							 : 2 * 1048576 };
 	struct dp_opts so = {};
 	struct dp *dp, *sized;
@@ -675,23 +691,29 @@ int main(int argc, char **argv)
 	lb_sized = lb_new(sized, NULL, NULL);
 	add_vip(lb_sized, "tcp", "10.0.0.100", 80, CFG_PROTO_TCP, -1, 8, "10.10.0.1");
 
-	if (!getenv("MASK"))
+	if (section_wanted("packet"))
 		bench_packets(dp);
-	bench_live(dp, sized);
+	if (section_wanted("live"))
+		bench_live(dp, sized);
 	lb_free(lb_sized);
 	dp_close(sized);
 
-	printf("\n3. Control plane (median of %d runs; health: CPU of this process over 10 s)\n",
-	       RUNS);
-	bench_maglev();
-	bench_weight_change(lb);
-	bench_health(dp, "tcp", 18081);
-	bench_health(dp, "http", 18082);
+	if (section_wanted("control")) {
+		printf("\n3. Control plane (median of %d runs; health: CPU of this process over "
+		       "10 s)\n",
+		       RUNS);
+		bench_maglev();
+		bench_weight_change(lb);
+		bench_health(dp, "tcp", 18081);
+		bench_health(dp, "http", 18082);
+	}
 	lb_free(lb);
 	dp_close(dp);
 
-	printf("\n4. Memory\n");
-	bench_memory();
+	if (section_wanted("memory")) {
+		printf("\n4. Memory\n");
+		bench_memory();
+	}
 
 	mkdir("build/bench", 0755);
 	if (json_object_to_file_ext(out, results, JSON_C_TO_STRING_PRETTY))
