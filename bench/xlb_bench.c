@@ -653,7 +653,7 @@ int main(int argc, char **argv)
 {
 	struct dp_opts o = { .max_flows = getenv("XLB_BENCH_MAX_FLOWS")
 						  ? (unsigned)atoi(getenv("XLB_BENCH_MAX_FLOWS"))
-							 : 2 * 1048576 };
+						  : 2 * 1048576 };
 	struct dp_opts so = {};
 	struct dp *dp, *sized;
 	struct lb *lb, *lb_sized;
