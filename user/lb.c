@@ -1069,23 +1069,46 @@ void lb_resolve_pending(struct lb *lb)
 void lb_routes_changed(struct lb *lb)
 {
 	struct lb_nexthop nh;
-	char as[64], ns[96];
+	char as[64], ns[96], ifname[IF_NAMESIZE];
 	unsigned i, j;
 
 	if (!lb->resolve)
 		return;
-	for (i = 0; i < lb->nvips; i++)
-		for (j = 0; j < lb->vips[i]->nbe; j++) {
-			struct lb_backend *b = lb->vips[i]->be[j];
+	for (i = 0; i < lb->nvips; i++) {
+		struct lb_vip *v = lb->vips[i];
+		int dirty = 0;
 
-			memset(&nh, 0, sizeof(nh));
-			if (b->mac_static || lb->resolve(lb->resolve_ctx, &b->addr, &nh) ||
-			    nexthop_eq(&nh, &b->nexthop))
+		for (j = 0; j < v->nbe; j++) {
+			struct lb_backend *b = v->be[j];
+
+			if (b->mac_static)
 				continue;
+			memset(&nh, 0, sizeof(nh));
 			cfg_addr_str(&b->addr, as, sizeof(as));
-			log_info("vip %s: backend %s: next hop now %s", lb->vips[i]->name, as,
+			if (lb->resolve(lb->resolve_ctx, &b->addr, &nh)) {
+				/*
+				 * No route now: the old next hop serves until one
+				 * returns, unless its interface is gone, where
+				 * frames would vanish without a trace.
+				 */
+				if (b->mac_ok && b->out.ifindex &&
+				    !if_indextoname((unsigned)b->out.ifindex, ifname)) {
+					log_warnx("vip %s: backend %s: its interface is gone: no "
+						  "traffic until a route to it returns",
+						  v->name, as);
+					b->mac_ok = 0;
+					dirty = 1;
+				}
+				continue;
+			}
+			if (nexthop_eq(&nh, &b->nexthop))
+				continue;
+			log_info("vip %s: backend %s: next hop now %s", v->name, as,
 				 nexthop_str(&nh, ns, sizeof(ns)));
 			/* the old MAC serves until the new next hop's arrives */
 			b->nexthop = nh;
 		}
+		if (dirty)
+			lb_vip_sync(lb, v);
+	}
 }

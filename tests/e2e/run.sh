@@ -615,6 +615,24 @@ test_large_upload_through_a_tunnel_completes_by_path_mtu_discovery() {
 	[ "$big1" -gt "$big0" ]
 }
 
+# Last, as it takes far away for good: with its interface deleted, far is
+# withdrawn rather than left to a redirect into nothing.
+test_backend_whose_interface_is_deleted_is_withdrawn() {
+	local out i
+	ip -n $P-lb link del eth1
+	for i in $(seq 30); do
+		out=$(ctl -j vip show far | python3 -c '
+import json, sys
+b = json.load(sys.stdin)["backends"][0]
+print(b["mac"], b["forwarding"], b["effective_weight"])')
+		[ "$out" = "None down 0" ] && break
+		sleep 0.1
+	done
+	say "far after eth1 went: mac, forwarding, weight: $out"
+	grep 'its interface is gone' "$LOG" | head -1 | sed 's/^/    /'
+	[ "$out" = "None down 0" ] && grep -q "backend 10.111.5.2: its interface is gone" "$LOG"
+}
+
 test_xlb_decap_detaches_and_unpins() {
 	local pins=/sys/fs/bpf/xlb-decap-$P-be4 out
 	nsenter --net=/run/netns/$P-be4 "$BUILD/xlb-decap" --pin-dir "$pins" detach eth0 |
@@ -672,6 +690,7 @@ run_test test_on_all_down_keep_forwards_and_drop_drops
 run_test test_status_shows_the_syn_hint_rebuilt_from_the_flow_table
 run_test test_control_socket_survives_bad_clients
 run_test test_xlb_decap_detaches_and_unpins
+run_test test_backend_whose_interface_is_deleted_is_withdrawn
 
 if [ "$fail" -ne 0 ]; then
 	echo "--- xlbd log (last 30 lines)"
