@@ -1051,6 +1051,21 @@ void lb_mac_update(struct lb *lb, int ifindex, const struct xlb_addr *addr, cons
 	}
 }
 
+int lb_is_nexthop(struct lb *lb, int ifindex, const struct xlb_addr *addr)
+{
+	unsigned i, j;
+
+	for (i = 0; i < lb->nvips; i++)
+		for (j = 0; j < lb->vips[i]->nbe; j++) {
+			const struct lb_backend *b = lb->vips[i]->be[j];
+
+			if (!b->mac_static && b->nexthop.ifindex == ifindex &&
+			    !memcmp(&b->nexthop.addr, addr, sizeof(*addr)))
+				return 1;
+		}
+	return 0;
+}
+
 void lb_resolve_pending(struct lb *lb)
 {
 	unsigned i, j;

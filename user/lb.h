@@ -124,6 +124,8 @@ int lb_flush(struct lb *lb);
 
 /* Neighbour addr on ifindex (0: ours) resolved; mac NULL when it lost its MAC. */
 void lb_mac_update(struct lb *lb, int ifindex, const struct xlb_addr *addr, const uint8_t *mac);
+/* Is addr on ifindex (0: ours) the next hop of one of the backends? */
+int lb_is_nexthop(struct lb *lb, int ifindex, const struct xlb_addr *addr);
 /* Ask again for every backend still without a MAC. */
 void lb_resolve_pending(struct lb *lb);
 /*

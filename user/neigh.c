@@ -5,8 +5,9 @@
  * groups), so no netlink library is pulled in.
  *
  * XDP bypasses the kernel's own use of these entries, so they age to STALE
- * and may be garbage collected; a deleted entry therefore means "ask again",
- * not "gone". Only a failed resolution (NUD_FAILED) withdraws a MAC.
+ * and may be garbage collected; a deleted entry therefore means "ask again"
+ * (if it is a next hop of ours), not "gone". Only a failed resolution
+ * (NUD_FAILED) withdraws a MAC.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -90,7 +91,7 @@ int neigh_fd(const struct neigh *n)
 	return n->ev_fd;
 }
 
-/* One RTM_NEWNEIGH or RTM_DELNEIGH: report, or ask again. */
+/* One RTM_NEWNEIGH or RTM_DELNEIGH: report it. */
 static void neigh_msg(struct neigh *n, struct nlmsghdr *h)
 {
 	struct ndmsg *nd = NLMSG_DATA(h);
@@ -118,14 +119,12 @@ static void neigh_msg(struct neigh *n, struct nlmsghdr *h)
 	}
 	if (!have_dst)
 		return;
-	if (h->nlmsg_type == RTM_DELNEIGH) {
-		neigh_resolve(n, nd->ndm_ifindex, &addr);
-		return;
-	}
-	if (nd->ndm_state & NUD_FAILED)
-		n->cb(n->ctx, nd->ndm_ifindex, &addr, NULL);
+	if (h->nlmsg_type == RTM_DELNEIGH)
+		n->cb(n->ctx, nd->ndm_ifindex, &addr, NULL, NEIGH_GONE);
+	else if (nd->ndm_state & NUD_FAILED)
+		n->cb(n->ctx, nd->ndm_ifindex, &addr, NULL, NEIGH_FAILED);
 	else if (mac && (nd->ndm_state & NEIGH_VALID))
-		n->cb(n->ctx, nd->ndm_ifindex, &addr, mac);
+		n->cb(n->ctx, nd->ndm_ifindex, &addr, mac, NEIGH_RESOLVED);
 }
 
 /* Read what is queued on fd; return 1 at the end of a dump, 0 otherwise. */

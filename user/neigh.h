@@ -12,9 +12,16 @@
 
 struct neigh;
 
-/* Neighbour addr of interface ifindex; mac is NULL when it could not be
- * resolved (NUD_FAILED). Every interface's neighbours are reported. */
-typedef void (*neigh_cb)(void *ctx, int ifindex, const struct xlb_addr *addr, const uint8_t *mac);
+/* What became of a neighbour. */
+enum neigh_event {
+	NEIGH_RESOLVED, /* mac is its address */
+	NEIGH_FAILED,	/* it could not be resolved (NUD_FAILED); mac is NULL */
+	NEIGH_GONE,	/* the kernel dropped the entry (aged out); mac is NULL */
+};
+
+/* Neighbour addr of interface ifindex; every interface's are reported. */
+typedef void (*neigh_cb)(void *ctx, int ifindex, const struct xlb_addr *addr, const uint8_t *mac,
+			 enum neigh_event ev);
 /* A route was added, changed or removed: next hops may have moved. */
 typedef void (*neigh_route_cb)(void *ctx);
 

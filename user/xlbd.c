@@ -61,12 +61,18 @@ static void on_neigh(evutil_socket_t fd, short what, void *arg)
 	neigh_read(d->neigh);
 }
 
-static void neigh_to_lb(void *ctx, int ifindex, const struct xlb_addr *a, const uint8_t *mac)
+static void neigh_to_lb(void *ctx, int ifindex, const struct xlb_addr *a, const uint8_t *mac,
+			enum neigh_event ev)
 {
 	struct xlbd *d = ctx;
+	int ours = ifindex == d->ifindex ? 0 : ifindex;
 
-	if (d->lb)
-		lb_mac_update(d->lb, ifindex == d->ifindex ? 0 : ifindex, a, mac);
+	if (!d->lb)
+		return;
+	if (ev != NEIGH_GONE)
+		lb_mac_update(d->lb, ours, a, mac);
+	else if (lb_is_nexthop(d->lb, ours, a))
+		neigh_resolve(d->neigh, ifindex, a); /* aged out: ask again, keep the MAC */
 }
 
 static void routes_to_lb(void *ctx)

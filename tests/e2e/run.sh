@@ -581,6 +581,20 @@ test_redirected_backend_follows_its_route_between_interfaces() {
 	return $rc
 }
 
+# Neighbour entries age out (XDP bypasses the kernel's use of them): xlbd asks
+# again for its next hops' and leaves every other host's alone.
+test_aged_out_neighbours_are_asked_again_only_for_next_hops() {
+	local be client
+	ip -n $P-lb neigh del 10.111.0.11 dev eth0 2>/dev/null || true
+	ip -n $P-lb neigh del 10.111.0.2 dev eth0 2>/dev/null || true
+	sleep 1.5
+	be=$(ip -n $P-lb neigh show 10.111.0.11 dev eth0)
+	client=$(ip -n $P-lb neigh show 10.111.0.2 dev eth0)
+	say "backend 10.111.0.11: ${be:-(none)}"
+	say "client 10.111.0.2: ${client:-(none)}"
+	[ -n "$be" ] && [ -z "$client" ]
+}
+
 # xlbd rebuilds the SYN hint from the flow table every 10 s (see xlb_abi.h).
 test_status_shows_the_syn_hint_rebuilt_from_the_flow_table() {
 	local out
@@ -687,6 +701,7 @@ run_test test_exec_check_follows_the_command_exit_status
 run_test test_udp_check_takes_a_silent_backend_out
 run_test test_https_check_sends_sni_and_verifies_only_when_asked
 run_test test_on_all_down_keep_forwards_and_drop_drops
+run_test test_aged_out_neighbours_are_asked_again_only_for_next_hops
 run_test test_status_shows_the_syn_hint_rebuilt_from_the_flow_table
 run_test test_control_socket_survives_bad_clients
 run_test test_xlb_decap_detaches_and_unpins
