@@ -59,8 +59,9 @@ static __always_inline __u32 flow_hash_of(const struct xlb_pkt *p)
  * headers in front of the packet, once the head has grown by olen bytes.
  */
 static __always_inline int encap_write(struct xdp_md *ctx, struct xlb_pkt *p,
-				       const struct xlb_backend *be, const struct xlb_config *cfg,
-				       int gue, __u32 l2_len, __u32 olen)
+				       const struct xlb_backend *be, const struct xlb_egress *eg,
+				       const struct xlb_config *cfg, int gue, __u32 l2_len,
+				       __u32 olen)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -83,7 +84,7 @@ static __always_inline int encap_write(struct xdp_md *ctx, struct xlb_pkt *p,
 	else if (l2_len == ETH_HLEN + 8)
 		__builtin_memcpy(data + 12, data + olen + 12, 8);
 	__builtin_memcpy(eth->h_dest, be->mac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, l2_src_mac(be, cfg), ETH_ALEN);
+	__builtin_memcpy(eth->h_source, l2_src_mac(eg, cfg), ETH_ALEN);
 
 	if (be->family == XLB_AF_INET) {
 		struct iphdr *o = ip;
@@ -138,8 +139,8 @@ static __always_inline int encap_write(struct xdp_md *ctx, struct xlb_pkt *p,
 }
 
 static __always_inline int encap(struct xdp_md *ctx, struct xlb_pkt *p,
-				 const struct xlb_backend *be, const struct xlb_config *cfg,
-				 int gue, int *action)
+				 const struct xlb_backend *be, const struct xlb_egress *eg,
+				 const struct xlb_config *cfg, int gue, int *action)
 {
 	__u32 olen = (be->family == XLB_AF_INET ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)) +
 		     (gue ? sizeof(struct udphdr) : 0);
@@ -147,7 +148,7 @@ static __always_inline int encap(struct xdp_md *ctx, struct xlb_pkt *p,
 
 	if (icmp_too_big(ctx, p, cfg, olen, &err, action))
 		return err;
-	if (be->oif) {
+	if (eg) {
 		err = l2_untag(ctx, p);
 		if (err)
 			return err;
@@ -156,14 +157,14 @@ static __always_inline int encap(struct xdp_md *ctx, struct xlb_pkt *p,
 		return -XLB_STAT_ENCAP_FAIL;
 	/* every packet pointer is stale now; p->eth too */
 	if (p->l2_len == ETH_HLEN)
-		err = encap_write(ctx, p, be, cfg, gue, ETH_HLEN, olen);
+		err = encap_write(ctx, p, be, eg, cfg, gue, ETH_HLEN, olen);
 	else if (p->l2_len == ETH_HLEN + 4)
-		err = encap_write(ctx, p, be, cfg, gue, ETH_HLEN + 4, olen);
+		err = encap_write(ctx, p, be, eg, cfg, gue, ETH_HLEN + 4, olen);
 	else
-		err = encap_write(ctx, p, be, cfg, gue, ETH_HLEN + 8, olen);
+		err = encap_write(ctx, p, be, eg, cfg, gue, ETH_HLEN + 8, olen);
 	if (err)
 		return err;
-	*action = l2_action(be);
+	*action = l2_action(eg);
 	return 0;
 }
 

@@ -19,18 +19,18 @@
  * packet stay as they came.
  */
 static __always_inline int forward_dsr(struct xdp_md *ctx, struct xlb_pkt *p,
-				       const struct xlb_backend *be, const struct xlb_config *cfg,
-				       int *action)
+				       const struct xlb_backend *be, const struct xlb_egress *eg,
+				       const struct xlb_config *cfg, int *action)
 {
-	if (be->oif) {
+	if (eg) {
 		int err = l2_untag(ctx, p);
 
 		if (err)
 			return err;
 	}
 	__builtin_memcpy(p->eth->h_dest, be->mac, ETH_ALEN);
-	__builtin_memcpy(p->eth->h_source, l2_src_mac(be, cfg), ETH_ALEN);
-	*action = l2_action(be);
+	__builtin_memcpy(p->eth->h_source, l2_src_mac(eg, cfg), ETH_ALEN);
+	*action = l2_action(eg);
 	return 0;
 }
 
@@ -39,16 +39,21 @@ static __always_inline int forward(struct xdp_md *ctx, struct xlb_pkt *p,
 {
 	__u32 zero = 0;
 	struct xlb_config *cfg = bpf_map_lookup_elem(&xlb_config, &zero);
+	const struct xlb_egress *eg;
+	int err;
 
 	if (!cfg)
 		return -XLB_STAT_NO_BACKEND;
+	err = l2_egress(be, &eg);
+	if (err)
+		return err;
 	switch (be->fwd_mode) {
 	case XLB_FWD_IPIP:
-		return encap(ctx, p, be, cfg, 0, action);
+		return encap(ctx, p, be, eg, cfg, 0, action);
 	case XLB_FWD_GUE:
-		return encap(ctx, p, be, cfg, 1, action);
+		return encap(ctx, p, be, eg, cfg, 1, action);
 	default:
-		return forward_dsr(ctx, p, be, cfg, action);
+		return forward_dsr(ctx, p, be, eg, cfg, action);
 	}
 }
 

@@ -4,9 +4,9 @@
  * leaves through and with which source MAC.
  *
  * A backend whose route leaves through the interface we are attached to is
- * sent with XDP_TX. One whose route leaves through another interface carries
- * that interface's index and MAC in its entry (xlb_backend.oif, .src_mac) and
- * is sent there with XDP_REDIRECT. VLAN tags belong to the interface a frame
+ * sent with XDP_TX. One whose route leaves through another interface names
+ * that interface's slot in xlb_egress (its index and MAC) and is sent there
+ * with XDP_REDIRECT. VLAN tags belong to the interface a frame
  * came in on, so a frame redirected elsewhere leaves without them.
  */
 #ifndef XLB_L2_H
@@ -16,17 +16,33 @@
 #include <linux/if_ether.h>
 #include <bpf/bpf_helpers.h>
 #include "xlb_abi.h"
+#include "maps.h"
 #include "parse.h"
 
-static __always_inline const __u8 *l2_src_mac(const struct xlb_backend *be,
-					      const struct xlb_config *cfg)
+/*
+ * The other interface a backend is reached through: NULL (and 0) for our
+ * own, or its xlb_egress entry; -XLB_STAT_NO_BACKEND if that slot is empty.
+ */
+static __always_inline int l2_egress(const struct xlb_backend *be, const struct xlb_egress **eg)
 {
-	return be->oif ? be->src_mac : cfg->if_mac;
+	__u32 slot = be->egress;
+
+	*eg = NULL;
+	if (!slot)
+		return 0;
+	*eg = bpf_map_lookup_elem(&xlb_egress, &slot);
+	return *eg && (*eg)->ifindex ? 0 : -XLB_STAT_NO_BACKEND;
 }
 
-static __always_inline int l2_action(const struct xlb_backend *be)
+static __always_inline const __u8 *l2_src_mac(const struct xlb_egress *eg,
+					      const struct xlb_config *cfg)
 {
-	return be->oif ? (int)bpf_redirect(be->oif, 0) : XDP_TX;
+	return eg ? eg->mac : cfg->if_mac;
+}
+
+static __always_inline int l2_action(const struct xlb_egress *eg)
+{
+	return eg ? (int)bpf_redirect(eg->ifindex, 0) : XDP_TX;
 }
 
 /*

@@ -61,6 +61,13 @@ struct {
 	__type(value, struct xlb_backend);
 } xlb_backends SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_MAX_EGRESS);
+	__type(key, __u32);
+	__type(value, struct xlb_egress);
+} xlb_egress SEC(".maps");
+
 /* Established flows: only a TCP flow that got past its SYN, and UDP flows. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -184,11 +184,25 @@ struct xlb_backend {
 	__u32 vip_id;	   /* the VIP this backend serves */
 	__u32 udp_timeout; /* the VIP's, seconds */
 	__u8 fwd_mode;	   /* the VIP's, XLB_FWD_* */
-	__u8 pad;
-	__u8 src_mac[6]; /* the egress interface's MAC, when oif is set */
-	__u32 oif;	 /* egress ifindex for XDP_REDIRECT; 0: XDP_TX */
+	__u8 egress;	   /* 0: out of our interface (XDP_TX); else its xlb_egress slot */
+	__u8 pad[2];
 };
-_Static_assert(sizeof(struct xlb_backend) == 48, "xlb_backend size");
+_Static_assert(sizeof(struct xlb_backend) == 40, "xlb_backend size");
+
+/*
+ * xlb_egress (array by slot, 1..XLB_MAX_EGRESS - 1): the other interfaces
+ * backends are reached through, with XDP_REDIRECT. A map of its own rather
+ * than fields of xlb_backend, so that maps pinned by an older build (whose
+ * backend entries had zeros here) stay compatible.
+ */
+#define XLB_MAX_EGRESS 256
+
+struct xlb_egress {
+	__u32 ifindex; /* 0: a free slot */
+	__u8 mac[6];   /* the interface's, the frames' source */
+	__u8 pad[2];
+};
+_Static_assert(sizeof(struct xlb_egress) == 12, "xlb_egress size");
 
 /* ---- flows (xlb_flows, xlb_syn_flows: LRU hash) -------------------------- */
 

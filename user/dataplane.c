@@ -32,7 +32,8 @@ struct dp {
 	int ncpus;
 	__u32 ring_flags;	      /* the ring template's, which every ring must share */
 	struct xlb_vip_filter filter; /* as written to xlb_vip_filter */
-	__u64 *flow_bits;	      /* xlb_flow_bits, mapped */
+	struct xlb_egress egress[XLB_MAX_EGRESS]; /* as written to xlb_egress */
+	__u64 *flow_bits;			  /* xlb_flow_bits, mapped */
 	size_t flow_bits_len;
 	__u32 flow_bits_words; /* of each bitmap */
 	int sweeping;	       /* a rebuild of the hint is under way */
@@ -180,11 +181,14 @@ int dp_load(struct dp **dpp, const struct dp_opts *opts, int *adopted)
 	if (err)
 		goto err_destroy;
 
-	/* adopted maps come with their filter */
+	/* adopted maps come with their filter and egress slots */
 	{
-		__u32 zero = 0;
+		__u32 zero = 0, slot;
 
 		bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.xlb_vip_filter), &zero, &dp->filter);
+		for (slot = 1; slot < XLB_MAX_EGRESS; slot++)
+			bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.xlb_egress), &slot,
+					    &dp->egress[slot]);
 	}
 	dp->flow_bits_len = (1 + 2 * (size_t)dp->flow_bits_words) * sizeof(__u64);
 	dp->flow_bits = mmap(NULL, dp->flow_bits_len, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -652,6 +656,40 @@ int dp_flow_get(struct dp *dp, const struct xlb_flow_key *key, int syn, struct x
 	const struct bpf_map *m = syn ? dp->skel->maps.xlb_syn_flows : dp->skel->maps.xlb_flows;
 
 	return bpf_map_lookup_elem(map_fd(m), key, out) ? -errno : 0;
+}
+
+int dp_egress_slot(struct dp *dp, int ifindex, const __u8 mac[6])
+{
+	struct xlb_egress e = { .ifindex = (__u32)ifindex };
+	__u32 slot, free_slot = 0;
+
+	memcpy(e.mac, mac, 6);
+	for (slot = 1; slot < XLB_MAX_EGRESS; slot++) {
+		if (dp->egress[slot].ifindex == (__u32)ifindex)
+			break;
+		if (!dp->egress[slot].ifindex && !free_slot)
+			free_slot = slot;
+	}
+	if (slot == XLB_MAX_EGRESS) {
+		if (!free_slot)
+			return -ENOSPC;
+		slot = free_slot;
+	} else if (!memcmp(dp->egress[slot].mac, mac, 6)) {
+		return (int)slot;
+	}
+	/* written before any backend names it; a new MAC for the same interface in place */
+	if (bpf_map_update_elem(map_fd(dp->skel->maps.xlb_egress), &slot, &e, BPF_ANY))
+		return -errno;
+	dp->egress[slot] = e;
+	return (int)slot;
+}
+
+int dp_egress_get(struct dp *dp, __u32 slot, struct xlb_egress *out)
+{
+	if (!slot || slot >= XLB_MAX_EGRESS || !dp->egress[slot].ifindex)
+		return -ENOENT;
+	*out = dp->egress[slot];
+	return 0;
 }
 
 int dp_flow_del(struct dp *dp, const struct xlb_flow_key *key)

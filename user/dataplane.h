@@ -63,6 +63,14 @@ int dp_ring_del(struct dp *dp, __u32 vip_id);
 
 int dp_backend_set(struct dp *dp, __u32 id, const struct xlb_backend *be);
 
+/*
+ * The xlb_egress slot of another interface (see xlb_abi.h), written if it is
+ * new or its MAC changed: 1..XLB_MAX_EGRESS - 1, or -ENOSPC, -errno. Slots
+ * are kept while the maps are pinned, so adopted backends still name theirs.
+ */
+int dp_egress_slot(struct dp *dp, int ifindex, const __u8 mac[6]);
+int dp_egress_get(struct dp *dp, __u32 slot, struct xlb_egress *out);
+
 /* Counters, summed over CPUs. */
 int dp_stats_global(struct dp *dp, struct xlb_global_stats *out);
 int dp_stats_vip(struct dp *dp, __u32 vip_id, struct xlb_vip_stats *out);

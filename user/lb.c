@@ -29,8 +29,8 @@ struct adopted_be {
 	uint8_t state;
 	struct xlb_addr addr;
 	uint8_t mac[6];
-	uint8_t src_mac[6];
-	int oif;
+	struct lb_nexthop out; /* its interface, from its egress slot */
+	uint8_t mac_ok;	       /* mac and out can serve until it resolves again */
 	uint8_t claimed;
 };
 
@@ -227,10 +227,9 @@ static int be_id_alloc(struct lb *lb, uint32_t vip_id, const struct xlb_addr *a,
 			b->gen = ab->gen;
 			b->adopted_up = ab->state != XLB_BE_DOWN;
 			/* the MAC it had: keep forwarding while it is resolved again */
-			if (!b->mac_static) {
+			if (!b->mac_static && ab->mac_ok) {
 				memcpy(b->mac, ab->mac, 6);
-				b->out.ifindex = ab->oif;
-				memcpy(b->out.src_mac, ab->src_mac, 6);
+				b->out = ab->out;
 				b->mac_ok = 1;
 			}
 			return 0;
@@ -297,8 +296,18 @@ int lb_adopt(struct lb *lb)
 		n[lb->nabes].addr.family = b.family;
 		memcpy(n[lb->nabes].addr.a, b.addr, sizeof(b.addr));
 		memcpy(n[lb->nabes].mac, b.mac, 6);
-		memcpy(n[lb->nabes].src_mac, b.src_mac, 6);
-		n[lb->nabes].oif = (int)b.oif;
+		n[lb->nabes].mac_ok = 1;
+		if (b.egress) {
+			struct xlb_egress eg;
+
+			/* an empty slot: the MAC is of no use until it resolves again */
+			if (dp_egress_get(lb->dp, b.egress, &eg)) {
+				n[lb->nabes].mac_ok = 0;
+			} else {
+				n[lb->nabes].out.ifindex = (int)eg.ifindex;
+				memcpy(n[lb->nabes].out.src_mac, eg.mac, 6);
+			}
+		}
 		lb->nabes++;
 	}
 	log_info("adopted %u vips and %u backends from pinned maps", lb->navips, lb->nabes);
@@ -381,7 +390,8 @@ static int vip_all_down(const struct lb_vip *v)
 	return candidates > 0;
 }
 
-static void be_entry(const struct lb_vip *v, const struct lb_backend *b, struct xlb_backend *e)
+static void be_entry(struct lb *lb, const struct lb_vip *v, const struct lb_backend *b,
+		     struct xlb_backend *e)
 {
 	memset(e, 0, sizeof(*e));
 	memcpy(e->addr, b->addr.a, sizeof(e->addr));
@@ -392,9 +402,20 @@ static void be_entry(const struct lb_vip *v, const struct lb_backend *b, struct 
 	e->vip_id = v->id;
 	e->udp_timeout = v->udp_timeout_s;
 	e->fwd_mode = v->fwd_mode;
-	e->oif = (__u32)b->out.ifindex;
-	if (b->out.ifindex)
-		memcpy(e->src_mac, b->out.src_mac, 6);
+	if (b->out.ifindex && e->state != XLB_BE_DOWN) {
+		int slot = dp_egress_slot(lb->dp, b->out.ifindex, b->out.src_mac);
+
+		if (slot < 0) {
+			char as[64];
+
+			cfg_addr_str(&b->addr, as, sizeof(as));
+			log_warnx("vip %s: backend %s: no egress slot for its interface: %s",
+				  v->name, as, strerror(-slot));
+			e->state = XLB_BE_DOWN;
+		} else {
+			e->egress = (__u8)slot;
+		}
+	}
 }
 
 static int be_write(struct lb *lb, const struct lb_vip *v, struct lb_backend *b)
@@ -402,7 +423,7 @@ static int be_write(struct lb *lb, const struct lb_vip *v, struct lb_backend *b)
 	struct xlb_backend e;
 	int err;
 
-	be_entry(v, b, &e);
+	be_entry(lb, v, b, &e);
 	if (!memcmp(&e, &b->written, sizeof(e)))
 		return 0;
 	err = dp_backend_set(lb->dp, b->id, &e);

@@ -1470,10 +1470,11 @@ static const __u8 other_if_mac[6] = { 0x02, 0, 0, 0, 0x0e, 0x01 };
 static void backend_via_other_interface(__u32 be_id)
 {
 	struct xlb_backend b;
+	int slot = dp_egress_slot(dp, REDIRECT_OIF, other_if_mac);
 
+	assert_true(slot > 0);
 	assert_int_equal(dp_backend_get(dp, be_id, &b), 0);
-	b.oif = REDIRECT_OIF;
-	memcpy(b.src_mac, other_if_mac, 6);
+	b.egress = (__u8)slot;
 	assert_int_equal(dp_backend_set(dp, be_id, &b), 0);
 }
 
@@ -1497,6 +1498,27 @@ static void test_dsr_backend_behind_another_interface_is_redirected_untagged(voi
 	memcpy(want + 6, other_if_mac, 6);
 	assert_int_equal(r.out_len, flat.in_len);
 	assert_memory_equal(r.out, want, flat.in_len);
+}
+
+/* An interface keeps its slot; a backend naming an empty one goes nowhere. */
+static void test_backend_naming_an_empty_egress_slot_is_dropped_not_sent_out(void **state)
+{
+	struct pkt_spec s = TUN_SPEC4;
+	struct xlb_backend b;
+	struct result r;
+	int slot = dp_egress_slot(dp, REDIRECT_OIF, other_if_mac);
+
+	(void)state;
+	assert_true(slot > 0);
+	assert_int_equal(dp_egress_slot(dp, REDIRECT_OIF, other_if_mac), slot);
+	assert_int_not_equal(dp_egress_slot(dp, REDIRECT_OIF + 1, other_if_mac), slot);
+	tunnel_vip(123, "10.0.0.123", IPPROTO_TCP, XLB_FWD_DSR, 53, "10.0.3.4");
+	assert_int_equal(dp_backend_get(dp, 53, &b), 0);
+	b.egress = XLB_MAX_EGRESS - 1; /* never handed out here */
+	assert_int_equal(dp_backend_set(dp, 53, &b), 0);
+	s.dst = "10.0.0.123";
+	run(&s, &r);
+	assert_int_equal(r.verdict, XDP_DROP);
 }
 
 static void test_ipip_backend_behind_another_interface_is_redirected_untagged(void **state)
@@ -1844,6 +1866,7 @@ static const struct CMUnitTest scenarios[] = {
 	cmocka_unit_test(test_dsr_backend_behind_another_interface_is_redirected_untagged),
 	cmocka_unit_test(test_ipip_backend_behind_another_interface_is_redirected_untagged),
 	cmocka_unit_test(test_too_big_for_a_redirected_backend_goes_back_to_the_client),
+	cmocka_unit_test(test_backend_naming_an_empty_egress_slot_is_dropped_not_sent_out),
 	cmocka_unit_test(test_ping_to_a_vip_is_answered_from_the_vip),
 	cmocka_unit_test(test_ping6_to_a_vip_is_answered_from_the_vip),
 	cmocka_unit_test(test_frag_needed_reaches_the_backend_of_its_flow),
