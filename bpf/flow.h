@@ -47,10 +47,10 @@ static __always_inline __u64 *flow_bits_word(__u32 phase, __u32 h)
 	return bpf_map_lookup_elem(&xlb_flow_bits, &idx);
 }
 
-/* Might xlb_flows hold this TCP tuple? No means certainly not. */
-static __always_inline int flow_maybe_recorded(const struct xlb_pkt *p)
+/* Might xlb_flows hold the TCP tuple of flow hash h? No means certainly not. */
+static __always_inline int flow_maybe_recorded(__u32 h)
 {
-	__u32 zero = 0, h = hash_flow(&p->key);
+	__u32 zero = 0;
 	__u64 *phase = bpf_map_lookup_elem(&xlb_flow_bits, &zero), *w;
 
 	if (!phase)
@@ -59,10 +59,9 @@ static __always_inline int flow_maybe_recorded(const struct xlb_pkt *p)
 	return !w || (*w >> (h & 63)) & 1;
 }
 
-/* After recording a TCP flow: its bit, in both bitmaps (see xlb_abi.h). */
-static __always_inline void flow_bits_set(const struct xlb_pkt *p)
+/* After recording a TCP flow (hash h): its bit, in both bitmaps (see xlb_abi.h). */
+static __always_inline void flow_bits_set(__u32 h)
 {
-	__u32 h = hash_flow(&p->key);
 	__u64 bit = 1ULL << (h & 63), *w;
 
 	/* read first: a set bit (the usual case) costs no write */
@@ -139,7 +138,8 @@ static __always_inline struct xlb_backend *ring_backend(const struct xlb_vip *vi
 	return be;
 }
 
-static __always_inline __u32 sched_slot(const struct xlb_vip *vip, const struct xlb_pkt *p)
+/* h: the packet's hash_flow(), which maglev places by. */
+static __always_inline __u32 sched_slot(const struct xlb_vip *vip, const struct xlb_pkt *p, __u32 h)
 {
 	struct xlb_wrr *w;
 	__u32 slot;
@@ -159,7 +159,7 @@ static __always_inline __u32 sched_slot(const struct xlb_vip *vip, const struct 
 	case XLB_SCHED_RANDOM:
 		return hash_reduce(bpf_get_prandom_u32(), vip->ring_size);
 	default:
-		return hash_reduce(hash_flow(&p->key), vip->ring_size);
+		return hash_reduce(h, vip->ring_size);
 	}
 }
 
@@ -213,7 +213,7 @@ static __always_inline int flow_established(struct xlb_pkt *p, struct xlb_pick *
 	return 1;
 }
 
-static __always_inline int record(void *map, struct xlb_pkt *p, struct xlb_pick *pick)
+static __always_inline int record(void *map, struct xlb_pkt *p, struct xlb_pick *pick, __u32 h)
 {
 	struct xlb_flow nf = {
 		.backend_id = pick->be_id,
@@ -224,7 +224,7 @@ static __always_inline int record(void *map, struct xlb_pkt *p, struct xlb_pick 
 		nf.last_seen = bpf_ktime_get_coarse_ns();
 	bpf_map_update_elem(map, &p->key, &nf, BPF_ANY);
 	if (map == (void *)&xlb_flows && p->key.proto == IPPROTO_TCP)
-		flow_bits_set(p);
+		flow_bits_set(h);
 	pick->new_flow = 1;
 	return 0;
 }
@@ -237,11 +237,12 @@ static __always_inline int flow_place(const struct xlb_vip *vip, struct xlb_pkt 
 				      struct xlb_pick *pick)
 {
 	int stateless = sched_is_stateless(vip);
+	__u32 h = hash_flow(&p->key); /* once: the SYN hint, maglev and the record use it */
 	struct xlb_flow *f;
 
 	if (pkt_is_syn(p)) {
 		/* a DRAM miss in a big table: skipped when the bits say no */
-		f = flow_maybe_recorded(p) ? bpf_map_lookup_elem(&xlb_flows, &p->key) : NULL;
+		f = flow_maybe_recorded(h) ? bpf_map_lookup_elem(&xlb_flows, &p->key) : NULL;
 		if (!stateless) {
 			if (f) { /* a reused 5-tuple: old records would mislead the ACK */
 				bpf_map_delete_elem(&xlb_flows, &p->key);
@@ -254,12 +255,12 @@ static __always_inline int flow_place(const struct xlb_vip *vip, struct xlb_pkt 
 				return 0;
 			}
 		}
-		pick->be = ring_backend(vip, sched_slot(vip, p), &pick->be_id);
+		pick->be = ring_backend(vip, sched_slot(vip, p, h), &pick->be_id);
 		if (!pick->be)
 			return -XLB_STAT_NO_BACKEND;
 		if (!stateless) {
 			stats_count(XLB_STAT_SYN_TRACKED);
-			return record(&xlb_syn_flows, p, pick);
+			return record(&xlb_syn_flows, p, pick, h);
 		}
 		if (f) { /* a reused 5-tuple: its record follows the new placement */
 			f->backend_id = pick->be_id;
@@ -275,14 +276,14 @@ static __always_inline int flow_place(const struct xlb_vip *vip, struct xlb_pkt 
 			pick->be_id = f->backend_id;
 			pick->hit = 1;
 			bpf_map_update_elem(&xlb_flows, &p->key, f, BPF_ANY);
-			flow_bits_set(p);
+			flow_bits_set(h);
 			return 0;
 		}
 	}
-	pick->be = ring_backend(vip, sched_slot(vip, p), &pick->be_id);
+	pick->be = ring_backend(vip, sched_slot(vip, p, h), &pick->be_id);
 	if (!pick->be)
 		return -XLB_STAT_NO_BACKEND;
-	return record(&xlb_flows, p, pick);
+	return record(&xlb_flows, p, pick, h);
 }
 
 /* Fragments are not remembered: addresses alone place every fragment alike. */

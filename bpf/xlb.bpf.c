@@ -75,7 +75,7 @@ static __always_inline int balance_icmp(struct xdp_md *ctx, struct xlb_pkt *p, i
 			return -XLB_STAT_NOT_VIP;
 		if (!sched_is_stateless(vip))
 			return -XLB_STAT_NO_BACKEND;
-		pick.be = ring_backend(vip, sched_slot(vip, p), &pick.be_id);
+		pick.be = ring_backend(vip, sched_slot(vip, p, hash_flow(&p->key)), &pick.be_id);
 		if (!pick.be)
 			return -XLB_STAT_NO_BACKEND;
 	}
