@@ -599,10 +599,15 @@ static void be_remove(struct lb *lb, struct lb_vip *v, unsigned i)
 	v->nbe--;
 }
 
+/* The same interface and source MAC: what the data plane is given of a next hop. */
+static int egress_eq(const struct lb_nexthop *a, const struct lb_nexthop *b)
+{
+	return a->ifindex == b->ifindex && (!a->ifindex || !memcmp(a->src_mac, b->src_mac, 6));
+}
+
 static int nexthop_eq(const struct lb_nexthop *a, const struct lb_nexthop *b)
 {
-	return !memcmp(&a->addr, &b->addr, sizeof(a->addr)) && a->ifindex == b->ifindex &&
-	       (!a->ifindex || !memcmp(a->src_mac, b->src_mac, 6));
+	return !memcmp(&a->addr, &b->addr, sizeof(a->addr)) && egress_eq(a, b);
 }
 
 static const char *nexthop_str(const struct lb_nexthop *nh, char *buf, size_t len)
@@ -1042,14 +1047,18 @@ void lb_mac_update(struct lb *lb, int ifindex, const struct xlb_addr *addr, cons
 			if (b->mac_static || b->nexthop.ifindex != ifindex ||
 			    memcmp(&b->nexthop.addr, addr, sizeof(*addr)))
 				continue;
-			if (mac && (!b->mac_ok || memcmp(b->mac, mac, 6) ||
-				    !nexthop_eq(&b->out, &b->nexthop))) {
-				/* the MAC and the interface it belongs to change together */
+			if (mac) {
+				/*
+				 * The MAC and the interface it belongs to change
+				 * together. An adopted backend knows its egress but
+				 * not its next hop's address: that alone is no change.
+				 */
+				changed = !b->mac_ok || memcmp(b->mac, mac, 6) ||
+					  !egress_eq(&b->out, &b->nexthop);
 				memcpy(b->mac, mac, 6);
 				b->out = b->nexthop;
 				b->mac_ok = 1;
-				changed = 1;
-			} else if (!mac && b->mac_ok) {
+			} else if (b->mac_ok) {
 				b->mac_ok = 0;
 				changed = 1;
 			}
