@@ -699,8 +699,8 @@ int main(int argc, char **argv)
 	bs = bench_bpf__open();
 	if (!bs)
 		fatal("opening bench programs");
-	/* the flow-table floor's table: as many entries as xlb's flow table */
-	bpf_map__set_max_entries(bs->maps.bench_table, o.max_flows);
+	/* the table-read floor's table: as many entries as xlb's flow table (64 MiB) */
+	bpf_map__set_max_entries(bs->maps.bench_table, section_wanted("live") ? o.max_flows : 1);
 	if (bench_bpf__load(bs))
 		fatal("loading bench programs");
 	if (dp_load(&dp, &o, NULL))
