@@ -108,10 +108,10 @@ int floor_macswap(struct xdp_md *ctx)
 }
 
 /*
- * The floor of any flow table, for the live test: a MAC swap, then one read of
- * a 32-byte entry at a slot picked by a hash of the source address, and the
- * destination MAC taken from it, as a balancer takes a flow's backend from its
- * entry. Nothing smaller can remember a flow. bench_table's size is set at
+ * The floor of any flow table, for the live test: one read of a 32-byte entry
+ * at a slot picked by a hash of the source address, then the same two MAC
+ * writes as the swap, the destination MAC taken from the entry as a balancer
+ * takes a flow's backend from its entry. Nothing smaller can remember a flow. bench_table's size is set at
  * load, table_mask at run time (a power of 2 minus 1, within it).
  */
 struct bench_entry {
