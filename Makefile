@@ -17,8 +17,14 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
+# the version every binary reports, with the commit when built from a checkout
+VERSION    := 0.2
+GIT_REV    := $(shell git -C $(CURDIR) rev-parse --short HEAD 2>/dev/null)
+XLB_VERSION := $(VERSION)$(if $(GIT_REV),+g$(GIT_REV))
+
 CFLAGS     ?= -O2 -g
-CFLAGS     += -Wall -Wextra -Werror -Wno-missing-field-initializers -std=gnu11 -D_GNU_SOURCE -MMD -MP -Iinclude -Iuser -I$(BUILD)
+CFLAGS     += -Wall -Wextra -Werror -Wno-missing-field-initializers -std=gnu11 -D_GNU_SOURCE -MMD -MP -Iinclude -Iuser -I$(BUILD) \
+              -DXLB_VERSION='"$(XLB_VERSION)"'
 BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -MMD -MP -Iinclude -I$(ARCH_INC)
 LIBS_BPF   := -lxdp -lbpf -lelf -lz
 LIBS_CORE  := -lcyaml -lyaml -ljson-c
@@ -38,7 +44,8 @@ TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tes
 .PHONY: all deps test demo bench check-fmt fmt clean help
 .DEFAULT_GOAL := all
 
-XLBD_OBJS  := $(BUILD)/user/xlbd.o $(BUILD)/user/daemon.o $(BUILD)/user/control.o
+XLBD_OBJS  := $(BUILD)/user/xlbd.o $(BUILD)/user/daemon.o $(BUILD)/user/control.o \
+              $(BUILD)/user/instance.o
 HEALTH_OBJS := $(addprefix $(BUILD)/user/,health.o check.o check_tcp.o check_http.o check_udp.o \
                check_exec.o)
 LIBS_EVENT := -levent -levent_openssl -lssl -lcrypto
@@ -125,7 +132,7 @@ $(BUILD)/tests/test_decap: $(BUILD)/tests/bpf/test_decap.o
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $^ -o $@ -lcmocka $(LIBS_BPF)
 
-E2E_TESTS  := tests/e2e/run.sh
+E2E_TESTS  := tests/e2e/run.sh tests/e2e/operator.sh
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -392,6 +392,13 @@ static void cfg_errf(struct cfg_ctx *c, const yaml_node_t *n, const char *fmt, .
 {
 	va_list ap;
 
+	/* a generated or mangled file can hold thousands: the first ones tell */
+	if (c->nerr >= CFG_MAX_ERRORS) {
+		if (c->nerr++ == CFG_MAX_ERRORS)
+			fprintf(c->err, "%s: more than %d errors; stopping here\n", c->path,
+				CFG_MAX_ERRORS);
+		return;
+	}
 	if (n)
 		fprintf(c->err, "%s:%zu:%zu: ", c->path, n->start_mark.line + 1,
 			n->start_mark.column + 1);
@@ -445,6 +452,78 @@ static yaml_node_t *cfg_node(struct cfg_ctx *c, int vi, int bi, const char *key)
 	if (key && (m = ymap_get(&c->doc, n, key)))
 		n = m;
 	return n;
+}
+
+/* Edit distance of two short words (keys), for "did you mean". */
+static unsigned word_distance(const char *a, const char *b)
+{
+	unsigned row[64], i, j, prev, cur;
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la >= 64 || lb >= 64)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			cur = row[j];
+			row[j] = prev + (a[i - 1] != b[j - 1]);
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			if (cur + 1 < row[j])
+				row[j] = cur + 1;
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+/*
+ * Every key of the document that the schema does not know, each reported
+ * where it stands with the nearest known key, before libcyaml (which stops
+ * at the first) loads the rest with unknown keys ignored.
+ */
+static void check_keys(struct cfg_ctx *c, yaml_node_t *n, const cyaml_schema_value_t *s)
+{
+	yaml_node_pair_t *p;
+	yaml_node_item_t *it;
+
+	if (!n)
+		return;
+	if (s->type == CYAML_MAPPING && n->type == YAML_MAPPING_NODE) {
+		for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = yaml_document_get_node(&c->doc, p->key);
+			const cyaml_schema_field_t *f, *near = NULL;
+			unsigned best = 3, d;
+			const char *key;
+
+			if (!k || k->type != YAML_SCALAR_NODE)
+				continue;
+			key = (const char *)k->data.scalar.value;
+			for (f = s->mapping.fields; f->key; f++) {
+				if (!strcmp(f->key, key))
+					break;
+				d = word_distance(f->key, key);
+				if (d < best) {
+					best = d;
+					near = f;
+				}
+			}
+			if (f->key)
+				check_keys(c, yaml_document_get_node(&c->doc, p->value), &f->value);
+			else if (near)
+				cfg_errf(c, k, "%s: unknown key (did you mean %s?)", key,
+					 near->key);
+			else
+				cfg_errf(c, k, "%s: unknown key", key);
+		}
+	} else if ((s->type == CYAML_SEQUENCE || s->type == CYAML_SEQUENCE_FIXED) &&
+		   n->type == YAML_SEQUENCE_NODE) {
+		for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
+			check_keys(c, yaml_document_get_node(&c->doc, *it), s->sequence.entry);
+	}
 }
 
 /* The first key named key at or after line (1-based), for unknown keys. */
@@ -947,7 +1026,8 @@ static const cyaml_config_t *cyaml_cfg(struct cfg_ctx *c)
 	cc.log_ctx = c;
 	cc.mem_fn = cyaml_mem;
 	cc.log_level = CYAML_LOG_ERROR;
-	cc.flags = CYAML_CFG_DEFAULT;
+	/* check_keys() has reported them all already */
+	cc.flags = CYAML_CFG_IGNORE_UNKNOWN_KEYS;
 	return &cc;
 }
 
@@ -1015,6 +1095,8 @@ int cfg_load(const char *path, struct cfg **out, FILE *err)
 		ret = -EINVAL;
 		goto out;
 	}
+	if (c->have_doc)
+		check_keys(c, yaml_document_get_root_node(&c->doc), &top_schema);
 
 	e = cyaml_load_file(path, cyaml_cfg(c), &top_schema, (cyaml_data_t **)&cfg, NULL);
 	if (e != CYAML_OK) {

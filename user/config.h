@@ -31,6 +31,7 @@ struct cfg_status_range {
 };
 
 #define CFG_MAX_STATUS_RANGES 16
+#define CFG_MAX_ERRORS	      20 /* reported by one load; then it stops */
 
 /*
  * A health check as written (strings, zero for "not given"), and parsed. A

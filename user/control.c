@@ -15,6 +15,7 @@
 #include <event2/listener.h>
 
 #include "control.h"
+#include "instance.h"
 #include "log.h"
 
 #define CONTROL_IDLE_SEC 30 /* a client silent this long is dropped */
@@ -145,6 +146,7 @@ int control_open(struct control **cp, struct event_base *base, const char *path,
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct control *c;
 	char dir[108], *slash;
+	const char *why;
 	mode_t old;
 	int fd, err;
 
@@ -156,8 +158,12 @@ int control_open(struct control **cp, struct event_base *base, const char *path,
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if (mkdir(dir, 0755) && errno != EEXIST)
-			return -errno;
+		/* nobody else may swap the socket for one of theirs */
+		err = instance_check_dir(dir, 1, &why);
+		if (err) {
+			log_warnx("control socket directory %s %s: refused", dir, why);
+			return err;
+		}
 	}
 	unlink(path);
 

@@ -14,10 +14,7 @@
 #include "daemon.h"
 #include "health.h"
 #include "log.h"
-
-#ifndef XLB_VERSION
-#define XLB_VERSION "0.1"
-#endif
+#include "version.h"
 
 static json_object *jstr(const char *s)
 {
@@ -61,6 +58,11 @@ static json_object *backend_json(struct xlbd *d, struct lb_vip *v, struct lb_bac
 		json_object_object_add(o, "mac", NULL);
 	}
 	json_object_object_add(o, "mac_source", jstr(b->mac_static ? "config" : "neighbour"));
+	json_object_object_add(o, "mac_state",
+			       jstr(b->mac_ok		? "resolved"
+				    : b->resolve_err	? "no usable route"
+				    : b->resolve_failed ? "no answer to ARP/ND"
+							: "resolving"));
 	/* the interface frames to it leave through, and how */
 	if (b->mac_ok && b->out.ifindex) {
 		char ifname[IF_NAMESIZE] = "?";
@@ -89,10 +91,7 @@ static json_object *vip_json(struct xlbd *d, struct lb_vip *v)
 	json_object_object_add(o, "port", json_object_new_int(v->port));
 	json_object_object_add(o, "protocol", jstr(v->proto == CFG_PROTO_UDP ? "udp" : "tcp"));
 	json_object_object_add(o, "scheduler", jstr(cfg_scheduler_name(v->sched)));
-	json_object_object_add(o, "forwarding",
-			       jstr(v->fwd_mode == XLB_FWD_IPIP	 ? "ipip"
-				    : v->fwd_mode == XLB_FWD_GUE ? "gue"
-								 : "dsr"));
+	json_object_object_add(o, "forwarding", jstr(lb_fwd_name(v->fwd_mode)));
 	json_object_object_add(o, "ring_size", json_object_new_int64(v->ring_size));
 	json_object_object_add(o, "udp_idle_timeout_s", json_object_new_int64(v->udp_timeout_s));
 	json_object_object_add(o, "id", json_object_new_int64(v->id));
@@ -262,6 +261,72 @@ int xlbd_dp_config(struct xlbd *d, const struct cfg *cfg)
 	return dp_config_set(d->dp, &xc);
 }
 
+static int str_differs(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+/*
+ * A key that only a restart (or a detach) can change: what the reload must
+ * refuse, in words; NULL when there is none.
+ */
+static const char *reload_fixed_key(const struct cfg *o, const struct cfg *n)
+{
+	static char why[320];
+
+	if (str_differs(o->interface, n->interface))
+		snprintf(why, sizeof(why), "interface %s -> %s needs a restart of xlbd",
+			 o->interface ? o->interface : "(none)",
+			 n->interface ? n->interface : "(none)");
+	else if (str_differs(o->pin_path, n->pin_path))
+		snprintf(why, sizeof(why), "pin_path %s -> %s needs a detach", o->pin_path,
+			 n->pin_path);
+	else if (str_differs(o->control_socket, n->control_socket))
+		snprintf(why, sizeof(why), "control_socket %s -> %s needs a restart of xlbd",
+			 o->control_socket, n->control_socket);
+	else if (o->max_flows != n->max_flows)
+		snprintf(why, sizeof(why),
+			 "max_flows %u -> %u needs a detach (the flow table keeps its size "
+			 "while pinned)",
+			 o->max_flows, n->max_flows);
+	else if (o->xdp_mode != n->xdp_mode)
+		snprintf(why, sizeof(why), "xdp_mode needs a detach to change");
+	else
+		return NULL;
+	return why;
+}
+
+/* The instance-wide keys a reload changed, as lines of its report. */
+static void reload_global_changes(const struct cfg *o, const struct cfg *n, json_object *out)
+{
+	static const char *const fwd[] = { "dsr", "dsr", "ipip", "gue" };
+	char buf[320];
+
+#define SAY(...)                                         \
+	do {                                             \
+		snprintf(buf, sizeof(buf), __VA_ARGS__); \
+		json_object_array_add(out, jstr(buf));   \
+	} while (0)
+#define STR(k, a, b)           \
+	if (str_differs(a, b)) \
+	SAY("%s %s -> %s", k, (a) ? (a) : "(none)", (b) ? (b) : "(none)")
+	if (o->forwarding != n->forwarding)
+		SAY("forwarding %s -> %s", fwd[o->forwarding], fwd[n->forwarding]);
+	STR("tunnel_source", o->tunnel_source, n->tunnel_source);
+	STR("tunnel_source6", o->tunnel_source6, n->tunnel_source6);
+	STR("tunnel_flow_prefix", o->tunnel_flow_prefix, n->tunnel_flow_prefix);
+	STR("tunnel_flow_prefix6", o->tunnel_flow_prefix6, n->tunnel_flow_prefix6);
+	if (o->gue_port != n->gue_port)
+		SAY("gue_port %u -> %u", o->gue_port, n->gue_port);
+	if (o->mtu != n->mtu)
+		SAY("mtu %u -> %u", o->mtu ? o->mtu : 1500, n->mtu ? n->mtu : 1500);
+	if (o->icmp_echo != n->icmp_echo)
+		SAY("icmp_echo %s -> %s", o->icmp_echo ? "true" : "false",
+		    n->icmp_echo ? "true" : "false");
+#undef STR
+#undef SAY
+}
+
 json_object *xlbd_reload(struct xlbd *d)
 {
 	struct lb_changes ch = {};
@@ -269,7 +334,9 @@ json_object *xlbd_reload(struct xlbd *d)
 	char *errs = NULL;
 	size_t errlen = 0;
 	FILE *f = open_memstream(&errs, &errlen);
-	json_object *r;
+	json_object *r, *global;
+	const char *fixed;
+	unsigned i, n;
 	int err;
 
 	if (!f)
@@ -290,10 +357,17 @@ json_object *xlbd_reload(struct xlbd *d)
 		return r;
 	}
 	free(errs);
-	if (strcmp(cfg->pin_path, d->cfg->pin_path) ||
-	    (cfg->interface && d->cfg->interface && strcmp(cfg->interface, d->cfg->interface)))
-		log_warnx("reload: interface and pin_path changes take effect at restart");
+	fixed = reload_fixed_key(d->cfg, cfg);
+	if (fixed) {
+		log_warnx("reload refused, the running configuration is kept: %s", fixed);
+		r = api_error(API_E_CONFIG, "%s: %s; the running configuration is kept",
+			      d->cfg_path, fixed);
+		cfg_free(cfg);
+		return r;
+	}
 
+	global = json_object_new_array();
+	reload_global_changes(d->cfg, cfg, global);
 	err = xlbd_dp_config(d, cfg);
 	if (!err)
 		err = lb_apply_config(d->lb, cfg, &ch);
@@ -303,10 +377,12 @@ json_object *xlbd_reload(struct xlbd *d)
 	d->cfg = cfg;
 	r = err ? api_error(API_E_INTERNAL, "reload applied in part: %s", strerror(-err))
 		: api_ok();
-	json_object_object_add(r, "changes", jstrv(ch.lines, ch.n));
+	for (i = 0; i < ch.n; i++)
+		json_object_array_add(global, jstr(ch.lines[i]));
+	n = (unsigned)json_object_array_length(global);
+	json_object_object_add(r, "changes", global);
 	json_object_object_add(r, "undone", jstrv(ch.undone, ch.nundone));
-	log_info("reloaded %s: %u changes, %u made with xlbctl undone", d->cfg_path, ch.n,
-		 ch.nundone);
+	log_info("reloaded %s: %u changes, %u made with xlbctl undone", d->cfg_path, n, ch.nundone);
 	lb_changes_free(&ch);
 	return r;
 }

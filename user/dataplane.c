@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <limits.h>
+#include <net/if.h>
 #include <linux/if_link.h>
 #include <xdp/libxdp.h>
 #include <unistd.h>
@@ -70,6 +72,7 @@ static int pin_maps(struct dp *dp, const char *pin_path)
 {
 	struct bpf_map *m;
 	char path[PATH_MAX];
+	struct stat st;
 	int n, err = 0;
 
 	bpf_object__for_each_map(m, dp->skel->obj)
@@ -79,7 +82,12 @@ static int pin_maps(struct dp *dp, const char *pin_path)
 		n = snprintf(path, sizeof(path), "%s/%s", pin_path, bpf_map__name(m));
 		if (n < 0 || (size_t)n >= sizeof(path))
 			return -ENAMETOOLONG;
-		if (!access(path, F_OK)) {
+		if (!lstat(path, &st)) {
+			if (!S_ISREG(st.st_mode)) {
+				/* a link planted to make us adopt maps that are not ours */
+				log_warnx("%s is not a pin of its own (a link?): refused", path);
+				return -ELOOP;
+			}
 			dp->adopted = 1;
 			/* check them all: the operator sees every one at once */
 			err = pin_compatible(m, path) ?: err;
@@ -377,42 +385,103 @@ out:
 	return err;
 }
 
-int dp_detach(const char *pin_path, int ifindex)
+/* Detach program id from ifindex, in the mode it is attached in. */
+static int detach_id(__u32 id, int ifindex, int mode)
 {
-	struct xdp_program *xp;
-	int mode = 0, err = 0;
-	struct dirent *de;
-	char path[PATH_MAX];
-	__u32 id;
-	DIR *d;
+	struct xdp_program *xp = xdp_program__from_id(id);
+	int err = (int)libxdp_get_error(xp);
 
-	id = ifindex > 0 ? dp_attached_id(pin_path, ifindex, &mode) : 0;
-	if (id) {
-		xp = xdp_program__from_id(id);
-		err = (int)libxdp_get_error(xp);
-		if (!err) {
-			err = xdp_program__detach(
-				xp, ifindex,
-				mode == DP_MODE_GENERIC ? XDP_MODE_SKB : XDP_MODE_NATIVE, 0);
-			xdp_program__close(xp);
-		}
-		if (err)
-			return err;
-	}
-	d = opendir(pin_path);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
+	if (err)
+		return err;
+	err = xdp_program__detach(xp, ifindex,
+				  mode == DP_MODE_GENERIC ? XDP_MODE_SKB : XDP_MODE_NATIVE, 0);
+	xdp_program__close(xp);
+	if (!err && attached_id(ifindex, NULL) == id)
+		err = -EBUSY; /* the kernel said yes, and it is still there */
+	return err;
+}
+
+/* Is program id one of ours by its name (for when its pin is gone)? */
+static int prog_is_xlb(__u32 id)
+{
+	struct bpf_prog_info info;
+	int fd = bpf_prog_get_fd_by_id(id), ours;
+
+	if (fd < 0)
+		return 0;
+	ours = !prog_info(fd, &info) && !strcmp(info.name, XLB_PROG_NAME);
+	close(fd);
+	return ours;
+}
+
+int dp_unpin(const char *pin_path)
+{
+	struct xlb_bpf *skel = xlb_bpf__open();
+	char path[PATH_MAX];
+	struct bpf_map *m;
+	int err = 0;
+
+	if (!skel)
+		return -errno;
+	/* ours only: the program and the maps this build names */
+	snprintf(path, sizeof(path), "%s/%s", pin_path, XLB_PROG_NAME);
+	if (unlink(path) && errno != ENOENT)
+		err = -errno;
+	bpf_object__for_each_map(m, skel->obj)
+	{
+		if (bpf_map__is_internal(m))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", pin_path, de->d_name);
-		if (unlink(path) && !err)
+		snprintf(path, sizeof(path), "%s/%s", pin_path, bpf_map__name(m));
+		if (unlink(path) && errno != ENOENT && !err)
 			err = -errno;
 	}
-	closedir(d);
-	if (rmdir(pin_path) && !err)
-		err = -errno;
+	xlb_bpf__destroy(skel);
+	if (rmdir(pin_path) && errno != ENOENT) {
+		if (errno == ENOTEMPTY)
+			log_info("%s: kept, it holds pins that are not xlb's", pin_path);
+		else if (!err)
+			err = -errno;
+	}
 	return err;
+}
+
+int dp_detach(const char *pin_path, int ifindex, char *detached, size_t len)
+{
+	struct bpf_prog_info info;
+	struct if_nameindex *ifs, *i;
+	char path[PATH_MAX];
+	__u32 pinned = 0, id;
+	int fd, mode = 0, err = 0;
+	size_t n = 0;
+
+	detached[0] = '\0';
+	if (!prog_path(pin_path, path, sizeof(path)) && (fd = bpf_obj_get(path)) >= 0) {
+		pinned = prog_info(fd, &info) ? 0 : info.id;
+		close(fd);
+	}
+	if (pinned) {
+		/* wherever the pinned program serves, whatever the config names */
+		ifs = if_nameindex();
+		if (!ifs)
+			return -errno;
+		for (i = ifs; i->if_index && !err; i++) {
+			if (attached_id((int)i->if_index, &mode) != pinned)
+				continue;
+			err = detach_id(pinned, (int)i->if_index, mode);
+			if (!err && n < len)
+				n += (size_t)snprintf(detached + n, len - n, "%s%s", n ? " " : "",
+						      i->if_name);
+		}
+		if_freenameindex(ifs);
+	} else if (ifindex > 0 && (id = attached_id(ifindex, &mode)) && prog_is_xlb(id)) {
+		/* its pin is gone: an xlb program on the named interface is still ours */
+		err = detach_id(id, ifindex, mode);
+		if (!err)
+			if_indextoname((unsigned)ifindex, detached);
+	}
+	if (err)
+		return err;
+	return dp_unpin(pin_path);
 }
 
 static int map_fd(const struct bpf_map *m)
@@ -631,6 +700,30 @@ static int percpu_sum(struct dp *dp, const struct bpf_map *m, __u32 key, __u64 *
 out:
 	free(vals);
 	return err;
+}
+
+/* Zero every CPU's copy of an entry of a per-CPU array. */
+static int percpu_zero(struct dp *dp, const struct bpf_map *m, __u32 key)
+{
+	size_t per = ((size_t)bpf_map__value_size(m) + 7) / 8 * 8;
+	void *vals = calloc((size_t)dp->ncpus, per);
+	int err;
+
+	if (!vals)
+		return -ENOMEM;
+	err = bpf_map_update_elem(map_fd(m), &key, vals, BPF_ANY) ? -errno : 0;
+	free(vals);
+	return err;
+}
+
+int dp_stats_reset_vip(struct dp *dp, __u32 vip_id)
+{
+	return percpu_zero(dp, dp->skel->maps.xlb_vip_stats, vip_id);
+}
+
+int dp_stats_reset_backend(struct dp *dp, __u32 be_id)
+{
+	return percpu_zero(dp, dp->skel->maps.xlb_be_stats, be_id);
 }
 
 int dp_stats_global(struct dp *dp, struct xlb_global_stats *out)

@@ -42,8 +42,14 @@ struct dp_attach_info {
  */
 int dp_attach(struct dp *dp, int ifindex, enum dp_mode mode, struct dp_attach_info *info);
 
-/* Detach xlb from ifindex and remove every pin under pin_path. */
-int dp_detach(const char *pin_path, int ifindex);
+/*
+ * Detach xlb: the program pinned at pin_path from every interface it is
+ * attached to (or, its pin gone, an xlb program on ifindex), then remove
+ * xlb's pins. detached gets the interfaces' names, "" if none was attached.
+ */
+int dp_detach(const char *pin_path, int ifindex, char *detached, size_t len);
+/* Remove the pins xlb makes under pin_path, and the directory if then empty. */
+int dp_unpin(const char *pin_path);
 
 /* The id of the xlb program attached to ifindex, 0 if none is ours. */
 __u32 dp_attached_id(const char *pin_path, int ifindex, int *mode);
@@ -75,6 +81,9 @@ int dp_egress_get(struct dp *dp, __u32 slot, struct xlb_egress *out);
 int dp_stats_global(struct dp *dp, struct xlb_global_stats *out);
 int dp_stats_vip(struct dp *dp, __u32 vip_id, struct xlb_vip_stats *out);
 int dp_stats_backend(struct dp *dp, __u32 be_id, struct xlb_be_stats *out);
+/* Zero the counters of an id about to be given to a new VIP or backend. */
+int dp_stats_reset_vip(struct dp *dp, __u32 vip_id);
+int dp_stats_reset_backend(struct dp *dp, __u32 be_id);
 
 /* Walk the VIPs (fragment entries skipped) and the backends in use (gen != 0). */
 int dp_vip_foreach(struct dp *dp,

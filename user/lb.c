@@ -208,6 +208,9 @@ static int vip_id_alloc(struct lb *lb, const struct xlb_vip_key *k, uint32_t *id
 		if (!lb->vip_used[i]) {
 			lb->vip_used[i] = 1;
 			*id = i;
+			/* a new VIP starts from zero, not from the last holder's counts */
+			if (dp_stats_reset_vip(lb->dp, i))
+				log_warnx("vip id %u: its old counters could not be zeroed", i);
 			return 0;
 		}
 	return -ENOSPC;
@@ -242,6 +245,8 @@ static int be_id_alloc(struct lb *lb, uint32_t vip_id, const struct xlb_addr *a,
 			b->gen = ++lb->be_gen[i];
 			if (!b->gen)
 				b->gen = lb->be_gen[i] = 1;
+			if (dp_stats_reset_backend(lb->dp, i))
+				log_warnx("backend id %u: its old counters could not be zeroed", i);
 			return 0;
 		}
 	return -ENOSPC;
@@ -503,7 +508,7 @@ int lb_vip_sync(struct lb *lb, struct lb_vip *v)
 		.ring_size = v->ring_size,
 		.udp_timeout = v->udp_timeout_s,
 		.scheduler = (uint8_t)v->sched,
-		.fwd_mode = XLB_FWD_DSR,
+		.fwd_mode = v->fwd_mode,
 	};
 	uint64_t sig;
 	unsigned i;
@@ -626,34 +631,59 @@ static const char *nexthop_str(const struct lb_nexthop *nh, char *buf, size_t le
 	return buf;
 }
 
-/* Find the backend's next hop and ask for its MAC. */
-static void be_resolve(struct lb *lb, struct lb_backend *b)
+/* The backend's MAC is its next hop's: say so once, where it goes. */
+static void be_mac_found(struct lb_vip *v, struct lb_backend *b, const uint8_t *mac)
 {
 	char as[64], ns[96];
+
+	memcpy(b->mac, mac, 6);
+	b->out = b->nexthop;
+	b->mac_ok = 1;
+	b->resolve_failed = 0;
+	cfg_addr_str(&b->addr, as, sizeof(as));
+	log_info("vip %s: backend %s is at %02x:%02x:%02x:%02x:%02x:%02x (next hop %s)", v->name,
+		 as, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+		 nexthop_str(&b->out, ns, sizeof(ns)));
+}
+
+/*
+ * Find the backend's next hop and ask for its MAC: 1 when it was known
+ * already and is now the backend's (the VIP then needs a sync).
+ */
+static int be_resolve(struct lb *lb, struct lb_vip *v, struct lb_backend *b)
+{
+	char as[64], ns[96];
+	uint8_t mac[6];
 	int err;
 
 	memset(&b->nexthop, 0, sizeof(b->nexthop));
 	b->nexthop.addr = b->addr;
 	if (!lb->resolve)
-		return;
-	err = lb->resolve(lb->resolve_ctx, &b->addr, &b->nexthop);
+		return 0;
+	err = lb->resolve(lb->resolve_ctx, &b->addr, &b->nexthop, mac);
 	cfg_addr_str(&b->addr, as, sizeof(as));
 	/* asked again every few seconds while unresolved: say it once */
-	if (err && err != b->resolve_err)
+	if (err < 0 && err != b->resolve_err)
 		log_warnx("backend %s: no route to it that xlb can use: %s", as,
 			  err == -EPFNOSUPPORT
 				  ? "it leaves through an interface that is not Ethernet"
 				  : strerror(-err));
-	else if (!err && b->resolve_err)
+	else if (err >= 0 && b->resolve_err)
 		log_info("backend %s: route found", as);
-	b->resolve_err = err;
-	if (err)
-		return;
+	b->resolve_err = err < 0 ? err : 0;
+	if (err < 0)
+		return 0;
 	if (b->nexthop.ifindex || memcmp(&b->nexthop.addr, &b->addr, sizeof(b->addr)))
 		log_debug("backend %s: next hop %s", as, nexthop_str(&b->nexthop, ns, sizeof(ns)));
+	if (err == 1 &&
+	    (!b->mac_ok || memcmp(b->mac, mac, 6) || !egress_eq(&b->out, &b->nexthop))) {
+		be_mac_found(v, b, mac);
+		return 1;
+	}
+	return 0;
 }
 
-static void be_set_mac(struct lb *lb, struct lb_backend *b, const uint8_t *mac)
+static void be_set_mac(struct lb *lb, struct lb_vip *v, struct lb_backend *b, const uint8_t *mac)
 {
 	if (mac) {
 		/* a configured MAC is on our own interface's segment */
@@ -663,7 +693,7 @@ static void be_set_mac(struct lb *lb, struct lb_backend *b, const uint8_t *mac)
 		b->mac_ok = 1;
 	} else {
 		b->mac_static = 0;
-		be_resolve(lb, b);
+		be_resolve(lb, v, b);
 	}
 }
 
@@ -712,6 +742,16 @@ static void vip_remove(struct lb *lb, unsigned i)
 
 /* ---- the config ------------------------------------------------------------- */
 
+const char *lb_fwd_name(uint8_t mode)
+{
+	return mode == XLB_FWD_IPIP ? "ipip" : mode == XLB_FWD_GUE ? "gue" : "dsr";
+}
+
+static const char *all_down_name(enum cfg_all_down a)
+{
+	return a == CFG_ALL_DOWN_DROP ? "drop" : "keep";
+}
+
 static uint8_t fwd_mode(int cfg_fwd)
 {
 	return cfg_fwd == CFG_FWD_IPIP	? XLB_FWD_IPIP
@@ -759,7 +799,7 @@ static int apply_backends(struct lb *lb, struct lb_vip *v, const struct cfg_vip 
 			if (!cfg_backend_check(cv, c, &k) && k.initial_state != CFG_INITIAL_UP &&
 			    !b->adopted_up)
 				b->health = LB_HEALTH_DOWN;
-			be_set_mac(lb, b, c->has_mac ? c->mac_bytes : NULL);
+			be_set_mac(lb, v, b, c->has_mac ? c->mac_bytes : NULL);
 			change(ch, 0, "vip %s: backend %s added (weight %u, %s)", v->name, as,
 			       c->weight, cfg_state_name(c->state));
 			continue;
@@ -774,9 +814,9 @@ static int apply_backends(struct lb *lb, struct lb_vip *v, const struct cfg_vip 
 		b->admin = c->state;
 		b->from_cli = 0;
 		if (c->has_mac && (!b->mac_static || memcmp(b->mac, c->mac_bytes, 6)))
-			be_set_mac(lb, b, c->mac_bytes);
+			be_set_mac(lb, v, b, c->mac_bytes);
 		else if (!c->has_mac && b->mac_static)
-			be_set_mac(lb, b, NULL);
+			be_set_mac(lb, v, b, NULL);
 	}
 	return 0;
 }
@@ -821,6 +861,16 @@ int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
 		if (v->ring_size != cv->ring_size && v->ring_sig)
 			change(ch, v->from_cli, "vip %s: ring_size %u -> %u", v->name, v->ring_size,
 			       cv->ring_size);
+		if (v->fwd_mode != fwd_mode(cfg_vip_fwd(cfg, cv)) && v->ring_sig)
+			change(ch, v->from_cli, "vip %s: forwarding %s -> %s", v->name,
+			       lb_fwd_name(v->fwd_mode),
+			       lb_fwd_name(fwd_mode(cfg_vip_fwd(cfg, cv))));
+		if (v->udp_timeout_s != cv->udp_timeout_s && v->ring_sig && proto == CFG_PROTO_UDP)
+			change(ch, v->from_cli, "vip %s: udp_idle_timeout %us -> %us", v->name,
+			       v->udp_timeout_s, cv->udp_timeout_s);
+		if (v->on_all_down != cv->on_all_down && v->ring_sig)
+			change(ch, v->from_cli, "vip %s: on_all_down %s -> %s", v->name,
+			       all_down_name(v->on_all_down), all_down_name(cv->on_all_down));
 		v->addr = cv->addr;
 		v->port = (uint16_t)cv->port;
 		v->proto = proto;
@@ -915,7 +965,7 @@ int lb_backend_add(struct lb *lb, const char *vip, const struct xlb_addr *addr, 
 	b->weight = weight;
 	b->from_cli = 1;
 	b->health = v->new_health;
-	be_set_mac(lb, b, mac);
+	be_set_mac(lb, v, b, mac);
 	e = lb_vip_sync(lb, v);
 	if (e)
 		return ERR(e, "vip %s: data plane update failed: %s", vip, strerror(-e));
@@ -1047,6 +1097,7 @@ void lb_mac_update(struct lb *lb, int ifindex, const struct xlb_addr *addr, cons
 			if (b->mac_static || b->nexthop.ifindex != ifindex ||
 			    memcmp(&b->nexthop.addr, addr, sizeof(*addr)))
 				continue;
+			cfg_addr_str(&b->addr, as, sizeof(as));
 			if (mac) {
 				/*
 				 * The MAC and the interface it belongs to change
@@ -1055,26 +1106,25 @@ void lb_mac_update(struct lb *lb, int ifindex, const struct xlb_addr *addr, cons
 				 */
 				changed = !b->mac_ok || memcmp(b->mac, mac, 6) ||
 					  !egress_eq(&b->out, &b->nexthop);
-				memcpy(b->mac, mac, 6);
-				b->out = b->nexthop;
-				b->mac_ok = 1;
+				if (changed)
+					be_mac_found(v, b, mac);
+				else
+					b->out = b->nexthop;
 			} else if (b->mac_ok) {
 				b->mac_ok = 0;
 				changed = 1;
-			}
-			if (!changed)
-				continue;
-			dirty = 1;
-			cfg_addr_str(&b->addr, as, sizeof(as));
-			if (mac)
-				log_info("vip %s: backend %s is at %02x:%02x:%02x:%02x:%02x:%02x "
-					 "(next hop %s)",
-					 v->name, as, mac[0], mac[1], mac[2], mac[3], mac[4],
-					 mac[5], nexthop_str(&b->out, ns, sizeof(ns)));
-			else
 				log_warnx("vip %s: backend %s has no MAC: no traffic until it "
 					  "resolves",
 					  v->name, as);
+			} else if (!b->resolve_failed) {
+				/* never resolved: say so once, not at every retry */
+				b->resolve_failed = 1;
+				log_warnx("vip %s: backend %s: next hop %s does not answer ARP/ND: "
+					  "no traffic to it until it does",
+					  v->name, as, nexthop_str(&b->nexthop, ns, sizeof(ns)));
+			}
+			if (changed)
+				dirty = 1;
 		}
 		if (dirty)
 			lb_vip_sync(lb, v);
@@ -1102,20 +1152,28 @@ void lb_resolve_pending(struct lb *lb)
 
 	if (!lb->resolve)
 		return;
-	for (i = 0; i < lb->nvips; i++)
-		for (j = 0; j < lb->vips[i]->nbe; j++) {
-			struct lb_backend *b = lb->vips[i]->be[j];
+	for (i = 0; i < lb->nvips; i++) {
+		struct lb_vip *v = lb->vips[i];
+		int dirty = 0;
+
+		for (j = 0; j < v->nbe; j++) {
+			struct lb_backend *b = v->be[j];
 
 			if (!b->mac_static && !b->mac_ok)
-				be_resolve(lb, b);
+				dirty |= be_resolve(lb, v, b);
 		}
+		if (dirty)
+			lb_vip_sync(lb, v);
+	}
 }
 
 void lb_routes_changed(struct lb *lb)
 {
 	struct lb_nexthop nh;
 	char as[64], ns[96], ifname[IF_NAMESIZE];
+	uint8_t mac[6];
 	unsigned i, j;
+	int r;
 
 	if (!lb->resolve)
 		return;
@@ -1130,7 +1188,8 @@ void lb_routes_changed(struct lb *lb)
 				continue;
 			memset(&nh, 0, sizeof(nh));
 			cfg_addr_str(&b->addr, as, sizeof(as));
-			if (lb->resolve(lb->resolve_ctx, &b->addr, &nh)) {
+			r = lb->resolve(lb->resolve_ctx, &b->addr, &nh, mac);
+			if (r < 0) {
 				/*
 				 * No route now: the old next hop serves until one
 				 * returns, unless its interface is gone, where
@@ -1152,6 +1211,10 @@ void lb_routes_changed(struct lb *lb)
 				 nexthop_str(&nh, ns, sizeof(ns)));
 			/* the old MAC serves until the new next hop's arrives */
 			b->nexthop = nh;
+			if (r == 1) {
+				be_mac_found(v, b, mac);
+				dirty = 1;
+			}
 		}
 		if (dirty)
 			lb_vip_sync(lb, v);

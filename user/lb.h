@@ -39,6 +39,7 @@ struct lb_backend {
 	struct xlb_backend written; /* what xlb_backends holds for it */
 	uint8_t adopted_up;	    /* carried traffic in the pinned maps we adopted */
 	int resolve_err;	    /* the last next-hop lookup's, logged on change */
+	uint8_t resolve_failed;	    /* its next hop did not answer ARP/ND (logged) */
 };
 
 struct lb_vip {
@@ -68,10 +69,11 @@ struct lb;
 /*
  * Called for a backend whose MAC must be resolved: find its next hop (the
  * backend, or a gateway for a tunnelled backend) and the interface toward
- * it, start resolving it, and return it; the MAC then arrives through
- * lb_mac_update(). 0 or -errno.
+ * it. 1 when its MAC is known now (in mac); 0 when resolution has started
+ * and the MAC will arrive through lb_mac_update(); or -errno.
  */
-typedef int (*lb_resolve_fn)(void *ctx, const struct xlb_addr *addr, struct lb_nexthop *nh);
+typedef int (*lb_resolve_fn)(void *ctx, const struct xlb_addr *addr, struct lb_nexthop *nh,
+			     uint8_t mac[6]);
 
 struct lb *lb_new(struct dp *dp, lb_resolve_fn resolve, void *ctx);
 void lb_free(struct lb *lb);
@@ -126,7 +128,7 @@ int lb_flush(struct lb *lb);
 void lb_mac_update(struct lb *lb, int ifindex, const struct xlb_addr *addr, const uint8_t *mac);
 /* Is addr on ifindex (0: ours) the next hop of one of the backends? */
 int lb_is_nexthop(struct lb *lb, int ifindex, const struct xlb_addr *addr);
-/* Ask again for every backend still without a MAC. */
+/* Ask again for every backend still without a MAC; sync what got one. */
 void lb_resolve_pending(struct lb *lb);
 /*
  * Routes changed: find every resolved backend's next hop again. A backend
@@ -139,6 +141,8 @@ void lb_routes_changed(struct lb *lb);
 int lb_vip_sync(struct lb *lb, struct lb_vip *v);
 
 const char *lb_dp_state_name(uint8_t st);
+/* XLB_FWD_*: dsr, ipip, gue. */
+const char *lb_fwd_name(uint8_t mode);
 const char *lb_health_name(enum lb_health h);
 
 #endif /* XLB_LB_H */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Logging, after relayd's log.c: stderr in the foreground, syslog otherwise.
+ * Logging, after relayd's log.c: stderr in the foreground, syslog otherwise
+ * (stderr when no syslog listens).
  * log_warn appends strerror(errno); the -x variants do not.
  */
 #ifndef XLB_LOG_H
@@ -12,6 +13,13 @@
 
 /* verbose: 1 debug too, 0 info and up, -1 warnings only */
 void log_init(const char *ident, int foreground, int verbose);
+/*
+ * A daemon's logging. log_daemon_stderr(): lines on stderr with the time (or,
+ * under journald, with their priority). log_daemon_syslog(): to syslog when
+ * one listens on /dev/log, 1 then; 0 and nothing changed when none does.
+ */
+void log_daemon_stderr(void);
+int log_daemon_syslog(void);
 /* While set, library warnings are logged as debug (expected failures). */
 void log_bpf_quiet(int quiet);
 void log_warn(const char *fmt, ...) LOG_F(1, 2);

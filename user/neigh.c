@@ -206,7 +206,82 @@ int neigh_dump(struct neigh *n)
 	return -EIO;
 }
 
-int neigh_resolve(struct neigh *n, int ifindex, const struct xlb_addr *addr)
+/* A request naming addr on ifindex: the message, its length set. */
+static void neigh_req(struct nlmsghdr *h, struct ndmsg *nd, int ifindex,
+		      const struct xlb_addr *addr)
+{
+	size_t alen = addr->family == XLB_AF_INET ? 4 : 16;
+	struct rtattr *a;
+
+	nd->ndm_ifindex = ifindex;
+	nd->ndm_family = addr->family == XLB_AF_INET ? AF_INET : AF_INET6;
+	h->nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg));
+	a = (struct rtattr *)((char *)h + NLMSG_ALIGN(h->nlmsg_len));
+	a->rta_type = NDA_DST;
+	a->rta_len = (unsigned short)RTA_LENGTH(alen);
+	memcpy(RTA_DATA(a), addr->a, alen);
+	h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + RTA_ALIGN(a->rta_len);
+}
+
+/*
+ * The kernel's entry for addr on ifindex: its state (NUD_*, 0 when there is
+ * none) and, when it has one, its MAC (*have_mac).
+ */
+static int neigh_get(struct neigh *n, int ifindex, const struct xlb_addr *addr, uint8_t mac[6],
+		     int *have_mac)
+{
+	struct {
+		struct nlmsghdr h;
+		struct ndmsg nd;
+		char attrs[64];
+	} req = {
+		.h.nlmsg_type = RTM_GETNEIGH,
+		.h.nlmsg_flags = NLM_F_REQUEST,
+	};
+	char buf[4096];
+	struct nlmsghdr *h;
+	ssize_t r;
+	int len, err;
+
+	*have_mac = 0;
+	neigh_req(&req.h, &req.nd, ifindex, addr);
+	err = nl_send(n, &req.h);
+	if (err)
+		return err;
+	for (;;) {
+		if (nl_wait(n))
+			return -ETIMEDOUT;
+		r = recv(n->req_fd, buf, sizeof(buf), 0);
+		if (r < 0)
+			return -errno;
+		len = (int)r;
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			struct ndmsg *nd = NLMSG_DATA(h);
+			struct rtattr *a;
+			int alen;
+
+			if (h->nlmsg_seq != n->seq)
+				continue; /* late parts of an earlier exchange */
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(h);
+
+				return e->error == -ENOENT ? 0 : e->error ? e->error : -EIO;
+			}
+			if (h->nlmsg_type != RTM_NEWNEIGH)
+				continue;
+			alen = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof(*nd));
+			for (a = (struct rtattr *)((char *)nd + NLMSG_ALIGN(sizeof(*nd)));
+			     RTA_OK(a, alen); a = RTA_NEXT(a, alen))
+				if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6) {
+					memcpy(mac, RTA_DATA(a), 6);
+					*have_mac = 1;
+				}
+			return nd->ndm_state;
+		}
+	}
+}
+
+int neigh_resolve(struct neigh *n, int ifindex, const struct xlb_addr *addr, uint8_t mac[6])
 {
 	struct {
 		struct nlmsghdr h;
@@ -215,20 +290,25 @@ int neigh_resolve(struct neigh *n, int ifindex, const struct xlb_addr *addr)
 	} req = {
 		.h.nlmsg_type = RTM_NEWNEIGH,
 		.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE,
-		.nd.ndm_ifindex = ifindex,
 		.nd.ndm_state = NUD_NONE,
 		.nd.ndm_flags = NTF_USE,
 	};
-	size_t alen = addr->family == XLB_AF_INET ? 4 : 16;
-	struct rtattr *a;
+	int state, have_mac;
 
-	req.nd.ndm_family = addr->family == XLB_AF_INET ? AF_INET : AF_INET6;
-	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg));
-	a = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.h.nlmsg_len));
-	a->rta_type = NDA_DST;
-	a->rta_len = (unsigned short)RTA_LENGTH(alen);
-	memcpy(RTA_DATA(a), addr->a, alen);
-	req.h.nlmsg_len = NLMSG_ALIGN(req.h.nlmsg_len) + RTA_ALIGN(a->rta_len);
+	/*
+	 * An entry that has a MAC is taken as it is: no event would tell of
+	 * it, and asking again would rewrite it (a permanent entry is the
+	 * operator's word and must stay permanent). One being resolved now
+	 * is left to finish.
+	 */
+	state = neigh_get(n, ifindex, addr, mac, &have_mac);
+	if (state < 0)
+		return state;
+	if (have_mac && (state & NEIGH_VALID))
+		return 1;
+	if (state & (NUD_INCOMPLETE | NUD_PERMANENT | NUD_NOARP))
+		return 0;
+	neigh_req(&req.h, &req.nd, ifindex, addr);
 	/* no ack asked: the outcome arrives on the event socket */
 	return nl_send(n, &req.h);
 }

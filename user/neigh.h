@@ -38,8 +38,11 @@ int neigh_dump(struct neigh *n);
  * unicast route leads there.
  */
 int neigh_route(struct neigh *n, const struct xlb_addr *addr, struct xlb_addr *nexthop, int *oif);
-/* Ask the kernel to resolve addr (ARP or ND) on an interface; the answer
- * arrives as an event. */
-int neigh_resolve(struct neigh *n, int ifindex, const struct xlb_addr *addr);
+/*
+ * addr's MAC on an interface: 1 with *mac when the neighbour table has it
+ * now; else 0, the kernel asked to resolve it (ARP or ND) and the answer to
+ * come as an event. An existing entry is never rewritten. Or -errno.
+ */
+int neigh_resolve(struct neigh *n, int ifindex, const struct xlb_addr *addr, uint8_t mac[6]);
 
 #endif /* XLB_NEIGH_H */

@@ -8,12 +8,14 @@
  *   xlb-decap [--pin-dir DIR] detach IFACE
  *   xlb-decap [--pin-dir DIR] status IFACE
  *
- * The program and its maps are pinned under /sys/fs/bpf/xlb-decap/IFACE, so
+ * The program and its maps are pinned under /sys/fs/bpf/xlb-decap/IFACE (in
+ * a network namespace named by ip-netns, IFACE@NAME; `status` says), so
  * `bpftool map dump pinned /sys/fs/bpf/xlb-decap/IFACE/xlb_dcp_stats` shows
  * the counters. attach again to refresh the port or the addresses (tunnels
  * are accepted to the interface's own addresses only).
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <ifaddrs.h>
@@ -29,6 +31,7 @@
 #include <xdp/libxdp.h>
 
 #include "log.h"
+#include "version.h"
 #include "xlb_abi.h"
 #include "xlb_decap.skel.h"
 
@@ -36,12 +39,91 @@
 
 static const char *pin_override; /* --pin-dir */
 
+/*
+ * Interface names repeat across network namespaces, bpffs does not: in a
+ * namespace named by ip-netns (/run/netns/NAME) the default pin directory is
+ * IFACE@NAME, so each namespace keeps its own state. In an unnamed one, the
+ * pins of IFACE are refused when their program serves no IFACE here
+ * (pins_serve_here()): give --pin-dir there.
+ */
 static int pin_dir(const char *ifname, char *buf, size_t len)
 {
-	int n = pin_override ? snprintf(buf, len, "%s", pin_override)
-			     : snprintf(buf, len, PIN_ROOT "/%s", ifname);
+	struct stat self, st;
+	struct dirent *de;
+	char path[PATH_MAX], ns[NAME_MAX + 1] = "";
+	DIR *d;
+	int n;
 
+	if (!pin_override && !stat("/proc/self/ns/net", &self) && (d = opendir("/run/netns"))) {
+		while ((de = readdir(d))) {
+			snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
+			if (de->d_name[0] != '.' && !stat(path, &st) && st.st_ino == self.st_ino &&
+			    st.st_dev == self.st_dev) {
+				snprintf(ns, sizeof(ns), "%s", de->d_name);
+				break;
+			}
+		}
+		closedir(d);
+	}
+	if (pin_override)
+		n = snprintf(buf, len, "%s", pin_override);
+	else if (ns[0])
+		n = snprintf(buf, len, PIN_ROOT "/%s@%s", ifname, ns);
+	else
+		n = snprintf(buf, len, PIN_ROOT "/%s", ifname);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* The id of the program pinned in dir, 0 if none. */
+static __u32 pinned_prog_id(const char *dir)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX + 32];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, XLB_DECAP_PROG_NAME);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.id = 0;
+	close(fd);
+	return info.id;
+}
+
+/* The id of the program serving ifindex here, 0 if none. */
+static __u32 attached_prog_id(int ifindex)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *xp;
+	__u32 id = 0;
+
+	if (libxdp_get_error(mp))
+		return 0;
+	xp = xdp_multiprog__main_prog(mp);
+	if (xp)
+		id = xdp_program__id(xp);
+	xdp_multiprog__close(mp);
+	return id;
+}
+
+/*
+ * Pins whose program is loaded but serves no ifindex in this namespace are
+ * another namespace's (or a program detached behind our back): refuse them.
+ */
+static int pins_serve_here(const char *dir, const char *ifname, int ifindex)
+{
+	__u32 id = pinned_prog_id(dir);
+
+	if (!id || attached_prog_id(ifindex) == id)
+		return 0;
+	fprintf(stderr,
+		"xlb-decap: the pins in %s are of a program that does not serve %s in this "
+		"network namespace (another namespace's?): give --pin-dir, or detach it where "
+		"it runs\n",
+		dir, ifname);
+	return -EREMOTE;
 }
 
 /* The interface's addresses, the only outer destinations accepted. */
@@ -88,6 +170,8 @@ static int do_attach(const char *ifname, int ifindex, int gue_port, enum xdp_att
 	int err, n = 0, fd;
 
 	err = pin_dir(ifname, dir, sizeof(dir));
+	if (!err)
+		err = pins_serve_here(dir, ifname, ifindex);
 	if (err)
 		return err;
 	if (!pin_override)
@@ -152,6 +236,8 @@ static int do_detach(const char *ifname, int ifindex)
 	int fd, err = 0;
 
 	err = pin_dir(ifname, dir, sizeof(dir));
+	if (!err)
+		err = pins_serve_here(dir, ifname, ifindex);
 	if (err)
 		return err;
 	snprintf(path, sizeof(path), "%s/%s", dir, XLB_DECAP_PROG_NAME);
@@ -181,7 +267,7 @@ static int do_detach(const char *ifname, int ifindex)
 	return err;
 }
 
-static int do_status(const char *ifname)
+static int do_status(const char *ifname, int ifindex)
 {
 	int ncpu = libbpf_num_possible_cpus(), fd, c;
 	char dir[PATH_MAX], path[PATH_MAX + 32];
@@ -191,6 +277,8 @@ static int do_status(const char *ifname)
 
 	if (pin_dir(ifname, dir, sizeof(dir)))
 		return -ENAMETOOLONG;
+	if (pins_serve_here(dir, ifname, ifindex))
+		return -EREMOTE;
 	snprintf(path, sizeof(path), "%s/%s", dir, XLB_DECAP_MAP_CFG);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
@@ -213,7 +301,7 @@ static int do_status(const char *ifname)
 			s[i] += p[i];
 	}
 	free(per);
-	printf("xlb-decap on %s, GUE port %u\n", ifname, ntohs(cfg.gue_port));
+	printf("xlb-decap on %s, GUE port %u, pinned in %s\n", ifname, ntohs(cfg.gue_port), dir);
 	printf("  decapsulated: ipip %llu, ip6ip6 %llu, ip4in6 %llu, ip6in4 %llu (in GUE %llu)\n",
 	       sum.ipip, sum.ip6ip6, sum.ip4in6, sum.ip6in4, sum.gue);
 	printf("  passed: %llu not tunnels, %llu tunnels to other addresses; dropped %llu "
@@ -229,8 +317,11 @@ static void usage(FILE *f)
 		"[--mode native|generic|auto]\n"
 		"       xlb-decap [--pin-dir DIR] detach IFACE\n"
 		"       xlb-decap [--pin-dir DIR] status IFACE\n"
-		"  --pin-dir: where the program and maps are pinned (default %s/IFACE);\n"
-		"  give one per network namespace when their interfaces share a name\n",
+		"       xlb-decap --version\n"
+		"  --pin-dir: where the program and maps are pinned (default %s/IFACE, or\n"
+		"  IFACE@NAME in the network namespace NAME of ip-netns)\n"
+		"  attach again after the interface's addresses change: only tunnels to\n"
+		"  the addresses it had at attach are accepted\n",
 		PIN_ROOT);
 }
 
@@ -241,6 +332,7 @@ int main(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "pin-dir", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{},
 	};
 	enum xdp_attach_mode mode = XDP_MODE_UNSPEC;
@@ -275,6 +367,9 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			printf("xlb-decap %s\n", XLB_VERSION);
+			return 0;
 		default:
 			usage(stderr);
 			return 2;
@@ -296,14 +391,14 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "detach"))
 		err = do_detach(ifname, ifindex);
 	else if (!strcmp(cmd, "status"))
-		err = do_status(ifname);
+		err = do_status(ifname, ifindex);
 	else {
 		usage(stderr);
 		return 2;
 	}
 	if (err == -ENOENT)
 		fprintf(stderr, "xlb-decap: not attached to %s\n", ifname);
-	else if (err)
+	else if (err && err != -EREMOTE) /* that one has said why */
 		fprintf(stderr, "xlb-decap: %s %s: %s\n", cmd, ifname, strerror(-err));
 	return err ? 1 : 0;
 }

@@ -20,6 +20,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "version.h"
 
 #define EXIT_REFUSED 1
 #define EXIT_USAGE   2
@@ -32,6 +33,7 @@ struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *usage;
+	int whole; /* destructive: matched by its whole name only, never a prefix */
 };
 
 static int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -203,27 +205,49 @@ static int add_i(json_object *o, const char *k, const char *v)
 
 /* ---- command tables -------------------------------------------------------- */
 
+/* The verbs of a table, for an error or a bare "xlbctl vip". */
+static void list_verbs(FILE *f, const struct cmd *cmds)
+{
+	int i;
+
+	for (i = 0; cmds[i].name; i++)
+		if (cmds[i].usage)
+			fprintf(f, "  xlbctl %s\n", cmds[i].usage);
+}
+
 static int dispatch(const struct cmd *cmds, const char *what, int argc, char **argv)
 {
-	const struct cmd *hit = NULL;
+	const struct cmd *hit = NULL, *whole = NULL;
 	size_t n;
 	int i;
 
-	if (argc < 1)
-		return usage_err("%s: give a command", what ? what : "xlbctl");
+	if (argc < 1) {
+		if (!what)
+			return usage_err("no command (xlbctl help lists them)");
+		fprintf(stderr, "xlbctl: %s: give a verb:\n", what);
+		list_verbs(stderr, cmds);
+		return EXIT_USAGE;
+	}
 	n = strlen(argv[0]);
-	for (i = 0; cmds[i].name; i++) {
+	for (i = 0; n && cmds[i].name; i++) {
 		if (!strcmp(cmds[i].name, argv[0])) {
 			hit = &cmds[i];
 			break;
 		}
-		if (!strncmp(cmds[i].name, argv[0], n)) {
-			if (hit)
-				return usage_err("\"%s\" is ambiguous (%s, %s)", argv[0], hit->name,
-						 cmds[i].name);
-			hit = &cmds[i];
+		if (strncmp(cmds[i].name, argv[0], n))
+			continue;
+		if (cmds[i].whole) {
+			whole = &cmds[i];
+			continue;
 		}
+		if (hit)
+			return usage_err("\"%s\" is ambiguous (%s, %s)", argv[0], hit->name,
+					 cmds[i].name);
+		hit = &cmds[i];
 	}
+	if (!hit && whole)
+		return usage_err("%s%s\"%s\": %s changes what is served; spell it out",
+				 what ? what : "", what ? ": " : "", argv[0], whole->name);
 	if (!hit)
 		return usage_err("%s%sunknown command \"%s\"", what ? what : "", what ? ": " : "",
 				 argv[0]);
@@ -301,11 +325,13 @@ static void show_backends_of(json_object *v)
 	       "STATE", "HEALTH", "FORWARDING", "MAC", "VIA");
 	for (i = 0; i < json_object_array_length(bes); i++) {
 		json_object *b = json_object_array_get_idx(bes, i);
+		char unresolved[40];
 
+		snprintf(unresolved, sizeof(unresolved), "(%s)", gets(b, "mac_state"));
 		printf("  %-28s %-6lld %-9lld %-6s %-7s %-10s %-17s %s%s\n", gets(b, "address"),
 		       geti(b, "weight"), geti(b, "effective_weight"), gets(b, "state"),
 		       gets(b, "health"), gets(b, "forwarding"),
-		       get(b, "mac") ? gets(b, "mac") : "(unresolved)", gets(b, "interface"),
+		       get(b, "mac") ? gets(b, "mac") : unresolved, gets(b, "interface"),
 		       json_object_get_boolean(get(b, "changed_by_xlbctl")) ? "  *xlbctl" : "");
 	}
 }
@@ -386,7 +412,7 @@ static const struct cmd vip_cmds[] = {
 	{ "add", vip_add,
 	  "vip add NAME ADDRESS PORT tcp|udp [scheduler maglev|source-ip|wrr|random] "
 	  "[forwarding dsr|ipip|gue]" },
-	{ "del", vip_del, "vip del NAME" },
+	{ "del", vip_del, "vip del NAME", 1 },
 	{},
 };
 
@@ -408,13 +434,25 @@ static int be_list(int argc, char **argv)
 	return run(q, "vips", show_backend_list);
 }
 
+/* Is w one of the space-separated words of list, whole? */
+static int word_in(const char *list, const char *w)
+{
+	size_t n = strlen(w);
+	const char *p;
+
+	for (p = list; n && (p = strstr(p, w)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return 1;
+	return 0;
+}
+
 /* "weight N", "state S", "mac M" pairs after VIP ADDRESS */
 static int be_opts(json_object *q, const char *verb, int argc, char **argv, const char *allowed)
 {
 	int i;
 
 	for (i = 0; i < argc; i += 2) {
-		if (i + 1 >= argc || !strstr(allowed, argv[i]))
+		if (i + 1 >= argc || !word_in(allowed, argv[i]))
 			return usage_err("backend %s: unknown or incomplete option \"%s\"", verb,
 					 argv[i]);
 		if (!strcmp(argv[i], "weight")) {
@@ -479,7 +517,7 @@ static int be_set(int argc, char **argv)
 static const struct cmd be_cmds[] = {
 	{ "list", be_list, "backend list VIP" },
 	{ "add", be_add, "backend add VIP ADDRESS [weight N] [mac MAC]" },
-	{ "del", be_del, "backend del VIP ADDRESS" },
+	{ "del", be_del, "backend del VIP ADDRESS", 1 },
 	{ "set", be_set, "backend set VIP ADDRESS (weight N | state up|drain|down)" },
 	{},
 };
@@ -605,17 +643,18 @@ static int do_stats(int argc, char **argv)
 static void show_reload(json_object *r)
 {
 	json_object *c = get(r, "changes"), *u = get(r, "undone");
-	size_t i, n = json_object_array_length(c);
+	size_t i, j, n = json_object_array_length(c), nu = json_object_array_length(u);
 
-	printf("reloaded: %zu change%s\n", n, n == 1 ? "" : "s");
-	for (i = 0; i < n; i++)
-		printf("  %s\n", json_object_get_string(json_object_array_get_idx(c, i)));
-	n = json_object_array_length(u);
-	if (n)
-		printf("undid %zu change%s made with xlbctl (the file wins):\n", n,
-		       n == 1 ? "" : "s");
-	for (i = 0; i < n; i++)
-		printf("  %s\n", json_object_get_string(json_object_array_get_idx(u, i)));
+	printf("reloaded: %zu change%s%s\n", n, n == 1 ? "" : "s", n ? ":" : "");
+	for (i = 0; i < n; i++) {
+		const char *line = json_object_get_string(json_object_array_get_idx(c, i));
+		int undoes = 0;
+
+		for (j = 0; j < nu && !undoes; j++)
+			undoes = !strcmp(line,
+					 json_object_get_string(json_object_array_get_idx(u, j)));
+		printf("  %s%s\n", line, undoes ? "  (undoes a change made with xlbctl)" : "");
+	}
 }
 
 static int do_reload(int argc, char **argv)
@@ -632,11 +671,28 @@ static void show_detached(json_object *r)
 	printf("xlbd detaches the data plane and exits\n");
 }
 
+/* Ask on a terminal; a script (no terminal) has said what it wants. */
+static int confirm(const char *question)
+{
+	char line[16];
+
+	if (!isatty(STDIN_FILENO))
+		return 1;
+	fprintf(stderr, "%s [y/N] ", question);
+	if (!fgets(line, sizeof(line), stdin))
+		return 0;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
 static int do_detach(int argc, char **argv)
 {
-	(void)argv;
-	if (argc)
-		return usage_err("detach takes no arguments");
+	if (argc > 1 || (argc == 1 && strcmp(argv[0], "--yes")))
+		return usage_err("usage: detach [--yes]");
+	if (!argc && !confirm("Detach xlb: every VIP stops being served and every flow is "
+			      "forgotten. Go on?")) {
+		fprintf(stderr, "xlbctl: detach: not confirmed; nothing changed\n");
+		return EXIT_REFUSED;
+	}
 	return run(request("detach"), NULL, show_detached);
 }
 
@@ -650,7 +706,7 @@ static const struct cmd top_cmds[] = {
 	{ "stats", do_stats, "stats [VIP]" },
 	{ "health", do_health, "health [VIP]" },
 	{ "reload", do_reload, "reload" },
-	{ "detach", do_detach, "detach" },
+	{ "detach", do_detach, "detach [--yes]", 1 },
 	{ "help", do_help, "help" },
 	{},
 };
@@ -660,19 +716,16 @@ static int do_help(int argc, char **argv)
 {
 	const struct cmd *tables[] = { top_cmds, vip_cmds, be_cmds };
 	size_t t;
-	int i;
 
 	(void)argc;
 	(void)argv;
 	printf("usage: xlbctl [-j] [-p] [-s SOCKET] OBJECT VERB ...\n"
 	       "  -j  JSON output    -p  pretty JSON (implies -j)    -s  control socket (default "
 	       "%s)\n"
-	       "Commands (any unique prefix will do):\n",
+	       "Commands (a unique prefix will do, but never for del or detach):\n",
 	       CFG_SOCKET_DEFAULT);
 	for (t = 0; t < 3; t++)
-		for (i = 0; tables[t][i].name; i++)
-			if (tables[t][i].usage)
-				printf("  xlbctl %s\n", tables[t][i].usage);
+		list_verbs(stdout, tables[t]);
 	printf("Exit status: 0 done, 1 refused by xlbd, 2 usage error, 3 xlbd unreachable.\n");
 	return 0;
 }
@@ -680,11 +733,9 @@ static int do_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
+		{ "json", no_argument, NULL, 'j' },	    { "pretty", no_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 's' }, { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },	    {},
 	};
 	int c;
 
@@ -703,6 +754,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			return do_help(0, NULL);
+		case 'V':
+			printf("xlbctl %s\n", XLB_VERSION);
+			return 0;
 		default:
 			return EXIT_USAGE;
 		}

@@ -8,6 +8,7 @@
  * --detach (or `xlbctl detach`) stops forwarding.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <net/if_arp.h>
@@ -25,7 +26,9 @@
 
 #include "daemon.h"
 #include "health.h"
+#include "instance.h"
 #include "log.h"
+#include "version.h"
 
 #define XLBD_CONF_DEFAULT  "/etc/xlb/xlb.yaml"
 #define RESOLVE_PERIOD_SEC 1
@@ -42,13 +45,14 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: xlbd [-c FILE] [-i IFACE] [-f] [-v] [-n | --detach]\n"
+		"usage: xlbd [-c FILE] [-i IFACE] [-f] [-v] [-n | --detach] [--version]\n"
 		"  -c, --config FILE   configuration (default %s)\n"
 		"  -i, --interface IF  interface to attach to (overrides the config)\n"
 		"  -f, --foreground    stay in the foreground, log to stderr\n"
 		"  -v, --verbose       debug logging (libbpf's too)\n"
 		"  -n, --check         check the configuration and exit\n"
-		"      --detach        detach xlb from the interface, remove its pins, exit\n",
+		"      --detach        detach xlb from the interface, remove its pins, exit\n"
+		"      --version       print the version and exit\n",
 		XLBD_CONF_DEFAULT);
 }
 
@@ -66,13 +70,14 @@ static void neigh_to_lb(void *ctx, int ifindex, const struct xlb_addr *a, const 
 {
 	struct xlbd *d = ctx;
 	int ours = ifindex == d->ifindex ? 0 : ifindex;
+	uint8_t now[6];
 
 	if (!d->lb)
 		return;
 	if (ev != NEIGH_GONE)
 		lb_mac_update(d->lb, ours, a, mac);
-	else if (lb_is_nexthop(d->lb, ours, a))
-		neigh_resolve(d->neigh, ifindex, a); /* aged out: ask again, keep the MAC */
+	else if (lb_is_nexthop(d->lb, ours, a) && neigh_resolve(d->neigh, ifindex, a, now) == 1)
+		lb_mac_update(d->lb, ours, a, now); /* aged out: ask again, keep the MAC */
 }
 
 static void routes_to_lb(void *ctx)
@@ -109,7 +114,7 @@ static int if_mac(const char *ifname, uint8_t mac[6])
  * A backend's next hop: on our interface, frames leave with XDP_TX; on
  * another Ethernet interface, with XDP_REDIRECT and that interface's MAC.
  */
-static int lb_wants_mac(void *ctx, const struct xlb_addr *a, struct lb_nexthop *nh)
+static int lb_wants_mac(void *ctx, const struct xlb_addr *a, struct lb_nexthop *nh, uint8_t mac[6])
 {
 	struct xlbd *d = ctx;
 	char ifname[IF_NAMESIZE];
@@ -128,7 +133,7 @@ static int lb_wants_mac(void *ctx, const struct xlb_addr *a, struct lb_nexthop *
 		if (err)
 			return err;
 	}
-	return neigh_resolve(d->neigh, oif, &nh->addr);
+	return neigh_resolve(d->neigh, oif, &nh->addr, mac);
 }
 
 static void on_resolve_timer(evutil_socket_t fd, short what, void *arg)
@@ -200,10 +205,13 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(d->base, NULL);
 }
 
+/* The pin directory: on bpffs, ours and writable by nobody else. 1 if we made it. */
 static int pin_dir(const char *path)
 {
 	struct statfs st;
 	char parent[4096], *slash;
+	const char *why;
+	int made, err;
 
 	snprintf(parent, sizeof(parent), "%s", path);
 	slash = strrchr(parent, '/');
@@ -213,11 +221,22 @@ static int pin_dir(const char *path)
 		log_warnx("%s is not on a BPF filesystem (mount -t bpf bpf /sys/fs/bpf)", parent);
 		return -ENOTSUP;
 	}
-	if (mkdir(path, 0700) && errno != EEXIST) {
-		log_warn("mkdir %s", path);
-		return -errno;
+	made = access(path, F_OK) != 0;
+	err = instance_check_dir(path, 1, &why);
+	if (err) {
+		log_warnx("pin_path %s %s: refused", path, why);
+		return err;
 	}
-	return 0;
+	return made;
+}
+
+/* Is another process serving what we are about to? Then name it. */
+static void say_holder(const char *what, const struct instance_holder *h)
+{
+	log_warnx("%s is served by a running xlbd (pid %d, control socket %s, interface %s, "
+		  "pin_path %s): nothing changed",
+		  what, h->pid, h->socket[0] ? h->socket : "?", h->ifname[0] ? h->ifname : "?",
+		  h->pin_path[0] ? h->pin_path : "?");
 }
 
 static enum dp_mode dp_mode_of(enum cfg_xdp_mode m)
@@ -225,6 +244,39 @@ static enum dp_mode dp_mode_of(enum cfg_xdp_mode m)
 	return m == CFG_XDP_NATIVE    ? DP_MODE_NATIVE
 	       : m == CFG_XDP_GENERIC ? DP_MODE_GENERIC
 				      : DP_MODE_AUTO;
+}
+
+/* Detach what is pinned at the config's pin path, unless a daemon serves it. */
+static int do_detach(struct xlbd *d, const char *ifname)
+{
+	struct instance_holder who;
+	struct instance in;
+	char done[256];
+	int err;
+
+	err = instance_lock(&in, d->cfg->pin_path, 0, ifname, NULL, &who);
+	if (err == -EBUSY) {
+		log_warnx("%s is served by xlbd pid %d: ask it with 'xlbctl -s %s detach', or stop "
+			  "it first; nothing detached",
+			  d->cfg->pin_path, who.pid, who.socket[0] ? who.socket : "SOCKET");
+		return 1;
+	}
+	if (err) {
+		log_warnx("locking %s: %s", d->cfg->pin_path, strerror(-err));
+		return 1;
+	}
+	err = dp_detach(d->cfg->pin_path, ifname ? (int)if_nametoindex(ifname) : 0, done,
+			sizeof(done));
+	instance_unlock(&in);
+	if (err) {
+		log_warnx("detach: %s", strerror(-err));
+		return 1;
+	}
+	if (done[0])
+		printf("xlb detached from %s; %s removed\n", done, d->cfg->pin_path);
+	else
+		printf("no xlb program was attached; %s removed\n", d->cfg->pin_path);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -236,19 +288,34 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "detach", no_argument, NULL, 'D' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	struct xlbd d = { .cfg_path = XLBD_CONF_DEFAULT };
-	int fg = 0, verbose = 0, check = 0, detach = 0, c, err, rc = 1;
+	int fg = 0, verbose = 0, check = 0, detach = 0, c, err, rc = 1, made_pins = 0;
 	struct event *ev_neigh = NULL, *ev_timer = NULL, *ev_sig[4] = {};
 	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGQUIT };
 	struct timeval period = { RESOLVE_PERIOD_SEC, 0 }, now = { 0, 0 };
+	struct instance inst = { -1, -1 };
+	struct instance_holder who;
 	struct dp_opts dpo = {};
 	struct xlb_config xc = {};
 	struct lb_changes ch = {};
 	const char *ifname = NULL;
+	char *cfg_abs = NULL;
+	sigset_t block, old;
 	unsigned i;
+
+	/*
+	 * Signals wait until the loop runs: a SIGHUP or SIGTERM during start-up
+	 * must neither kill us half way nor reload a half-made state.
+	 */
+	sigemptyset(&block);
+	for (i = 0; i < 4; i++)
+		sigaddset(&block, sigs[i]);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	signal(SIGPIPE, SIG_IGN);
 
 	while ((c = getopt_long(argc, argv, "c:i:fvnh", opts, NULL)) != -1) {
 		switch (c) {
@@ -270,6 +337,9 @@ int main(int argc, char **argv)
 		case 'D':
 			detach = 1;
 			break;
+		case 'V':
+			printf("xlbd %s\n", XLB_VERSION);
+			return 0;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -282,16 +352,27 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	log_init("xlbd", fg || check || detach, verbose);
+	/* every start-up message reaches the terminal, daemon or not */
+	log_init("xlbd", 1, verbose);
+	if (fg)
+		log_daemon_stderr();
 
 	if (cfg_load(d.cfg_path, &d.cfg, stderr))
 		return 1;
+	/* reloads come after daemon() has left the working directory */
+	cfg_abs = realpath(d.cfg_path, NULL);
+	if (cfg_abs)
+		d.cfg_path = cfg_abs;
 	if (!ifname)
 		ifname = d.cfg->interface;
 	if (check) {
 		printf("%s: configuration OK (%u vips)\n", d.cfg_path, d.cfg->vips_count);
-		cfg_free(d.cfg);
-		return 0;
+		rc = 0;
+		goto out;
+	}
+	if (detach) {
+		rc = do_detach(&d, ifname);
+		goto out;
 	}
 	if (!ifname) {
 		log_warnx("%s: no interface: set interface: or give -i", d.cfg_path);
@@ -303,18 +384,41 @@ int main(int argc, char **argv)
 		log_warn("interface %s", ifname);
 		goto out;
 	}
-	if (detach) {
-		err = dp_detach(d.cfg->pin_path, d.ifindex);
-		if (err)
-			log_warnx("detach from %s: %s", ifname, strerror(-err));
-		else
-			printf("xlb detached from %s; %s removed\n", ifname, d.cfg->pin_path);
-		rc = err ? 1 : 0;
+	err = if_mac(ifname, xc.if_mac);
+	if (err) {
+		log_warnx("MAC of %s: %s", ifname,
+			  err == -EPFNOSUPPORT ? "not an Ethernet interface" : strerror(-err));
+		goto out;
+	}
+
+	/* one instance per pin path and interface: checked before anything changes */
+	err = instance_lock(&inst, d.cfg->pin_path, d.ifindex, d.ifname, d.cfg->control_socket,
+			    &who);
+	if (err == -EBUSY) {
+		say_holder(who.pin_path[0] && !strcmp(who.pin_path, d.cfg->pin_path)
+				   ? d.cfg->pin_path
+				   : d.ifname,
+			   &who);
+		goto out;
+	}
+	if (err) {
+		log_warnx("instance lock in %s: %s", XLB_RUN_DIR, strerror(-err));
+		goto out;
+	}
+	d.base = event_base_new();
+	if (!d.base)
+		fatalx("event_base_new failed");
+	/* the socket before the maps: a clash leaves the running state alone */
+	err = control_open(&d.ctl, d.base, d.cfg->control_socket, 0600, xlbd_handle, &d);
+	if (err) {
+		log_warnx("control socket %s: %s%s", d.cfg->control_socket, strerror(-err),
+			  err == -EADDRINUSE ? " (another xlbd answers there)" : "");
 		goto out;
 	}
 
 	/* the data plane: load, reusing whatever is pinned */
-	if (pin_dir(d.cfg->pin_path))
+	made_pins = pin_dir(d.cfg->pin_path);
+	if (made_pins < 0)
 		goto out;
 	dpo.pin_path = d.cfg->pin_path;
 	dpo.max_flows = d.cfg->max_flows;
@@ -326,12 +430,8 @@ int main(int argc, char **argv)
 					   : "");
 		goto out;
 	}
-	err = if_mac(ifname, xc.if_mac);
-	if (err) {
-		log_warnx("MAC of %s: %s", ifname,
-			  err == -EPFNOSUPPORT ? "not an Ethernet interface" : strerror(-err));
-		goto out;
-	}
+	/* from here on, a failed start removes what it pinned */
+	made_pins = !d.adopted;
 	d.if_mac_set = 1;
 	memcpy(d.if_mac, xc.if_mac, 6);
 	err = xlbd_dp_config(&d, d.cfg);
@@ -340,9 +440,6 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	d.base = event_base_new();
-	if (!d.base)
-		fatalx("event_base_new failed");
 	err = neigh_open(&d.neigh, neigh_to_lb, routes_to_lb, &d);
 	if (err) {
 		log_warnx("netlink: %s", strerror(-err));
@@ -370,25 +467,37 @@ int main(int argc, char **argv)
 	/* attach last: the first packet finds the maps filled */
 	err = dp_attach(d.dp, d.ifindex, dp_mode_of(d.cfg->xdp_mode), &d.attach);
 	if (err) {
-		log_warnx("attaching to %s: %s%s", ifname, strerror(-err),
+		log_warnx("attaching to %s: %s%s", d.ifname, strerror(-err),
 			  err == -EBUSY ? " (another XDP program is attached)" : "");
 		goto out;
 	}
+	made_pins = 0;
 	log_info("%s program %u on %s (%s mode), %u vips",
 		 d.attach.kept	     ? "kept"
 		 : d.attach.replaced ? "replaced by"
 				     : "attached",
-		 d.attach.prog_id, ifname, d.attach.mode == DP_MODE_GENERIC ? "generic" : "native",
-		 lb_vip_count(d.lb));
+		 d.attach.prog_id, d.ifname,
+		 d.attach.mode == DP_MODE_GENERIC ? "generic" : "native", lb_vip_count(d.lb));
 
-	err = control_open(&d.ctl, d.base, d.cfg->control_socket, 0600, xlbd_handle, &d);
-	if (err) {
-		log_warnx("control socket %s: %s%s", d.cfg->control_socket, strerror(-err),
-			  err == -EADDRINUSE ? " (another xlbd is running)" : "");
-		goto out;
+	if (!fg) {
+		/* stderr stays ours where no syslog listens: lines are never lost */
+		int logs_to_syslog = log_daemon_syslog();
+
+		if (!logs_to_syslog)
+			log_daemon_stderr();
+		if (daemon(0, !logs_to_syslog))
+			fatal("daemon");
+		if (!logs_to_syslog) {
+			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+			if (null >= 0) {
+				dup2(null, STDIN_FILENO);
+				dup2(null, STDOUT_FILENO);
+				close(null);
+			}
+		}
+		instance_update_pid(&inst);
 	}
-	if (!fg && daemon(0, 0))
-		fatal("daemon");
 	d.started = time(NULL);
 
 	ev_neigh = event_new(d.base, neigh_fd(d.neigh), EV_READ | EV_PERSIST, on_neigh, &d);
@@ -402,20 +511,25 @@ int main(int argc, char **argv)
 		ev_sig[i] = evsignal_new(d.base, sigs[i], on_signal, &d);
 		event_add(ev_sig[i], NULL);
 	}
-	signal(SIGPIPE, SIG_IGN);
+	/* what arrived during start-up is handled now, by the loop */
+	sigprocmask(SIG_SETMASK, &old, NULL);
 
 	event_base_dispatch(d.base);
 	rc = 0;
 
 	if (d.detach_requested) {
+		char done[256];
+
 		/* the reply went out with the loop's last turn */
 		control_close(d.ctl);
 		d.ctl = NULL;
-		err = dp_detach(d.cfg->pin_path, d.ifindex);
+		dp_close(d.dp);
+		d.dp = NULL;
+		err = dp_detach(d.cfg->pin_path, d.ifindex, done, sizeof(done));
 		if (err)
 			log_warnx("detach: %s", strerror(-err));
 		else
-			log_info("detached from %s", ifname);
+			log_info("detached from %s", done[0] ? done : "nothing (none attached)");
 		rc = err ? 1 : 0;
 	}
 out:
@@ -433,8 +547,17 @@ out:
 	lb_free(d.lb);
 	neigh_close(d.neigh);
 	dp_close(d.dp);
+	/* a start that failed leaves the system as it found it */
+	if (made_pins > 0) {
+		err = dp_unpin(d.cfg->pin_path);
+		if (err)
+			log_warnx("removing the pins of a failed start from %s: %s",
+				  d.cfg->pin_path, strerror(-err));
+	}
+	instance_unlock(&inst);
 	if (d.base)
 		event_base_free(d.base);
 	cfg_free(d.cfg);
+	free(cfg_abs);
 	return rc;
 }

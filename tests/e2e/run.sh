@@ -19,81 +19,12 @@ CFG=$WORK/xlb.yaml
 SOCK=/run/xlb/e2e.sock
 PINS=/sys/fs/bpf/xlb-e2e
 LOG=$WORK/xlbd.log
-XLBD_PID=
-HOLDS=()
-pass=0
-fail=0
 
 [ "$(id -u)" -eq 0 ] || { echo "e2e: needs root"; echo "0 passed, 1 failed"; exit 1; }
 
 # ---- helpers -----------------------------------------------------------------
 
-ctl() { "$BUILD/xlbctl" -s "$SOCK" "$@"; }
-client() { ip netns exec "$P-client" "$@"; }
-spread() { client python3 "$TOP/tests/e2e/client.py" spread "$@"; }
-count() { python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], 0))' "$1" "$2"; }
-say() { echo "    $*"; }
-
-xlbd_start() {
-	nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$CFG" >>"$LOG" 2>&1 &
-	XLBD_PID=$!
-	for _ in $(seq 50); do
-		ctl status >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	echo "e2e: xlbd did not start:"; tail -20 "$LOG"
-	return 1
-}
-
-# A keep-alive connection to URL that asks every 100 ms; prints its name.
-hold_start() {
-	local name=$1 url=$2
-	rm -f "$WORK/$name.stop"
-	client python3 "$TOP/tests/e2e/client.py" hold "$url" --out "$WORK/$name.out" \
-		--stop "$WORK/$name.stop" &
-	HOLDS+=("$name")
-	sleep 1
-}
-
-hold_stop() {
-	touch "$WORK/$1.stop"
-	sleep 0.3
-}
-
-# The backend that answered most of the lines from line $2 on.
-hold_backend() {
-	tail -n +"${2:-1}" "$WORK/$1.out" | awk '$1 == "ok" {print $2}' | sort | uniq -c |
-		sort -rn | awk 'NR == 1 {print $2}'
-}
-
-hold_lines() { wc -l <"$WORK/$1.out"; }
-
-# Since line $2: every answer "ok $3", and at least $4 of them.
-hold_all_on() {
-	local name=$1 from=$2 be=$3 min=$4 lines bad
-	lines=$(tail -n +"$from" "$WORK/$name.out" | wc -l)
-	bad=$(tail -n +"$from" "$WORK/$name.out" | grep -vc "^ok $be\$")
-	if [ "$bad" -ne 0 ] || [ "$lines" -lt "$min" ]; then
-		say "$name: $lines answers since line $from, $bad not from $be:"
-		tail -n +"$from" "$WORK/$name.out" | sort | uniq -c | sed 's/^/      /'
-		return 1
-	fi
-	say "$name: $lines answers, all from $be"
-}
-
-addr_of() { echo "10.111.0.$((10 + ${1#be}))"; }
-
-run_test() {
-	local name=$1
-	echo "--- $name"
-	if "$name"; then
-		echo "PASS $name"
-		pass=$((pass + 1))
-	else
-		echo "FAIL $name"
-		fail=$((fail + 1))
-	fi
-}
+. "$TOP/tests/e2e/lib.sh"
 
 cleanup() {
 	local h
@@ -153,16 +84,6 @@ test_any_port_vip_serves_every_port() {
 	say "port 80: $a; port 8080: $b"
 	[ "$(count "$a" errors)" -eq 0 ] && [ "$(count "$b" errors)" -eq 0 ] &&
 		[ "$(count "$a" be3)" -eq 0 ] && [ "$(count "$b" be3)" -eq 0 ]
-}
-
-# Does the python expression hold over the entries of a pinned map? In it, m
-# is the list of entries as bpftool formats them from BTF ({"key", "value"}).
-mapq() {
-	bpftool -j map dump pinned "$PINS/$1" | python3 -c '
-import json, socket, struct, sys
-m = [e["formatted"] for e in json.load(sys.stdin)]
-ip4 = lambda a: struct.unpack("<I", socket.inet_aton(a))[0]
-sys.exit(0 if eval(sys.argv[1]) else 1)' "$2"
 }
 
 test_cli_changes_show_in_the_maps_and_in_forwarding() {

@@ -142,11 +142,19 @@ static const struct bad bads[] = {
 	{ "unclosed_quote_is_a_syntax_error", HEAD "    protocol: \"tcp\n",
 	  "xlb.yaml:7:1: found unexpected end of stream while scanning a quoted scalar\n" },
 	{ "unknown_top_level_key", "interfaces: eth0\n",
-	  "xlb.yaml:1:1: interfaces: unknown key\n" },
+	  "xlb.yaml:1:1: interfaces: unknown key (did you mean interface?)\n" },
 	{ "unknown_vip_key", HEAD "    schedular: wrr\n",
-	  "xlb.yaml:6:5: schedular: unknown key\n" },
+	  "xlb.yaml:6:5: schedular: unknown key (did you mean scheduler?)\n" },
 	{ "unknown_backend_key", HEAD BE "        wieght: 5\n",
-	  "xlb.yaml:8:9: wieght: unknown key\n" },
+	  "xlb.yaml:8:9: wieght: unknown key (did you mean weight?)\n" },
+	{ "unknown_key_far_from_any_is_named_alone", "colour: blue\n",
+	  "xlb.yaml:1:1: colour: unknown key\n" },
+	{ "unknown_key_hides_no_other_error",
+	  "vips:\n  - name: web\n    address: 1.2.3\n    port: 80\n    schedular: maglev\n"
+	  "    backends:\n      - address: 10.0.0.11\n        wieght: 5\n",
+	  "xlb.yaml:5:5: schedular: unknown key (did you mean scheduler?)\n"
+	  "xlb.yaml:8:9: wieght: unknown key (did you mean weight?)\n"
+	  "xlb.yaml:3:14: address: not an IP address: \"1.2.3\"\n" },
 	{ "unknown_scheduler", HEAD "    scheduler: fastest\n",
 	  "xlb.yaml:6:16: scheduler: unknown scheduler \"fastest\" (expected one of: maglev, "
 	  "source-ip, wrr, random)\n" },

@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers of the end-to-end suites (run.sh, operator.sh), sourced after the
+# suite has set TOP, BUILD, P (its lab prefix), WORK, CFG, SOCK, PINS, LOG.
+# Each suite keeps its own lab, so their namespaces never meet.
+
+pass=0
+fail=0
+XLBD_PID=
+HOLDS=()
+
+ctl() { "$BUILD/xlbctl" -s "$SOCK" "$@"; }
+client() { ip netns exec "$P-client" "$@"; }
+spread() { client python3 "$TOP/tests/e2e/client.py" spread "$@"; }
+count() { python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], 0))' "$1" "$2"; }
+say() { echo "    $*"; }
+
+# A command in the lb namespace, where /sys/fs/bpf is the real bpffs.
+lbns() { nsenter --net=/run/netns/$P-lb "$@"; }
+
+xlbd_start() {
+	# nsenter execs xlbd: $! is xlbd's pid (through a function it would be a subshell's)
+	nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$CFG" >>"$LOG" 2>&1 &
+	XLBD_PID=$!
+	for _ in $(seq 50); do
+		ctl status >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "e2e: xlbd did not start:"; tail -20 "$LOG"
+	return 1
+}
+
+# A keep-alive connection to URL that asks every 100 ms; prints its name.
+hold_start() {
+	local name=$1 url=$2
+	rm -f "$WORK/$name.stop"
+	client python3 "$TOP/tests/e2e/client.py" hold "$url" --out "$WORK/$name.out" \
+		--stop "$WORK/$name.stop" &
+	HOLDS+=("$name")
+	sleep 1
+}
+
+hold_stop() {
+	touch "$WORK/$1.stop"
+	sleep 0.3
+}
+
+# The backend that answered most of the lines from line $2 on.
+hold_backend() {
+	tail -n +"${2:-1}" "$WORK/$1.out" | awk '$1 == "ok" {print $2}' | sort | uniq -c |
+		sort -rn | awk 'NR == 1 {print $2}'
+}
+
+hold_lines() { wc -l <"$WORK/$1.out"; }
+
+# Since line $2: every answer "ok $3", and at least $4 of them.
+hold_all_on() {
+	local name=$1 from=$2 be=$3 min=$4 lines bad
+	lines=$(tail -n +"$from" "$WORK/$name.out" | wc -l)
+	bad=$(tail -n +"$from" "$WORK/$name.out" | grep -vc "^ok $be\$")
+	if [ "$bad" -ne 0 ] || [ "$lines" -lt "$min" ]; then
+		say "$name: $lines answers since line $from, $bad not from $be:"
+		tail -n +"$from" "$WORK/$name.out" | sort | uniq -c | sed 's/^/      /'
+		return 1
+	fi
+	say "$name: $lines answers, all from $be"
+}
+
+addr_of() { echo "10.111.0.$((10 + ${1#be}))"; }
+
+# E2E_ONLY="test_a test_b" runs those alone (while working on them).
+run_test() {
+	local name=$1
+	[ -n "${E2E_ONLY:-}" ] && [[ " $E2E_ONLY " != *" $name "* ]] && return 0
+	echo "--- $name"
+	if "$name"; then
+		echo "PASS $name"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $name"
+		fail=$((fail + 1))
+	fi
+}
+
+# Does the python expression hold over the entries of a pinned map? In it, m
+# is the list of entries as bpftool formats them from BTF ({"key", "value"}).
+mapq() {
+	bpftool -j map dump pinned "$PINS/$1" | python3 -c '
+import json, socket, struct, sys
+m = [e["formatted"] for e in json.load(sys.stdin)]
+ip4 = lambda a: struct.unpack("<I", socket.inet_aton(a))[0]
+sys.exit(0 if eval(sys.argv[1]) else 1)' "$2"
+}
+

@@ -1,0 +1,332 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# (With pipefail, never `cmd | grep -q`: grep a captured output.)
+#
+# Operator safety, end to end: what an operator does by mistake or in a hurry
+# (a second start, a detach while the daemon runs, a prefix typed at the CLI,
+# a reload, a restart) must never silently stop traffic or leave the host in
+# a state that needs `ip link set dev IF xdp off`. A lab of its own (prefix
+# xlbo, two backends) and a real xlbd, started as a daemon (no -f), from a
+# relative config path, with no syslog listening. Prints PASS/FAIL per test
+# and "N passed, N failed".
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+export LAB_PREFIX=xlbo
+P=$LAB_PREFIX
+WORK=$(mktemp -d /tmp/xlb-op.XXXXXX)
+CFG=$WORK/xlb.yaml
+SOCK=/run/xlb/op.sock
+PINS=/sys/fs/bpf/xlb-op
+LOG=$WORK/xlbd.log
+
+[ "$(id -u)" -eq 0 ] || { echo "operator: needs root"; echo "0 passed, 1 failed"; exit 1; }
+
+. "$TOP/tests/e2e/lib.sh"
+
+# The daemon's pid, as it says itself.
+xlbd_pid() { ctl -j status | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])'; }
+
+# Start xlbd as a daemon from $WORK with a relative -c: returns once it has
+# detached (its exit status is the start's), then waits for the socket.
+xlbd_daemon() {
+	(cd "$WORK" && lbns "$BUILD/xlbd" -c xlb.yaml 2>>"$LOG") || return 1
+	for _ in $(seq 50); do
+		ctl status >/dev/null 2>&1 && { XLBD_PID=$(xlbd_pid); return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
+# Does eth0 (or $2) of namespace $1 have an XDP program?
+has_xdp() { grep -q ' xdp' <<<"$(ip -n "$P-$1" link show "${2:-eth0}")"; }
+
+# A config like ours with the changes a sed script makes.
+cfg_variant() { sed "$1" "$CFG" >"$WORK/$2"; echo "$WORK/$2"; }
+
+# The maps a second instance must leave alone, as bpftool dumps them.
+maps_snapshot() {
+	local m
+	for m in xlb_vips xlb_backends xlb_config; do
+		bpftool -j map dump pinned "$PINS/$m"
+	done
+}
+
+cleanup() {
+	local pid
+	pid=$(xlbd_pid 2>/dev/null)
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	sleep 0.2
+	[ -e "$PINS" ] && lbns "$BUILD/xlbd" -c "$CFG" --detach >/dev/null 2>&1
+	for b in 1 2; do
+		nsenter --net=/run/netns/$P-be$b "$BUILD/xlb-decap" detach eth0 >/dev/null 2>&1
+	done
+	"$TOP/scripts/lab.sh" down >/dev/null 2>&1
+	rm -rf "$PINS" /sys/fs/bpf/xlb-op2 /sys/fs/bpf/xlb-op3 "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- tests --------------------------------------------------------------------
+
+test_start_error_reaches_the_terminal_without_f() {
+	local cfg out rc
+	cfg=$(cfg_variant 's/^interface: eth0/interface: nosuch0/' nosuch.yaml)
+	out=$(lbns "$BUILD/xlbd" -c "$cfg" 2>&1)
+	rc=$?
+	say "exit $rc: $out"
+	[ "$rc" -ne 0 ] && [[ $out == *"interface nosuch0"* ]]
+}
+
+test_daemon_without_syslog_logs_to_stderr_and_reloads_its_relative_config() {
+	local pid out
+	pid=$XLBD_PID
+	say "xlbd pid $pid, started as: xlbd -c xlb.yaml (in $WORK)"
+	grep -q "attached program" "$LOG" || { say "no start-up line in the log"; return 1; }
+	out=$(ctl reload) || { say "reload: $out"; return 1; }
+	sleep 0.2
+	grep "reloaded $WORK/xlb.yaml" "$LOG" | tail -1 | sed 's/^/    /'
+	# lines keep coming after the start, with the time in front
+	grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+ xlbd: reloaded $WORK/xlb.yaml" "$LOG"
+}
+
+test_second_xlbd_on_the_same_pins_changes_nothing_and_names_the_first() {
+	local cfg before after out rc
+	cfg=$(cfg_variant 's|^control_socket: .*|control_socket: /run/xlb/op-second.sock|; /^vips:/,$d' second.yaml)
+	echo "vips: []" >>"$cfg"
+	before=$(maps_snapshot)
+	out=$(timeout 20 nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$cfg" -i eth1 2>&1)
+	rc=$?
+	say "second xlbd: exit $rc: $out"
+	after=$(maps_snapshot)
+	[ "$rc" -ne 0 ] || return 1
+	[[ $out == *"pid $XLBD_PID"* && $out == *"$SOCK"* ]] || { say "the first is not named"; return 1; }
+	[ "$before" = "$after" ] || { say "the maps changed"; return 1; }
+	! has_xdp lb eth1 || { say "a program was left on eth1"; return 1; }
+	[ ! -e /run/xlb/op-second.sock ] || { say "its socket was left"; return 1; }
+	out=$(spread http://10.111.1.100/ -n 100 -p 8)
+	say "traffic after: $out"
+	[ "$(count "$out" errors)" -eq 0 ]
+}
+
+test_second_xlbd_on_the_same_interface_is_refused() {
+	local cfg out rc
+	cfg=$(cfg_variant 's|^control_socket: .*|control_socket: /run/xlb/op-third.sock|; s|^pin_path: .*|pin_path: /sys/fs/bpf/xlb-op2|' third.yaml)
+	out=$(timeout 20 nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$cfg" 2>&1)
+	rc=$?
+	say "exit $rc: $out"
+	[ "$rc" -ne 0 ] && [[ $out == *"pid $XLBD_PID"* ]] && [ ! -e /sys/fs/bpf/xlb-op2 ]
+}
+
+test_detach_while_the_daemon_runs_is_refused() {
+	local out rc
+	out=$(lbns "$BUILD/xlbd" -c "$CFG" --detach 2>&1)
+	rc=$?
+	say "exit $rc: $out"
+	[ "$rc" -ne 0 ] && has_xdp lb && ctl status >/dev/null && [[ $out == *"xlbctl -s $SOCK detach"* ]]
+}
+
+test_failed_start_leaves_no_pins() {
+	local cfg out rc
+	# somebody else's program on eth1: the attach fails after the maps were made
+	ip -n $P-lb link set dev eth1 xdpdrv obj "$BUILD/xdp_pass.bpf.o" sec xdp
+	cfg=$(cfg_variant 's|^control_socket: .*|control_socket: /run/xlb/op-fail.sock|; s|^pin_path: .*|pin_path: /sys/fs/bpf/xlb-op3|' fail.yaml)
+	out=$(timeout 20 nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$cfg" -i eth1 2>&1)
+	rc=$?
+	ip -n $P-lb link set dev eth1 xdpdrv off
+	say "exit $rc: $(tail -1 <<<"$out")"
+	[ "$rc" -ne 0 ] && [[ $out == *"another XDP program is attached"* ]] || return 1
+	[ ! -e /sys/fs/bpf/xlb-op3 ] || { say "left: $(ls /sys/fs/bpf/xlb-op3 | wc -l) pins"; return 1; }
+	[ ! -e /run/xlb/op-fail.sock ] || { say "its socket was left"; return 1; }
+}
+
+test_pin_directory_of_another_user_is_refused() {
+	local cfg out rc
+	mkdir -p /sys/fs/bpf/xlb-op3
+	chown nobody /sys/fs/bpf/xlb-op3
+	cfg=$(cfg_variant 's|^control_socket: .*|control_socket: /run/xlb/op-other.sock|; s|^pin_path: .*|pin_path: /sys/fs/bpf/xlb-op3|' other.yaml)
+	out=$(timeout 20 nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$cfg" -i eth1 2>&1)
+	rc=$?
+	rmdir /sys/fs/bpf/xlb-op3
+	say "exit $rc: $(tail -1 <<<"$out")"
+	[ "$rc" -ne 0 ] && [[ $out == *"belongs to another user"* ]] && ! has_xdp lb eth1
+}
+
+test_xlbctl_takes_no_prefix_for_a_destructive_verb() {
+	local out rc
+	out=$(ctl d 2>&1)
+	rc=$?
+	say "xlbctl d: exit $rc: $out"
+	[ "$rc" -eq 2 ] && has_xdp lb && ctl status >/dev/null || return 1
+	out=$(ctl vip d web 2>&1)
+	say "xlbctl vip d web: $out"
+	ctl vip show web >/dev/null || { say "vip web is gone"; return 1; }
+	out=$(ctl backend de web 10.111.0.11 2>&1)
+	say "xlbctl backend de: $out"
+	[ "$(ctl -j vip show web | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["backends"]))')" = 2 ] || return 1
+	# on a terminal, detach asks first; "n" keeps everything
+	out=$(echo n | script -qec "$BUILD/xlbctl -s $SOCK detach" /dev/null 2>&1)
+	say "xlbctl detach on a terminal, answered n: $(tr -d '\r' <<<"$out" | tail -1)"
+	sleep 0.3
+	has_xdp lb && ctl status >/dev/null || return 1
+	out=$(ctl vip 2>&1)
+	[[ $out == *"xlbctl vip add"* ]] || { say "xlbctl vip: $out"; return 1; }
+}
+
+test_backend_added_at_run_time_gets_a_known_neighbours_mac_at_once() {
+	local out mac
+	# REACHABLE and quiet: the kernel has nothing more to say of it
+	lbns ping -c1 -W1 10.111.0.12 >/dev/null
+	sleep 1
+	say "neighbour: $(ip -n $P-lb neigh show 10.111.0.12)"
+	ctl vip add alt 10.111.1.101 80 tcp || return 1
+	ctl backend add alt 10.111.0.12 || return 1
+	for _ in $(seq 15); do
+		mac=$(ctl -j vip show alt | python3 -c 'import json,sys; print(json.load(sys.stdin)["backends"][0]["mac"])')
+		[ "$mac" != None ] && break
+		sleep 0.1
+	done
+	say "alt's backend: mac $mac"
+	out=$(spread http://10.111.1.101/ -n 50 -p 8)
+	say "traffic: $out"
+	ctl vip del alt >/dev/null
+	[ "$mac" != None ] && [ "$(count "$out" be2)" -eq 50 ]
+}
+
+test_vip_added_by_reload_over_known_backends_is_served() {
+	local out
+	cat >>"$CFG" <<'YAML'
+  - name: reloaded
+    address: 10.111.1.102
+    port: 80
+    backends:
+      - address: 10.111.0.11
+      - address: 10.111.0.12
+YAML
+	ctl reload | sed 's/^/    /'
+	sleep 1.2
+	out=$(spread http://10.111.1.102/ -n 100 -p 8)
+	say "traffic: $out"
+	[ "$(count "$out" errors)" -eq 0 ] && [ "$(count "$out" be1)" -gt 0 ] &&
+		[ "$(count "$out" be2)" -gt 0 ]
+}
+
+test_static_neighbour_entry_stays_permanent() {
+	local out
+	out=$(ip -n $P-lb neigh show 10.111.0.11)
+	say "after start, adds and reloads: $out"
+	[[ $out == *PERMANENT* ]]
+}
+
+test_reload_changing_forwarding_is_applied_and_reported() {
+	local out port
+	sed -i '/^  - name: web8080/,/^    backends:/s/^    port: 8080/    port: 8080\n    forwarding: ipip/' "$CFG"
+	out=$(ctl reload)
+	say "$out"
+	[[ $out == *"vip web8080: forwarding dsr -> ipip"* ]] || return 1
+	port=$(python3 -c 'import socket; print(socket.htons(8080))')
+	mapq xlb_vips "[e['value']['fwd_mode'] for e in m if e['key']['port'] == $port] == [1]" ||
+		{ say "xlb_vips does not say ipip"; return 1; }
+	# a key that needs a detach is refused, by name, and nothing changes
+	sed -i 's/^max_flows: .*/max_flows: 131072/' "$CFG"
+	out=$(ctl reload 2>&1)
+	say "$out"
+	sed -i 's/^max_flows: .*/max_flows: 65536/' "$CFG"
+	[[ $out == *"max_flows 65536 -> 131072 needs a detach"* ]]
+}
+
+test_undone_changes_are_listed_once() {
+	local out
+	ctl backend set web 10.111.0.11 weight 50 >/dev/null || return 1
+	out=$(ctl reload)
+	say "$out"
+	[ "$(grep -c 'weight 50 -> 100' <<<"$out")" -eq 1 ] && [[ $out == *"undoes a change made with xlbctl"* ]]
+}
+
+test_vip_created_under_a_reused_id_starts_with_zero_counters() {
+	local out n
+	ctl vip add old 10.111.1.103 80 tcp >/dev/null && ctl backend add old 10.111.0.11 >/dev/null || return 1
+	sleep 0.5
+	spread http://10.111.1.103/ -n 20 -p 4 >/dev/null
+	n=$(ctl -j stats old | python3 -c 'import json,sys; print(json.load(sys.stdin)["vips"][0]["packets"])')
+	say "vip old: $n packets"
+	ctl vip del old >/dev/null && ctl vip add new 10.111.1.104 80 tcp >/dev/null || return 1
+	out=$(ctl -j stats new | python3 -c 'import json,sys; v=json.load(sys.stdin)["vips"][0]; print(v["packets"], v["new_flows"])')
+	say "vip new, same id: packets, new flows: $out"
+	ctl vip del new >/dev/null
+	[ "$n" -gt 0 ] && [ "$out" = "0 0" ]
+}
+
+test_decap_in_two_namespaces_keeps_two_states() {
+	local s1 s2
+	for b in 1 2; do
+		nsenter --net=/run/netns/$P-be$b "$BUILD/xlb-decap" attach eth0 >/dev/null || return 1
+	done
+	s1=$(nsenter --net=/run/netns/$P-be1 "$BUILD/xlb-decap" status eth0)
+	s2=$(nsenter --net=/run/netns/$P-be2 "$BUILD/xlb-decap" status eth0)
+	say "be1: $(head -1 <<<"$s1")"
+	say "be2: $(head -1 <<<"$s2")"
+	[ "$(head -1 <<<"$s1")" != "$(head -1 <<<"$s2")" ] || return 1
+	# be1's pins, named from be2: refused, not shown as be2's
+	s2=$(nsenter --net=/run/netns/$P-be2 "$BUILD/xlb-decap" --pin-dir /sys/fs/bpf/xlb-decap/eth0@$P-be1 status eth0 2>&1)
+	say "be2 asking for be1's pins: $s2"
+	[[ $s2 == *"does not serve eth0 in this network namespace"* ]] || return 1
+	nsenter --net=/run/netns/$P-be1 "$BUILD/xlb-decap" detach eth0 >/dev/null || return 1
+	! has_xdp be1 && has_xdp be2 || { say "detach in be1 did not act on be1 alone"; return 1; }
+	nsenter --net=/run/netns/$P-be2 "$BUILD/xlb-decap" status eth0 >/dev/null || return 1
+	nsenter --net=/run/netns/$P-be2 "$BUILD/xlb-decap" detach eth0 >/dev/null
+}
+
+# Last: kill -9, then detach with a config that names the wrong interface.
+test_detach_finds_the_interface_from_the_pins_and_keeps_other_pins() {
+	local cfg out
+	kill -9 "$XLBD_PID"
+	sleep 0.2
+	bpftool map create "$PINS/not_xlbs" type array key 4 value 4 entries 1 name not_xlbs || return 1
+	cfg=$(cfg_variant 's/^interface: eth0/interface: eth1/' wrongif.yaml)
+	out=$(lbns "$BUILD/xlbd" -c "$cfg" --detach 2>&1)
+	say "$out"
+	has_xdp lb && { say "still attached to eth0"; return 1; }
+	[ -e "$PINS/not_xlbs" ] || { say "another program's pin was removed"; return 1; }
+	[ ! -e "$PINS/xlb_flows" ] && [ ! -e "$PINS/xlb_xdp" ] || { say "xlb's pins are left"; return 1; }
+	rm -f "$PINS/not_xlbs"
+	rmdir "$PINS"
+	[[ $out == *"detached from eth0"* ]]
+}
+
+# ---- main ----------------------------------------------------------------------
+
+echo "== operator safety: lab $P with 2 backends"
+"$TOP/scripts/lab.sh" up -n 2 || { echo "0 passed, 1 failed"; exit 1; }
+cp "$TOP/tests/e2e/operator.yaml" "$CFG"
+# the operator's static entry for be1: xlbd must never rewrite it
+ip -n $P-lb neigh replace 10.111.0.11 dev eth0 nud permanent \
+	lladdr "$(ip -n $P-be1 -br link show eth0 | awk '{print $3}')"
+xlbd_daemon || { echo "xlbd did not start:"; cat "$LOG"; echo "0 passed, 1 failed"; exit 1; }
+
+run_test test_start_error_reaches_the_terminal_without_f
+run_test test_daemon_without_syslog_logs_to_stderr_and_reloads_its_relative_config
+run_test test_second_xlbd_on_the_same_pins_changes_nothing_and_names_the_first
+run_test test_second_xlbd_on_the_same_interface_is_refused
+run_test test_detach_while_the_daemon_runs_is_refused
+run_test test_failed_start_leaves_no_pins
+run_test test_pin_directory_of_another_user_is_refused
+run_test test_xlbctl_takes_no_prefix_for_a_destructive_verb
+run_test test_backend_added_at_run_time_gets_a_known_neighbours_mac_at_once
+run_test test_vip_added_by_reload_over_known_backends_is_served
+run_test test_reload_changing_forwarding_is_applied_and_reported
+run_test test_undone_changes_are_listed_once
+run_test test_vip_created_under_a_reused_id_starts_with_zero_counters
+run_test test_static_neighbour_entry_stays_permanent
+run_test test_decap_in_two_namespaces_keeps_two_states
+run_test test_detach_finds_the_interface_from_the_pins_and_keeps_other_pins
+
+if [ "$fail" -ne 0 ]; then
+	echo "--- xlbd log (last 30 lines)"
+	tail -30 "$LOG"
+fi
+echo
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
