@@ -39,13 +39,14 @@ DP_OBJS    := $(DP_SRCS:%.c=$(BUILD)/%.o)
 CORE_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 
 TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tests/test_api \
-              $(BUILD)/tests/test_health $(BUILD)/tests/test_xdp $(BUILD)/tests/test_decap
+              $(BUILD)/tests/test_health $(BUILD)/tests/test_xdp $(BUILD)/tests/test_decap \
+              $(BUILD)/tests/test_journal
 
 .PHONY: all deps test demo bench check-fmt fmt clean help
 .DEFAULT_GOAL := all
 
 XLBD_OBJS  := $(BUILD)/user/xlbd.o $(BUILD)/user/daemon.o $(BUILD)/user/control.o \
-              $(BUILD)/user/instance.o
+              $(BUILD)/user/instance.o $(BUILD)/user/journal.o
 HEALTH_OBJS := $(addprefix $(BUILD)/user/,health.o check.o check_tcp.o check_http.o check_udp.o \
                check_exec.o)
 LIBS_EVENT := -levent -levent_openssl -lssl -lcrypto
@@ -112,6 +113,11 @@ $(BUILD)/tests/test_api: $(BUILD)/tests/unit/test_api.o $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $^ -o $@ -lcmocka $(LIBS_CORE)
+
+$(BUILD)/tests/test_journal: $(BUILD)/tests/unit/test_journal.o $(BUILD)/user/journal.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $^ -o $@ -lcmocka -ljson-c
 
 $(BUILD)/tests/test_config: $(BUILD)/tests/unit/test_config.o $(CORE_OBJS)
 	$(call msg,LINK,$@)

@@ -20,6 +20,7 @@ enum {
 	F_STATE = 1 << 6,
 	F_MAC = 1 << 7,
 	F_FORWARDING = 1 << 8,
+	F_DRY_RUN = 1 << 9,
 };
 
 static const struct {
@@ -38,7 +39,7 @@ static const struct {
 	[API_BACKEND_SET] = { "backend.set", F_VIP | F_ADDRESS, F_WEIGHT | F_STATE },
 	[API_STATS] = { "stats", 0, F_VIP },
 	[API_HEALTH] = { "health", 0, F_VIP },
-	[API_RELOAD] = { "reload", 0, 0 },
+	[API_RELOAD] = { "reload", 0, F_DRY_RUN },
 	[API_DETACH] = { "detach", 0, 0 },
 };
 
@@ -56,6 +57,7 @@ static const struct {
 	{ "state", F_STATE, json_type_string },
 	{ "mac", F_MAC, json_type_string },
 	{ "forwarding", F_FORWARDING, json_type_string },
+	{ "dry_run", F_DRY_RUN, json_type_boolean },
 };
 
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -110,8 +112,11 @@ static int field_value(struct api_req *r, unsigned flag, json_object *v, char *m
 	switch (flag) {
 	case F_VIP:
 		r->vip = s;
-		if (!*s || strlen(s) > 31)
-			return snprintf(msg, msglen, "vip: a name of 1 to 31 characters"), -1;
+		/* the config's rule: names reach logs, terminals and JSON parsers */
+		if (!cfg_name_ok(s))
+			return snprintf(msg, msglen,
+					"vip: 1 to 31 letters, digits, '_', '.' or '-'"),
+			       -1;
 		return 0;
 	case F_ADDRESS:
 		r->has_addr = 1;
@@ -160,6 +165,9 @@ static int field_value(struct api_req *r, unsigned flag, json_object *v, char *m
 		if (r->fwd < 0)
 			return snprintf(msg, msglen, "forwarding: dsr, ipip or gue, got \"%s\"", s),
 			       -1;
+		return 0;
+	case F_DRY_RUN:
+		r->dry_run = json_object_get_boolean(v);
 		return 0;
 	case F_MAC:
 		r->has_mac = 1;
@@ -224,7 +232,9 @@ int api_parse_request(const char *buf, size_t len, struct api_req *r, const char
 			FAIL(API_E_BAD_REQUEST, "%s: no field \"%.64s\"", cmds[c].name, key);
 		if (!json_object_is_type(val, fields[i].type))
 			FAIL(API_E_BAD_REQUEST, "%s: %s must be %s", cmds[c].name, key,
-			     fields[i].type == json_type_int ? "an integer" : "a string");
+			     fields[i].type == json_type_int	   ? "an integer"
+			     : fields[i].type == json_type_boolean ? "true or false"
+								   : "a string");
 		if (field_value(r, fields[i].flag, val, msg, msglen)) {
 			*code = API_E_INVALID;
 			api_req_free(r);

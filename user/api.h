@@ -45,6 +45,7 @@ struct api_req {
 	int state;	/* enum cfg_state, -1 */
 	uint8_t mac[6];
 	int has_mac;
+	int dry_run;	  /* reload: say what would change, change nothing */
 	json_object *obj; /* owns the strings above */
 };
 

@@ -683,7 +683,7 @@ static void cfg_report_cyaml(struct cfg_ctx *c, cyaml_err_t e)
 
 /* ---- validation ------------------------------------------------------------ */
 
-static int name_ok(const char *s)
+int cfg_name_ok(const char *s)
 {
 	size_t n = strlen(s), i;
 
@@ -824,7 +824,7 @@ static void validate_vip(struct cfg_ctx *c, struct cfg *cfg, int vi)
 	int j;
 	unsigned bi;
 
-	if (!name_ok(v->name))
+	if (!cfg_name_ok(v->name))
 		cfg_errf(c, cfg_node(c, vi, -1, "name"),
 			 "name: 1 to 31 letters, digits, '_', '.' or '-', got \"%s\"", v->name);
 	for (j = 0; j < vi; j++)

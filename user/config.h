@@ -125,6 +125,8 @@ struct cfg {
 
 /* The data plane's mode for a VIP: its own, else the instance's, else dsr. */
 int cfg_vip_fwd(const struct cfg *cfg, const struct cfg_vip *v);
+/* A VIP name: 1 to 31 letters, digits, '_', '.' or '-'. */
+int cfg_name_ok(const char *s);
 
 #define CFG_PIN_PATH_DEFAULT "/sys/fs/bpf/xlb"
 #define CFG_SOCKET_DEFAULT   "/run/xlb/xlbd.sock"

@@ -13,6 +13,7 @@
 
 #include "daemon.h"
 #include "health.h"
+#include "journal.h"
 #include "log.h"
 #include "version.h"
 
@@ -327,9 +328,9 @@ static void reload_global_changes(const struct cfg *o, const struct cfg *n, json
 #undef SAY
 }
 
-json_object *xlbd_reload(struct xlbd *d)
+json_object *xlbd_reload(struct xlbd *d, int dry)
 {
-	struct lb_changes ch = {};
+	struct lb_changes ch = { .dry = dry };
 	struct cfg *cfg = NULL;
 	char *errs = NULL;
 	size_t errlen = 0;
@@ -337,7 +338,7 @@ json_object *xlbd_reload(struct xlbd *d)
 	json_object *r, *global;
 	const char *fixed;
 	unsigned i, n;
-	int err;
+	int err, e;
 
 	if (!f)
 		return api_error(API_E_INTERNAL, "out of memory");
@@ -368,23 +369,94 @@ json_object *xlbd_reload(struct xlbd *d)
 
 	global = json_object_new_array();
 	reload_global_changes(d->cfg, cfg, global);
-	err = xlbd_dp_config(d, cfg);
-	if (!err)
+	if (dry) {
 		err = lb_apply_config(d->lb, cfg, &ch);
-	if (d->health)
-		health_sync(d->health, cfg);
-	cfg_free(d->cfg);
-	d->cfg = cfg;
+		cfg_free(cfg);
+	} else {
+		err = xlbd_dp_config(d, cfg);
+		if (!err)
+			err = lb_apply_config(d->lb, cfg, &ch);
+		if (d->health)
+			health_sync(d->health, cfg);
+		cfg_free(d->cfg);
+		d->cfg = cfg;
+		/* the file's word is the running state again */
+		if (d->journal && (e = journal_clear(d->journal)))
+			log_warnx("emptying the runtime state file: %s", strerror(-e));
+	}
 	r = err ? api_error(API_E_INTERNAL, "reload applied in part: %s", strerror(-err))
 		: api_ok();
 	for (i = 0; i < ch.n; i++)
 		json_object_array_add(global, jstr(ch.lines[i]));
 	n = (unsigned)json_object_array_length(global);
+	json_object_object_add(r, "dry_run", json_object_new_boolean(dry));
 	json_object_object_add(r, "changes", global);
 	json_object_object_add(r, "undone", jstrv(ch.undone, ch.nundone));
-	log_info("reloaded %s: %u changes, %u made with xlbctl undone", d->cfg_path, n, ch.nundone);
+	if (!dry)
+		log_info("reloaded %s: %u changes, %u made with xlbctl undone", d->cfg_path, n,
+			 ch.nundone);
 	lb_changes_free(&ch);
 	return r;
+}
+
+/* The requests that change what is served: the journal keeps them. */
+static int is_change(enum api_cmd c)
+{
+	return c == API_VIP_ADD || c == API_VIP_DEL || c == API_BACKEND_ADD ||
+	       c == API_BACKEND_DEL || c == API_BACKEND_SET;
+}
+
+int xlbd_replay(struct xlbd *d)
+{
+	unsigned i, n = d->journal ? journal_count(d->journal) : 0, done = 0;
+	json_object **ok = calloc(n + 1, sizeof(*ok));
+	struct api_req q;
+	const char *code;
+	char msg[256];
+
+	if (!ok)
+		return -ENOMEM;
+	d->replaying = 1;
+	for (i = 0; i < n; i++) {
+		const char *line = journal_line(d->journal, i);
+		json_object *r, *e;
+
+		if (api_parse_request(line, strlen(line), &q, &code, msg, sizeof(msg))) {
+			log_warnx("runtime state: dropped, %s: %s", msg, line);
+			continue;
+		}
+		if (!is_change(q.cmd)) {
+			log_warnx("runtime state: dropped, not a change: %s", line);
+			api_req_free(&q);
+			continue;
+		}
+		r = xlbd_handle(d, &q);
+		if (json_object_object_get_ex(r, "error", &e)) {
+			log_warnx("runtime state: dropped, %s: %s",
+				  json_object_get_string(json_object_object_get(e, "message")),
+				  line);
+			api_req_free(&q);
+		} else {
+			ok[done++] = json_object_get(q.obj);
+			api_req_free(&q);
+		}
+		json_object_put(r);
+	}
+	d->replaying = 0;
+	/* keep what still applies, nothing else */
+	if (done != n) {
+		journal_clear(d->journal);
+		for (i = 0; i < done; i++)
+			journal_add(d->journal, ok[i]);
+	}
+	for (i = 0; i < done; i++)
+		json_object_put(ok[i]);
+	free(ok);
+	if (n)
+		log_info("restored %u of %u changes made with xlbctl before the restart (xlbctl "
+			 "reload returns to the file's settings)",
+			 done, n);
+	return 0;
 }
 
 json_object *xlbd_handle(void *ctx, const struct api_req *q)
@@ -446,7 +518,7 @@ json_object *xlbd_handle(void *ctx, const struct api_req *q)
 			return api_error(API_E_NOT_FOUND, "no vip %s", q->vip);
 		return do_stats(d, q->vip);
 	case API_RELOAD:
-		return xlbd_reload(d);
+		return xlbd_reload(d, q->dry_run);
 	case API_DETACH: {
 		/* leave the loop once this reply has had time to go out */
 		struct timeval t = { 0, 200000 };
@@ -460,6 +532,9 @@ json_object *xlbd_handle(void *ctx, const struct api_req *q)
 	}
 	if (e)
 		return errno_reply(e, err);
+	if (d->journal && !d->replaying && (e = journal_add(d->journal, q->obj)))
+		log_warnx("runtime state file: %s: this change will not survive a restart",
+			  strerror(-e));
 	/* backends came or went: their checkers follow */
 	if (d->health)
 		health_sync(d->health, d->cfg);

@@ -15,6 +15,7 @@
 #include "neigh.h"
 
 struct health;
+struct journal;
 
 struct xlbd {
 	struct event_base *base;
@@ -39,16 +40,22 @@ struct xlbd {
 	double sweep_ms;	   /* CPU the last one took */
 	double sweep_cpu_ms;	   /* CPU the one under way has taken */
 	time_t sweep_at;
+	struct journal *journal; /* runtime changes since the file was applied */
+	int replaying;		 /* changes now come from the journal */
 };
 
 /* Write xlb_config from cfg: the interface, the tunnel sources, GUE's port. */
 int xlbd_dp_config(struct xlbd *d, const struct cfg *cfg);
 
 /*
- * Read the config file again and apply the differences. On error the running
- * state is kept whole; the reply (always returned) says what happened.
+ * Read the config file again and apply the differences (dry: only list
+ * them). On error the running state is kept whole; the reply (always
+ * returned) says what happened. A reload forgets the runtime changes kept.
  */
-json_object *xlbd_reload(struct xlbd *d);
+json_object *xlbd_reload(struct xlbd *d, int dry);
+
+/* Apply the runtime changes kept from the last run (start-up, in a batch). */
+int xlbd_replay(struct xlbd *d);
 
 json_object *xlbd_handle(void *ctx, const struct api_req *req);
 

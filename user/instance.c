@@ -52,8 +52,7 @@ int instance_check_dir(const char *dir, int create, const char **why)
 	return 0;
 }
 
-/* A lock file's path: the pin path or the interface, escaped into one name. */
-static int lock_path(char *buf, size_t len, const char *kind, const char *what)
+int instance_path(char *buf, size_t len, const char *kind, const char *what, const char *suffix)
 {
 	size_t n = (size_t)snprintf(buf, len, "%s/%s-", XLB_RUN_DIR, kind);
 	const char *p;
@@ -69,9 +68,9 @@ static int lock_path(char *buf, size_t len, const char *kind, const char *what)
 		else
 			n += (size_t)snprintf(buf + n, len - n, "\\x%02x", (unsigned char)*p);
 	}
-	if (*p || n + 6 > len)
+	if (*p || n + strlen(suffix) + 1 > len)
 		return -ENAMETOOLONG;
-	memcpy(buf + n, ".lock", 6);
+	memcpy(buf + n, suffix, strlen(suffix) + 1);
 	return 0;
 }
 
@@ -144,7 +143,7 @@ int instance_lock(struct instance *in, const char *pin_path, int ifindex, const 
 	snprintf(self.ifname, sizeof(self.ifname), "%s", ifname ? ifname : "");
 	snprintf(self.pin_path, sizeof(self.pin_path), "%s", pin_path);
 
-	err = lock_path(path, sizeof(path), "pin", pin_path);
+	err = instance_path(path, sizeof(path), "pin", pin_path, ".lock");
 	if (err)
 		return err;
 	in->pin_fd = lock_one(path, who);
@@ -157,7 +156,7 @@ int instance_lock(struct instance *in, const char *pin_path, int ifindex, const 
 	if (stat("/proc/self/ns/net", &ns))
 		ns.st_ino = 0;
 	snprintf(name, sizeof(name), "%lu-%d", (unsigned long)ns.st_ino, ifindex);
-	err = lock_path(path, sizeof(path), "if", name);
+	err = instance_path(path, sizeof(path), "if", name, ".lock");
 	if (!err) {
 		in->if_fd = lock_one(path, who);
 		err = in->if_fd < 0 ? in->if_fd : 0;

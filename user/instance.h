@@ -45,6 +45,13 @@ void instance_update_pid(struct instance *in);
 void instance_unlock(struct instance *in);
 
 /*
+ * A file of the instance under XLB_RUN_DIR: KIND-WHAT.SUFFIX, WHAT (a pin
+ * path, say) escaped into one name: "pin", "/sys/fs/bpf/xlb", ".lock" gives
+ * /run/xlb/pin-sys-fs-bpf-xlb.lock. 0 or -ENAMETOOLONG.
+ */
+int instance_path(char *buf, size_t len, const char *kind, const char *what, const char *suffix);
+
+/*
  * Is dir a directory of ours that nobody else can write? Create it (mode
  * 0700) when absent and create is set. 0, or -errno with *why saying what is
  * wrong with it.

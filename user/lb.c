@@ -54,6 +54,7 @@ struct lb {
 	struct adopted_be *abes;
 	unsigned nabes;
 	uint8_t default_fwd; /* XLB_FWD_* for VIPs added with xlbctl */
+	int batch;	     /* lb_begin() depth: rings and VIPs written at lb_commit() */
 };
 
 const char *lb_dp_state_name(uint8_t st)
@@ -514,6 +515,10 @@ int lb_vip_sync(struct lb *lb, struct lb_vip *v)
 	unsigned i;
 	int err, all_down;
 
+	if (lb->batch) {
+		v->dirty = 1;
+		return 0;
+	}
 	all_down = vip_all_down(v);
 	if (all_down != v->all_down)
 		log_warnx("vip %s: %s", v->name,
@@ -764,14 +769,19 @@ static const char *proto_name(enum cfg_proto p)
 	return p == CFG_PROTO_UDP ? "udp" : "tcp";
 }
 
+/*
+ * Make v's backends cv's. v is NULL for a VIP a dry run would add; with
+ * ch->dry, only the changes are listed.
+ */
 static int apply_backends(struct lb *lb, struct lb_vip *v, const struct cfg_vip *cv,
 			  struct lb_changes *ch)
 {
+	int dry = ch && ch->dry;
 	struct cfg_check k;
 	char as[64];
 	unsigned i, j;
 
-	for (i = v->nbe; i-- > 0;) {
+	for (i = v ? v->nbe : 0; i-- > 0;) {
 		struct lb_backend *b = v->be[i];
 
 		for (j = 0; j < cv->backends_count; j++)
@@ -781,15 +791,20 @@ static int apply_backends(struct lb *lb, struct lb_vip *v, const struct cfg_vip 
 			cfg_addr_str(&b->addr, as, sizeof(as));
 			change(ch, b->from_cli, "vip %s: backend %s removed%s", v->name, as,
 			       b->from_cli ? " (added with xlbctl)" : "");
-			be_remove(lb, v, i);
+			if (!dry)
+				be_remove(lb, v, i);
 		}
 	}
 	for (j = 0; j < cv->backends_count; j++) {
 		const struct cfg_backend *c = &cv->backends[j];
-		struct lb_backend *b = lb_backend_find(v, &c->addr);
+		struct lb_backend *b = v ? lb_backend_find(v, &c->addr) : NULL;
 
 		cfg_addr_str(&c->addr, as, sizeof(as));
 		if (!b) {
+			change(ch, 0, "vip %s: backend %s added (weight %u, %s)", cv->name, as,
+			       c->weight, cfg_state_name(c->state));
+			if (dry)
+				continue;
 			b = be_new(lb, v, &c->addr);
 			if (!b)
 				return -ENOSPC;
@@ -800,8 +815,6 @@ static int apply_backends(struct lb *lb, struct lb_vip *v, const struct cfg_vip 
 			    !b->adopted_up)
 				b->health = LB_HEALTH_DOWN;
 			be_set_mac(lb, v, b, c->has_mac ? c->mac_bytes : NULL);
-			change(ch, 0, "vip %s: backend %s added (weight %u, %s)", v->name, as,
-			       c->weight, cfg_state_name(c->state));
 			continue;
 		}
 		if (b->weight != c->weight)
@@ -810,6 +823,8 @@ static int apply_backends(struct lb *lb, struct lb_vip *v, const struct cfg_vip 
 		if (b->admin != c->state)
 			change(ch, b->from_cli, "vip %s: backend %s state %s -> %s", v->name, as,
 			       cfg_state_name(b->admin), cfg_state_name(c->state));
+		if (dry)
+			continue;
 		b->weight = c->weight;
 		b->admin = c->state;
 		b->from_cli = 0;
@@ -823,6 +838,7 @@ static int apply_backends(struct lb *lb, struct lb_vip *v, const struct cfg_vip 
 
 int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
 {
+	int dry = ch && ch->dry;
 	char as[64];
 	unsigned i, j;
 	int err = 0, e;
@@ -835,7 +851,8 @@ int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
 		if (j == cfg->vips_count) {
 			change(ch, lb->vips[i]->from_cli, "vip %s removed%s", lb->vips[i]->name,
 			       lb->vips[i]->from_cli ? " (added with xlbctl)" : "");
-			vip_remove(lb, i);
+			if (!dry)
+				vip_remove(lb, i);
 		}
 	}
 	for (j = 0; j < cfg->vips_count; j++) {
@@ -845,11 +862,15 @@ int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
 
 		cfg_addr_str(&cv->addr, as, sizeof(as));
 		if (!v) {
+			change(ch, 0, "vip %s added (%s port %u %s)", cv->name, as, cv->port,
+			       proto_name(proto));
+			if (dry) {
+				apply_backends(lb, NULL, cv, ch);
+				continue;
+			}
 			v = vip_new(lb, cv->name, &cv->addr, (uint16_t)cv->port, proto);
 			if (!v)
 				return -ENOSPC;
-			change(ch, 0, "vip %s added (%s port %u %s)", cv->name, as, cv->port,
-			       proto_name(proto));
 		} else if (memcmp(&v->addr, &cv->addr, sizeof(v->addr)) || v->port != cv->port ||
 			   v->proto != proto) {
 			change(ch, v->from_cli, "vip %s: now %s port %u %s", v->name, as, cv->port,
@@ -871,6 +892,10 @@ int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
 		if (v->on_all_down != cv->on_all_down && v->ring_sig)
 			change(ch, v->from_cli, "vip %s: on_all_down %s -> %s", v->name,
 			       all_down_name(v->on_all_down), all_down_name(cv->on_all_down));
+		if (dry) {
+			apply_backends(lb, v, cv, ch);
+			continue;
+		}
 		v->addr = cv->addr;
 		v->port = (uint16_t)cv->port;
 		v->proto = proto;
@@ -891,9 +916,26 @@ int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
 			err = err ? err : e;
 		}
 	}
-	adopt_finish(lb);
+	if (dry)
+		return 0;
+	if (!lb->batch)
+		adopt_finish(lb);
 	lb->default_fwd = fwd_mode(cfg->forwarding ? (int)cfg->forwarding : CFG_FWD_DSR);
 	return err;
+}
+
+void lb_begin(struct lb *lb)
+{
+	lb->batch++;
+}
+
+int lb_commit(struct lb *lb)
+{
+	if (--lb->batch)
+		return 0;
+	/* what the pinned maps held and nothing claimed goes only now */
+	adopt_finish(lb);
+	return lb_flush(lb);
 }
 
 /* ---- runtime changes --------------------------------------------------------- */

@@ -86,15 +86,28 @@ struct lb_changes {
 	unsigned n;
 	char **undone; /* the subset that reverted a change made with xlbctl */
 	unsigned nundone;
+	int dry; /* set by the caller: list the changes, make none */
 };
 void lb_changes_free(struct lb_changes *c);
 
 /*
  * Make the running state what cfg says, touching only what differs. Known
  * MACs are given by lb_mac_update() beforehand or after. Return 0 or -errno
- * (a data plane write failed); ch lists what changed.
+ * (a data plane write failed); ch lists what changed (or, with ch->dry, what
+ * would).
  */
 int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch);
+
+/*
+ * Hold data plane writes of rings and VIP entries until lb_commit(), which
+ * writes every VIP changed meanwhile and only then lets go of what was
+ * adopted from pinned maps and not claimed. At start-up the config and then
+ * the runtime changes kept from the last run are applied between the two,
+ * so the maps never hold the file's settings alone (a drained backend is
+ * never undrained for a moment). Nests.
+ */
+void lb_begin(struct lb *lb);
+int lb_commit(struct lb *lb);
 
 unsigned lb_vip_count(const struct lb *lb);
 struct lb_vip *lb_vip_at(struct lb *lb, unsigned i);

@@ -644,8 +644,10 @@ static void show_reload(json_object *r)
 {
 	json_object *c = get(r, "changes"), *u = get(r, "undone");
 	size_t i, j, n = json_object_array_length(c), nu = json_object_array_length(u);
+	int dry = json_object_get_boolean(get(r, "dry_run"));
 
-	printf("reloaded: %zu change%s%s\n", n, n == 1 ? "" : "s", n ? ":" : "");
+	printf("%s: %zu change%s%s\n", dry ? "a reload would make" : "reloaded", n,
+	       n == 1 ? "" : "s", n ? ":" : "");
 	for (i = 0; i < n; i++) {
 		const char *line = json_object_get_string(json_object_array_get_idx(c, i));
 		int undoes = 0;
@@ -655,14 +657,20 @@ static void show_reload(json_object *r)
 					 json_object_get_string(json_object_array_get_idx(u, j)));
 		printf("  %s%s\n", line, undoes ? "  (undoes a change made with xlbctl)" : "");
 	}
+	if (dry)
+		printf("nothing was changed (dry run)\n");
 }
 
 static int do_reload(int argc, char **argv)
 {
-	(void)argv;
+	json_object *q;
+
+	if (argc > 1 || (argc == 1 && strcmp(argv[0], "--dry-run")))
+		return usage_err("usage: reload [--dry-run]");
+	q = request("reload");
 	if (argc)
-		return usage_err("reload takes no arguments");
-	return run(request("reload"), NULL, show_reload);
+		json_object_object_add(q, "dry_run", json_object_new_boolean(1));
+	return run(q, NULL, show_reload);
 }
 
 static void show_detached(json_object *r)
@@ -705,7 +713,7 @@ static const struct cmd top_cmds[] = {
 	{ "backend", do_backend, NULL },
 	{ "stats", do_stats, "stats [VIP]" },
 	{ "health", do_health, "health [VIP]" },
-	{ "reload", do_reload, "reload" },
+	{ "reload", do_reload, "reload [--dry-run]" },
 	{ "detach", do_detach, "detach [--yes]", 1 },
 	{ "help", do_help, "help" },
 	{},

@@ -27,6 +27,7 @@
 #include "daemon.h"
 #include "health.h"
 #include "instance.h"
+#include "journal.h"
 #include "log.h"
 #include "version.h"
 
@@ -197,7 +198,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (sig == SIGHUP) {
 		log_info("SIGHUP: reloading %s", d->cfg_path);
-		r = xlbd_reload(d);
+		r = xlbd_reload(d, 0);
 		json_object_put(r);
 		return;
 	}
@@ -246,6 +247,16 @@ static enum dp_mode dp_mode_of(enum cfg_xdp_mode m)
 				      : DP_MODE_AUTO;
 }
 
+/* Detached: the runtime changes kept for the pinned maps go with them. */
+static void forget_state(const char *pin_path)
+{
+	char path[512];
+
+	if (!instance_path(path, sizeof(path), "state", pin_path, ".json") && unlink(path) &&
+	    errno != ENOENT)
+		log_warn("removing %s", path);
+}
+
 /* Detach what is pinned at the config's pin path, unless a daemon serves it. */
 static int do_detach(struct xlbd *d, const char *ifname)
 {
@@ -267,6 +278,8 @@ static int do_detach(struct xlbd *d, const char *ifname)
 	}
 	err = dp_detach(d->cfg->pin_path, ifname ? (int)if_nametoindex(ifname) : 0, done,
 			sizeof(done));
+	if (!err)
+		forget_state(d->cfg->pin_path);
 	instance_unlock(&in);
 	if (err) {
 		log_warnx("detach: %s", strerror(-err));
@@ -303,7 +316,7 @@ int main(int argc, char **argv)
 	struct xlb_config xc = {};
 	struct lb_changes ch = {};
 	const char *ifname = NULL;
-	char *cfg_abs = NULL;
+	char *cfg_abs = NULL, state[512] = "";
 	sigset_t block, old;
 	unsigned i;
 
@@ -416,6 +429,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	err = instance_path(state, sizeof(state), "state", d.cfg->pin_path, ".json");
+	if (!err)
+		err = journal_open(&d.journal, state);
+	if (err) {
+		log_warnx("runtime state file %s: %s", state, strerror(-err));
+		goto out;
+	}
+
 	/* the data plane: load, reusing whatever is pinned */
 	made_pins = pin_dir(d.cfg->pin_path);
 	if (made_pins < 0)
@@ -452,10 +473,16 @@ int main(int argc, char **argv)
 		log_warnx("adopting pinned state: %s", strerror(-err));
 		goto out;
 	}
+	/* the file, then what xlbctl changed since: written to the maps as one */
+	lb_begin(d.lb);
 	err = lb_apply_config(d.lb, d.cfg, &ch);
 	lb_changes_free(&ch);
 	if (err)
 		log_warnx("applying %s: %s", d.cfg_path, strerror(-err));
+	xlbd_replay(&d);
+	err = lb_commit(d.lb);
+	if (err)
+		log_warnx("writing the maps: %s", strerror(-err));
 	d.health = health_new(d.base, d.lb);
 	if (!d.health)
 		fatalx("health checker: out of memory");
@@ -526,10 +553,14 @@ int main(int argc, char **argv)
 		dp_close(d.dp);
 		d.dp = NULL;
 		err = dp_detach(d.cfg->pin_path, d.ifindex, done, sizeof(done));
-		if (err)
+		if (err) {
 			log_warnx("detach: %s", strerror(-err));
-		else
+		} else {
 			log_info("detached from %s", done[0] ? done : "nothing (none attached)");
+			journal_free(d.journal);
+			d.journal = NULL;
+			forget_state(d.cfg->pin_path);
+		}
 		rc = err ? 1 : 0;
 	}
 out:
@@ -554,6 +585,7 @@ out:
 			log_warnx("removing the pins of a failed start from %s: %s",
 				  d.cfg->pin_path, strerror(-err));
 	}
+	journal_free(d.journal);
 	instance_unlock(&inst);
 	if (d.base)
 		event_base_free(d.base);

@@ -21,6 +21,7 @@ CFG=$WORK/xlb.yaml
 SOCK=/run/xlb/op.sock
 PINS=/sys/fs/bpf/xlb-op
 LOG=$WORK/xlbd.log
+STATE_FILE='/run/xlb/state-sys-fs-bpf-xlb\x2dop.json' # the pin path, escaped
 
 [ "$(id -u)" -eq 0 ] || { echo "operator: needs root"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -279,6 +280,47 @@ test_decap_in_two_namespaces_keeps_two_states() {
 	nsenter --net=/run/netns/$P-be2 "$BUILD/xlb-decap" detach eth0 >/dev/null
 }
 
+# A backend's state, weight and state in xlb_backends: "drain 30 2".
+be_state() {
+	local a=$2
+	ctl -j vip show "$1" | python3 -c '
+import json, sys
+b = [b for b in json.load(sys.stdin)["backends"] if b["address"] == sys.argv[1]][0]
+print(b["state"], b["weight"], b["id"])' "$a"
+}
+
+test_runtime_changes_survive_kill_9_until_a_reload() {
+	local out st id
+	ctl backend set web 10.111.0.12 state drain >/dev/null &&
+		ctl backend set web 10.111.0.12 weight 30 >/dev/null &&
+		ctl vip add extra 10.111.1.105 80 tcp >/dev/null &&
+		ctl backend add extra 10.111.0.11 >/dev/null || return 1
+	say "state file: $(cat $STATE_FILE | wc -l) lines (two sets of be2 are one)"
+	kill -9 "$XLBD_PID"
+	sleep 0.3
+	xlbd_daemon || { say "no restart"; return 1; }
+	st=$(be_state web 10.111.0.12)
+	say "after kill -9 and a start: be2 $st; vip extra: $(ctl -j vip show extra >/dev/null 2>&1 && echo kept || echo lost)"
+	id=${st##* }
+	[ "${st% *}" = "drain 30" ] && ctl vip show extra >/dev/null || return 1
+	mapq xlb_backends "any(e['key'] == $id and e['value']['state'] == 2 for e in m)" ||
+		{ say "xlb_backends does not say drain"; return 1; }
+	grep -q "restored 3 of 3 changes made with xlbctl" "$LOG" || { say "no restore line"; return 1; }
+	out=$(ctl reload --dry-run)
+	say "$(sed -n '1,6p' <<<"$out" | sed '2,$s/^/    /')"
+	[[ $out == *"vip web: backend 10.111.0.12 state drain -> up"* && $out == *"vip extra removed"* ]] ||
+		return 1
+	[ "$(be_state web 10.111.0.12)" = "$st" ] || { say "the dry run changed something"; return 1; }
+	ctl reload >/dev/null || return 1
+	[ ! -e $STATE_FILE ] || { say "state kept after reload"; return 1; }
+	kill -9 "$XLBD_PID"
+	sleep 0.3
+	xlbd_daemon || return 1
+	st=$(be_state web 10.111.0.12)
+	say "after the reload and another kill -9: be2 $st"
+	[ "${st% *}" = "up 100" ]
+}
+
 # Last: kill -9, then detach with a config that names the wrong interface.
 test_detach_finds_the_interface_from_the_pins_and_keeps_other_pins() {
 	local cfg out
@@ -321,6 +363,7 @@ run_test test_undone_changes_are_listed_once
 run_test test_vip_created_under_a_reused_id_starts_with_zero_counters
 run_test test_static_neighbour_entry_stays_permanent
 run_test test_decap_in_two_namespaces_keeps_two_states
+run_test test_runtime_changes_survive_kill_9_until_a_reload
 run_test test_detach_finds_the_interface_from_the_pins_and_keeps_other_pins
 
 if [ "$fail" -ne 0 ]; then

@@ -130,7 +130,18 @@ static const struct bad bads[] = {
 	  "{\"cmd\":\"backend.set\",\"vip\":\"w\",\"address\":\"1.2.3.4\"}", API_E_BAD_REQUEST,
 	  "backend.set: give weight or state" },
 	{ "empty_vip_name", "{\"cmd\":\"vip.show\",\"vip\":\"\"}", API_E_INVALID,
-	  "vip: a name of 1 to 31 characters" },
+	  "vip: 1 to 31 letters, digits, '_', '.' or '-'" },
+	{ "vip_name_with_a_newline_is_refused",
+	  "{\"cmd\":\"vip.add\",\"vip\":\"a\\nxlbd: forged\",\"address\":\"1.2.3.4\","
+	  "\"port\":1}",
+	  API_E_INVALID, "vip: 1 to 31 letters, digits, '_', '.' or '-'" },
+	{ "vip_name_with_an_escape_sequence_is_refused",
+	  "{\"cmd\":\"vip.del\",\"vip\":\"\\u001b[2Jx\"}", API_E_INVALID,
+	  "vip: 1 to 31 letters, digits, '_', '.' or '-'" },
+	{ "dry_run_is_only_for_reload", "{\"cmd\":\"status\",\"dry_run\":true}", API_E_BAD_REQUEST,
+	  "status: no field \"dry_run\"" },
+	{ "dry_run_must_be_a_boolean", "{\"cmd\":\"reload\",\"dry_run\":1}", API_E_BAD_REQUEST,
+	  "reload: dry_run must be true or false" },
 };
 
 static void test_bad_request(void **state)
