@@ -138,7 +138,7 @@ $(BUILD)/tests/test_decap: $(BUILD)/tests/bpf/test_decap.o
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $^ -o $@ -lcmocka $(LIBS_BPF)
 
-E2E_TESTS  := tests/e2e/run.sh tests/e2e/operator.sh
+E2E_TESTS  := tests/e2e/run.sh tests/e2e/operator.sh tests/e2e/chaos.sh
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -17,6 +17,10 @@
  * - wrr and random would place the ACK elsewhere, so their SYNs are
  *   remembered in the separate half-open table xlb_syn_flows, which the ACK
  *   moves into xlb_flows. A flood churns only that table.
+ * While a VIP's ring is young (changed less than a handshake ago, see
+ * xlb_vip_young in xlb_abi.h), maglev and source-ip remember SYNs as wrr
+ * does, and a first ACK whose SYN is not remembered is placed on the base
+ * ring, the one its SYN saw: a ring change never resets a handshake.
  * A SYN that reuses the 5-tuple of a recorded flow is a new connection: it
  * is placed afresh and the old record replaced (maglev, source-ip) or
  * dropped (wrr, random). Finding out costs a lookup in xlb_flows, a cache
@@ -114,16 +118,13 @@ static __always_inline struct xlb_vip *vip_lookup(const struct xlb_pkt *p)
 	return bpf_map_lookup_elem(&xlb_vips, &k);
 }
 
-/* The backend of a ring slot, or NULL when the ring has none there. */
-static __always_inline struct xlb_backend *ring_backend(const struct xlb_vip *vip, __u32 slot,
-							__u32 *be_id)
+/* The backend of slot of a ring, or NULL when the ring has none there. */
+static __always_inline struct xlb_backend *ring_slot_backend(void *ring, __u32 slot, __u32 *be_id)
 {
 	__u32 idx = slot / XLB_RING_PER_ELEM;
 	struct xlb_backend *be;
 	__u64 *elem;
-	void *ring;
 
-	ring = bpf_map_lookup_elem(&xlb_rings, &vip->id);
 	if (!ring)
 		return NULL;
 	elem = bpf_map_lookup_elem(ring, &idx);
@@ -138,6 +139,41 @@ static __always_inline struct xlb_backend *ring_backend(const struct xlb_vip *vi
 	return be;
 }
 
+/* The backend of a slot of the VIP's ring. */
+static __always_inline struct xlb_backend *ring_backend(const struct xlb_vip *vip, __u32 slot,
+							__u32 *be_id)
+{
+	return ring_slot_backend(bpf_map_lookup_elem(&xlb_rings, &vip->id), slot, be_id);
+}
+
+/*
+ * A maglev or source-ip VIP whose ring is young: 1, with its base ring
+ * (NULL if it has none) and that ring's size. 0 in the steady state, at the
+ * cost of one flag test.
+ */
+static __always_inline int vip_young(const struct xlb_vip *vip, void **base, __u32 *base_size)
+{
+	struct xlb_vip_young *y;
+
+	if (!(vip->flags & XLB_VIP_F_YOUNG))
+		return 0;
+	y = bpf_map_lookup_elem(&xlb_vip_young, &vip->id);
+	if (!y || bpf_ktime_get_coarse_ns() > y->until_ns)
+		return 0;
+	*base_size = y->ring_size;
+	*base = *base_size ? bpf_map_lookup_elem(&xlb_rings_prev, &vip->id) : NULL;
+	return 1;
+}
+
+/* maglev's or source-ip's slot in a ring of size slots; h: hash_flow(). */
+static __always_inline __u32 stateless_slot(const struct xlb_vip *vip, const struct xlb_pkt *p,
+					    __u32 h, __u32 size)
+{
+	if (vip->scheduler == XLB_SCHED_SOURCE_IP)
+		return hash_reduce(hash_source(&p->key), size);
+	return hash_reduce(h, size);
+}
+
 /* h: the packet's hash_flow(), which maglev places by. */
 static __always_inline __u32 sched_slot(const struct xlb_vip *vip, const struct xlb_pkt *p, __u32 h)
 {
@@ -146,7 +182,7 @@ static __always_inline __u32 sched_slot(const struct xlb_vip *vip, const struct 
 
 	switch (vip->scheduler) {
 	case XLB_SCHED_SOURCE_IP:
-		return hash_reduce(hash_source(&p->key), vip->ring_size);
+		return stateless_slot(vip, p, h, vip->ring_size);
 	case XLB_SCHED_WRR:
 		w = bpf_map_lookup_elem(&xlb_wrr, &vip->id);
 		if (!w)
@@ -236,9 +272,15 @@ static __always_inline int record(void *map, struct xlb_pkt *p, struct xlb_pick 
 static __always_inline int flow_place(const struct xlb_vip *vip, struct xlb_pkt *p,
 				      struct xlb_pick *pick)
 {
-	int stateless = sched_is_stateless(vip);
 	__u32 h = hash_flow(&p->key); /* once: the SYN hint, maglev and the record use it */
+	int stateless = sched_is_stateless(vip);
+	__u32 base_size = 0;
 	struct xlb_flow *f;
+	void *base = NULL;
+
+	/* a young ring: SYNs remembered, as a stateful scheduler's are */
+	if (stateless && vip_young(vip, &base, &base_size))
+		stateless = 0;
 
 	if (pkt_is_syn(p)) {
 		/* a DRAM miss in a big table: skipped when the bits say no */
@@ -278,6 +320,13 @@ static __always_inline int flow_place(const struct xlb_vip *vip, struct xlb_pkt 
 			bpf_map_update_elem(&xlb_flows, &p->key, f, BPF_ANY);
 			flow_bits_set(h);
 			return 0;
+		}
+		/* no SYN remembered since the ring got young: it saw the base ring */
+		if (base) {
+			pick->be = ring_slot_backend(base, stateless_slot(vip, p, h, base_size),
+						     &pick->be_id);
+			if (pick->be)
+				return record(&xlb_flows, p, pick, h);
 		}
 	}
 	pick->be = ring_backend(vip, sched_slot(vip, p, h), &pick->be_id);

@@ -113,9 +113,32 @@ struct xlb_vip {
 	__u32 udp_timeout; /* seconds a UDP flow is remembered idle */
 	__u8 scheduler;	   /* XLB_SCHED_* */
 	__u8 fwd_mode;	   /* XLB_FWD_* */
-	__u16 flags;	   /* XLB_VIP_F_* (none yet) */
+	__u16 flags;	   /* XLB_VIP_F_* */
 };
 _Static_assert(sizeof(struct xlb_vip) == 16, "xlb_vip size");
+
+/*
+ * The VIP's ring changed less than a handshake ago (maglev, source-ip): see
+ * xlb_vip_young. Only while it is set does the program read that map.
+ */
+#define XLB_VIP_F_YOUNG 0x1
+
+/*
+ * xlb_vip_young, by VIP id, with the ring of xlb_rings_prev of the same id.
+ * maglev and source-ip remember no SYN: the ACK finds its backend on the
+ * ring as the SYN did. A ring change between the two would send the ACK
+ * elsewhere, to a backend that resets it. So from the first change on, until
+ * the ring has been left alone for longer than a handshake takes (until_ns),
+ * the VIP's SYNs are remembered (xlb_syn_flows, as wrr's are), and a first
+ * ACK with no SYN remembered, whose SYN therefore came before the changes,
+ * is placed on the ring of then: the base ring, kept in xlb_rings_prev.
+ */
+struct xlb_vip_young {
+	__u64 until_ns;	 /* bpf_ktime_get_coarse_ns() until which it holds */
+	__u32 ring_size; /* of the base ring */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct xlb_vip_young) == 16, "xlb_vip_young size");
 
 /* ---- the VIP address filter (xlb_vip_filter, one entry) ------------------ */
 

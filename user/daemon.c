@@ -538,5 +538,10 @@ json_object *xlbd_handle(void *ctx, const struct api_req *q)
 	/* backends came or went: their checkers follow */
 	if (d->health)
 		health_sync(d->health, d->cfg);
-	return api_ok();
+	{
+		json_object *r = api_ok();
+
+		json_object_object_add(r, "changed", jstr(err));
+		return r;
+	}
 }

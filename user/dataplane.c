@@ -669,7 +669,39 @@ int dp_ring_del(struct dp *dp, __u32 vip_id)
 {
 	if (bpf_map_delete_elem(map_fd(dp->skel->maps.xlb_rings), &vip_id) && errno != ENOENT)
 		return -errno;
+	return dp_ring_base_del(dp, vip_id);
+}
+
+int dp_ring_keep_base(struct dp *dp, __u32 vip_id)
+{
+	__u32 id;
+	int fd, err;
+
+	/* userspace reads an outer map's entry as the inner map's id */
+	if (bpf_map_lookup_elem(map_fd(dp->skel->maps.xlb_rings), &vip_id, &id))
+		return -errno;
+	fd = bpf_map_get_fd_by_id(id);
+	if (fd < 0)
+		return -errno;
+	err = bpf_map_update_elem(map_fd(dp->skel->maps.xlb_rings_prev), &vip_id, &fd, BPF_ANY)
+		      ? -errno
+		      : 0;
+	close(fd);
+	return err;
+}
+
+int dp_ring_base_del(struct dp *dp, __u32 vip_id)
+{
+	if (bpf_map_delete_elem(map_fd(dp->skel->maps.xlb_rings_prev), &vip_id) && errno != ENOENT)
+		return -errno;
 	return 0;
+}
+
+int dp_vip_young_set(struct dp *dp, __u32 vip_id, __u64 until_ns, __u32 base_size)
+{
+	struct xlb_vip_young y = { .until_ns = until_ns, .ring_size = base_size };
+
+	return update(dp->skel->maps.xlb_vip_young, &vip_id, &y);
 }
 
 int dp_backend_set(struct dp *dp, __u32 id, const struct xlb_backend *be)

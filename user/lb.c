@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lb.h"
 #include "log.h"
@@ -37,6 +38,7 @@ struct adopted_be {
 struct adopted_vip {
 	struct xlb_vip_key key;
 	uint32_t id;
+	uint32_t ring_size; /* of the ring it has in the maps */
 	uint8_t claimed;
 };
 
@@ -192,16 +194,20 @@ static void vip_key_of(const struct lb_vip *v, struct xlb_vip_key *k)
 	k->family = v->addr.family;
 }
 
-static int vip_id_alloc(struct lb *lb, const struct xlb_vip_key *k, uint32_t *id)
+/* A VIP's id: the one it had in pinned maps (*ring_size then its ring's), or a free one. */
+static int vip_id_alloc(struct lb *lb, const struct xlb_vip_key *k, uint32_t *id,
+			uint32_t *ring_size)
 {
 	unsigned i;
 
+	*ring_size = 0;
 	for (i = 0; i < lb->navips; i++) {
 		struct adopted_vip *a = &lb->avips[i];
 
 		if (!a->claimed && !memcmp(&a->key, k, sizeof(*k))) {
 			a->claimed = 1;
 			*id = a->id;
+			*ring_size = a->ring_size;
 			return 0;
 		}
 	}
@@ -266,6 +272,7 @@ static int adopt_vip(const struct xlb_vip_key *k, const struct xlb_vip *v, void 
 	lb->avips = n;
 	n[lb->navips].key = *k;
 	n[lb->navips].id = v->id;
+	n[lb->navips].ring_size = v->ring_size;
 	n[lb->navips].claimed = 0;
 	lb->navips++;
 	lb->vip_used[v->id] = 1;
@@ -490,15 +497,75 @@ static int ring_install(struct lb *lb, struct lb_vip *v)
 	}
 	if (!n) {
 		err = dp_ring_del(lb->dp, v->id);
+		if (!err)
+			v->ring_in_dp = 0;
 		goto out;
 	}
 	err = maglev_build(mb, n, v->ring_size, ring, XLB_BACKEND_NONE);
 	if (!err)
 		err = dp_ring_swap(lb->dp, v->id, ring, v->ring_size);
+	if (!err)
+		v->ring_in_dp = v->ring_size;
 out:
 	free(ring);
 	free(mb);
 	return err;
+}
+
+static int sched_is_stateless(int sched)
+{
+	return sched == XLB_SCHED_MAGLEV || sched == XLB_SCHED_SOURCE_IP;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+/*
+ * Before v's ring is replaced: make the VIP young (xlb_abi.h, xlb_vip_young)
+ * until LB_RING_SETTLE_SEC after this change. The first change keeps the
+ * ring in use as the base ring; later ones while young keep that base.
+ * The VIP entry carries the flag before the new ring is in.
+ */
+static int vip_make_young(struct lb *lb, struct lb_vip *v, struct xlb_vip *e)
+{
+	uint64_t until = mono_ns() + LB_RING_SETTLE_SEC * 1000000000ULL;
+	int err;
+
+	if (!v->young) {
+		err = dp_ring_keep_base(lb->dp, v->id);
+		if (err)
+			return err;
+		v->base_size = v->ring_in_dp;
+	}
+	err = dp_vip_young_set(lb->dp, v->id, until, v->base_size);
+	if (err)
+		return err;
+	v->young = 1;
+	v->young_until = until;
+	e->flags = XLB_VIP_F_YOUNG;
+	return dp_vip_set(lb->dp, &v->key_written, e);
+}
+
+void lb_settle(struct lb *lb)
+{
+	uint64_t now = mono_ns();
+	unsigned i;
+
+	for (i = 0; i < lb->nvips; i++) {
+		struct lb_vip *v = lb->vips[i];
+
+		if (!v->young || now < v->young_until)
+			continue;
+		/* the flag first: then nothing reads the base ring */
+		v->young = 0;
+		if (!lb_vip_sync(lb, v))
+			dp_ring_base_del(lb->dp, v->id);
+	}
 }
 
 int lb_vip_sync(struct lb *lb, struct lb_vip *v)
@@ -540,6 +607,12 @@ int lb_vip_sync(struct lb *lb, struct lb_vip *v)
 	/* 2: the ring, if what it is built from changed */
 	sig = ring_sig(v);
 	if (sig != v->ring_sig) {
+		/* a ring in use replaced: young first, so no handshake is cut */
+		if (v->ring_in_dp && v->key_is_written && sched_is_stateless(v->sched) &&
+		    (err = vip_make_young(lb, v, &e)))
+			log_warnx("vip %s: keeping its base ring: %s: handshakes under way may be "
+				  "reset",
+				  v->name, strerror(-err));
 		err = ring_install(lb, v);
 		if (err)
 			return err;
@@ -550,6 +623,7 @@ int lb_vip_sync(struct lb *lb, struct lb_vip *v)
 		if (be_dp_state(v, v->be[i]) == XLB_BE_DOWN && (err = be_write(lb, v, v->be[i])))
 			return err;
 	/* 4: the VIP entry; a changed key replaces the old one */
+	e.flags = v->young ? XLB_VIP_F_YOUNG : 0;
 	vip_key_of(v, &k);
 	if (v->key_is_written && memcmp(&k, &v->key_written, sizeof(k))) {
 		dp_vip_del(lb->dp, &v->key_written);
@@ -719,7 +793,7 @@ static struct lb_vip *vip_new(struct lb *lb, const char *name, const struct xlb_
 	v->new_health = LB_HEALTH_UP;
 	vip_key_of(v, &k);
 	nv = realloc(lb->vips, (lb->nvips + 1) * sizeof(*nv));
-	if (!nv || vip_id_alloc(lb, &k, &v->id)) {
+	if (!nv || vip_id_alloc(lb, &k, &v->id, &v->ring_in_dp)) {
 		if (nv)
 			lb->vips = nv;
 		free(v);
@@ -941,11 +1015,14 @@ int lb_commit(struct lb *lb)
 /* ---- runtime changes --------------------------------------------------------- */
 
 #define ERR(code, ...) (snprintf(err, errlen, __VA_ARGS__), (code))
+/* Done: what changed, in err for the reply and in the log. */
+#define DONE(...)      (snprintf(err, errlen, __VA_ARGS__), log_info("%s (xlbctl)", err), 0)
 
 int lb_vip_add(struct lb *lb, const char *name, const struct xlb_addr *addr, uint16_t port,
 	       enum cfg_proto proto, int sched, int fwd, char *err, size_t errlen)
 {
 	struct lb_vip *v;
+	char as[64];
 	unsigned i;
 	int e;
 
@@ -966,8 +1043,9 @@ int lb_vip_add(struct lb *lb, const char *name, const struct xlb_addr *addr, uin
 	e = lb_vip_sync(lb, v);
 	if (e)
 		return ERR(e, "vip %s: data plane update failed: %s", name, strerror(-e));
-	log_info("vip %s added by xlbctl", name);
-	return 0;
+	cfg_addr_str(addr, as, sizeof(as));
+	return DONE("vip %s added (%s port %u %s, %s, %s)", name, as, port, proto_name(proto),
+		    cfg_scheduler_name(sched), lb_fwd_name(v->fwd_mode));
 }
 
 int lb_vip_del(struct lb *lb, const char *name, char *err, size_t errlen)
@@ -977,8 +1055,7 @@ int lb_vip_del(struct lb *lb, const char *name, char *err, size_t errlen)
 	for (i = 0; i < lb->nvips; i++)
 		if (!strcmp(lb->vips[i]->name, name)) {
 			vip_remove(lb, i);
-			log_info("vip %s removed by xlbctl", name);
-			return 0;
+			return DONE("vip %s removed", name);
 		}
 	return ERR(-ENOENT, "no vip %s", name);
 }
@@ -1011,8 +1088,7 @@ int lb_backend_add(struct lb *lb, const char *vip, const struct xlb_addr *addr, 
 	e = lb_vip_sync(lb, v);
 	if (e)
 		return ERR(e, "vip %s: data plane update failed: %s", vip, strerror(-e));
-	log_info("vip %s: backend %s added by xlbctl (weight %u)", vip, as, weight);
-	return 0;
+	return DONE("vip %s: backend %s added (weight %u)", vip, as, weight);
 }
 
 /* The VIP named vip and the index of its backend at addr, or -ENOENT. */
@@ -1053,8 +1129,7 @@ int lb_backend_del(struct lb *lb, const char *vip, const struct xlb_addr *addr, 
 	be_remove(lb, v, i);
 	if (e)
 		return ERR(e, "vip %s: data plane update failed: %s", vip, strerror(-e));
-	log_info("vip %s: backend %s removed by xlbctl", vip, as);
-	return 0;
+	return DONE("vip %s: backend %s removed", vip, as);
 }
 
 int lb_backend_set(struct lb *lb, const char *vip, const struct xlb_addr *addr, int64_t weight,
@@ -1062,9 +1137,9 @@ int lb_backend_set(struct lb *lb, const char *vip, const struct xlb_addr *addr, 
 {
 	struct lb_backend *b;
 	struct lb_vip *v;
-	char as[64];
+	char as[64], what[192];
 	unsigned i;
-	int e;
+	int e, n;
 
 	e = vip_backend(lb, vip, addr, &v, &i, err, errlen);
 	if (e)
@@ -1073,21 +1148,22 @@ int lb_backend_set(struct lb *lb, const char *vip, const struct xlb_addr *addr, 
 	cfg_addr_str(addr, as, sizeof(as));
 	if (weight > 65535)
 		return ERR(-EINVAL, "backend %s: weight must be 0..65535", as);
+	n = snprintf(what, sizeof(what), "vip %s: backend %s", vip, as);
 	if (weight >= 0) {
-		log_info("vip %s: backend %s weight %u -> %u (xlbctl)", vip, as, b->weight,
-			 (uint32_t)weight);
+		n += snprintf(what + n, sizeof(what) - (size_t)n, " weight %u -> %u", b->weight,
+			      (uint32_t)weight);
 		b->weight = (uint32_t)weight;
 	}
 	if (state >= 0) {
-		log_info("vip %s: backend %s state %s -> %s (xlbctl)", vip, as,
-			 cfg_state_name(b->admin), cfg_state_name(state));
+		snprintf(what + n, sizeof(what) - (size_t)n, "%s state %s -> %s",
+			 weight >= 0 ? "," : "", cfg_state_name(b->admin), cfg_state_name(state));
 		b->admin = state;
 	}
 	b->from_cli = 1;
 	e = lb_vip_sync(lb, v);
 	if (e)
 		return ERR(e, "vip %s: data plane update failed: %s", vip, strerror(-e));
-	return 0;
+	return DONE("%s", what);
 }
 
 void lb_backend_health_later(struct lb_vip *v, struct lb_backend *b, enum lb_health h,

@@ -59,7 +59,11 @@ struct lb_vip {
 	uint8_t fwd_mode;	       /* XLB_FWD_* */
 	struct lb_backend **be;
 	unsigned nbe;
-	uint64_t ring_sig; /* what the installed ring was built from; 0: none */
+	uint64_t ring_sig;    /* what the installed ring was built from; 0: none */
+	uint32_t ring_in_dp;  /* size of the ring the maps hold for it; 0: none */
+	uint8_t young;	      /* XLB_VIP_F_YOUNG: its ring changed a moment ago */
+	uint32_t base_size;   /* then: the base ring's size */
+	uint64_t young_until; /* CLOCK_MONOTONIC ns */
 	struct xlb_vip_key key_written;
 	int key_is_written;
 };
@@ -114,7 +118,10 @@ struct lb_vip *lb_vip_at(struct lb *lb, unsigned i);
 struct lb_vip *lb_vip_find(struct lb *lb, const char *name);
 struct lb_backend *lb_backend_find(struct lb_vip *v, const struct xlb_addr *a);
 
-/* Runtime changes (xlbctl). err gets a message naming the object. 0 or -errno. */
+/*
+ * Runtime changes (xlbctl). err gets a message naming the object: the error,
+ * or on success (0) what changed, as the log says it. 0 or -errno.
+ */
 /* fwd: XLB_FWD_*, or -1 for the instance's forwarding (the config's). */
 int lb_vip_add(struct lb *lb, const char *name, const struct xlb_addr *addr, uint16_t port,
 	       enum cfg_proto proto, int sched, int fwd, char *err, size_t errlen);
@@ -149,6 +156,16 @@ void lb_resolve_pending(struct lb *lb);
  * flow is moved by a route change.
  */
 void lb_routes_changed(struct lb *lb);
+
+/*
+ * How long a maglev or source-ip VIP stays young after its ring changed
+ * (xlb_vip_young): longer than a handshake takes, SYN-ACK retransmissions
+ * (1 s, then 2 s) included.
+ */
+#define LB_RING_SETTLE_SEC 10
+
+/* VIPs young for long enough settle: their base ring goes. Call every second. */
+void lb_settle(struct lb *lb);
 
 /* Rebuild and swap the ring, write backends and the VIP entry as needed. */
 int lb_vip_sync(struct lb *lb, struct lb_vip *v);

@@ -144,6 +144,7 @@ static void on_resolve_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	lb_resolve_pending(d->lb);
+	lb_settle(d->lb);
 }
 
 static double cpu_ms(void)

@@ -1026,6 +1026,92 @@ static void test_established_flows_keep_their_backend_after_the_ring_is_swapped(
 	restore_swap_vip();
 }
 
+/* What lb.c does before it replaces a maglev ring: the VIP young until then. */
+static void make_young(struct tvip *v, __u64 until_ns, int keep_base)
+{
+	struct xlb_vip_key k;
+	struct xlb_vip val = { .id = v->id,
+			       .ring_size = RING_SIZE,
+			       .udp_timeout = XLB_UDP_TIMEOUT_DEFAULT,
+			       .scheduler = v->sched,
+			       .fwd_mode = XLB_FWD_DSR,
+			       .flags = XLB_VIP_F_YOUNG };
+
+	if (keep_base)
+		assert_int_equal(dp_ring_keep_base(dp, v->id), 0);
+	assert_int_equal(dp_vip_young_set(dp, v->id, until_ns, RING_SIZE), 0);
+	vip_key(v, &k);
+	assert_int_equal(dp_vip_set(dp, &k, &val), 0);
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
+}
+
+static int syn_recorded(const char *src, __u16 sport)
+{
+	struct pkt_spec s = { .family = 4,
+			      .src = src,
+			      .dst = "10.0.0.106",
+			      .proto = IPPROTO_TCP,
+			      .sport = sport,
+			      .dport = 80 };
+	struct xlb_flow_key k;
+	struct xlb_flow f;
+
+	spec_key(&s, &k);
+	return !dp_flow_get(dp, &k, 1, &f);
+}
+
+static void test_handshakes_across_ring_changes_reach_their_syns_backend(void **state)
+{
+	static const __u32 only16[] = { 16 }, only15[] = { 15 };
+	struct tvip *v = &vips[V_SWAP];
+	int be[SWAP_CLIENTS], on15 = 0, i;
+	char src[32];
+
+	(void)state;
+	/* SYNs while the ring is settled: placed, not remembered */
+	for (i = 0; i < SWAP_CLIENTS; i++) {
+		client_addr(i, src, sizeof(src));
+		be[i] = send_tcp(src, "10.0.0.106", 51000, 80, TH_SYN);
+		on15 += be[i] == 15;
+		assert_false(syn_recorded(src, 51000));
+	}
+	assert_true(on15 > 0 && on15 < SWAP_CLIENTS);
+
+	/* the ring changes before their ACKs: each ACK still reaches its SYN's backend */
+	make_young(v, mono_ns() + 10 * 1000000000ULL, 1);
+	ring_set(v, 1, only16, NULL);
+	for (i = 0; i < SWAP_CLIENTS; i++) {
+		client_addr(i, src, sizeof(src));
+		/* SYNs of the young ring are remembered, and placed on the new ring */
+		assert_int_equal(send_tcp(src, "10.0.0.106", 51001, 80, TH_SYN), 16);
+		assert_true(syn_recorded(src, 51001));
+	}
+	/* a second change while young: the base ring stays the one of before */
+	make_young(v, mono_ns() + 10 * 1000000000ULL, 0);
+	ring_set(v, 1, only15, NULL);
+	for (i = 0; i < SWAP_CLIENTS; i++) {
+		client_addr(i, src, sizeof(src));
+		assert_int_equal(send_tcp(src, "10.0.0.106", 51000, 80, TH_ACK), be[i]);
+		assert_int_equal(send_tcp(src, "10.0.0.106", 51001, 80, TH_ACK), 16);
+	}
+
+	/* settled again (the window passed): SYNs cost no record */
+	make_young(v, mono_ns() - 1000000000ULL, 0); /* past even for the coarse clock */
+	client_addr(0, src, sizeof(src));
+	send_tcp(src, "10.0.0.106", 51002, 80, TH_SYN);
+	assert_false(syn_recorded(src, 51002));
+	assert_int_equal(dp_ring_base_del(dp, v->id), 0);
+	vip_apply(v, v->id);
+	restore_swap_vip();
+}
+
 static void test_drained_backend_keeps_its_flows_and_a_down_one_loses_them(void **state)
 {
 	static const __u32 only16[] = { 16 };
@@ -1849,6 +1935,7 @@ static const struct CMUnitTest scenarios[] = {
 	cmocka_unit_test(test_ipv6_first_and_later_fragments_reach_the_same_backend),
 	cmocka_unit_test(test_fragments_follow_the_lowest_port_vip_of_their_address),
 	cmocka_unit_test(test_established_flows_keep_their_backend_after_the_ring_is_swapped),
+	cmocka_unit_test(test_handshakes_across_ring_changes_reach_their_syns_backend),
 	cmocka_unit_test(test_drained_backend_keeps_its_flows_and_a_down_one_loses_them),
 	cmocka_unit_test(test_flows_leave_a_backend_id_given_to_a_new_backend),
 	cmocka_unit_test(test_udp_flow_lives_while_active_and_expires_after_its_idle_timeout),

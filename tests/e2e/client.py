@@ -9,6 +9,9 @@
                             is a line "ok NAME" or "err WHAT" in F
   post URL SIZE             one upload of SIZE bytes; prints "<backend> <bytes>"
   udp HOST PORT -n N        N datagrams, each from a new socket; prints counts
+  load URL --stop S -p P    new connections, P at a time, one request each,
+                            until file S exists; prints counts as spread does
+                            (and the first errors, under "error_kinds")
 """
 import argparse
 import http.client
@@ -16,6 +19,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
@@ -62,6 +66,29 @@ def hold(a):
                 c, path = conn_for(a.url, 2.0)
             time.sleep(a.interval)
     c.close()
+
+
+def load(a):
+    counts, kinds, lock = {}, {}, threading.Lock()
+
+    def worker():
+        while not os.path.exists(a.stop):
+            name = one_request(a.url)
+            if name.startswith(("error:", "status-")):
+                key = "errors"
+                with lock:
+                    kinds[name] = kinds.get(name, 0) + 1
+            else:
+                key = name
+            with lock:
+                counts[key] = counts.get(key, 0) + 1
+
+    with ThreadPoolExecutor(max_workers=a.p) as ex:
+        for f in [ex.submit(worker) for _ in range(a.p)]:
+            f.result()
+    if kinds:
+        counts["error_kinds"] = kinds
+    print(json.dumps(counts, sort_keys=True))
 
 
 def post(a):
@@ -114,8 +141,12 @@ def main():
     u.add_argument("host")
     u.add_argument("port", type=int)
     u.add_argument("-n", type=int, default=20)
+    ld = sub.add_parser("load")
+    ld.add_argument("url")
+    ld.add_argument("--stop", required=True)
+    ld.add_argument("-p", type=int, default=8)
     a = ap.parse_args()
-    {"spread": spread, "hold": hold, "post": post, "udp": udp}[a.cmd](a)
+    {"spread": spread, "hold": hold, "post": post, "udp": udp, "load": load}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ cleanup() {
 		nsenter --net=/run/netns/$P-be$b "$BUILD/xlb-decap" detach eth0 >/dev/null 2>&1
 	done
 	"$TOP/scripts/lab.sh" down >/dev/null 2>&1
+	rmdir /sys/fs/bpf/xlb-decap 2>/dev/null # if the decap test made it and nobody else uses it
 	rm -rf "$PINS" /sys/fs/bpf/xlb-op2 /sys/fs/bpf/xlb-op3 "$WORK"
 }
 trap cleanup EXIT

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# (With pipefail, never `cmd | grep -q`: grep a captured output.)
+#
+# Chaos: steady traffic while an operator and a crash do their worst. For
+# CHAOS_SECONDS (default 60) clients keep opening new connections to two
+# VIPs (maglev and source-ip) and eight keep-alive connections ask every
+# 100 ms, while, round after round, xlbd is killed with -9 and started
+# again, reloaded with other weights, a backend is added, drained and
+# removed with xlbctl, another drained and undrained, and one weight is
+# flipped as fast as xlbctl allows (a ring change each time). Every request
+# must succeed and no keep-alive connection may change backend. A lab of its
+# own (prefix xlbc, three backends). Prints "N passed, N failed".
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+export LAB_PREFIX=xlbc
+P=$LAB_PREFIX
+WORK=$(mktemp -d /tmp/xlb-chaos.XXXXXX)
+CFG=$WORK/xlb.yaml
+SOCK=/run/xlb/chaos.sock
+PINS=/sys/fs/bpf/xlb-chaos
+LOG=$WORK/xlbd.log
+SECONDS_WANTED=${CHAOS_SECONDS:-60}
+
+[ "$(id -u)" -eq 0 ] || { echo "chaos: needs root"; echo "0 passed, 1 failed"; exit 1; }
+
+. "$TOP/tests/e2e/lib.sh"
+
+LOADS=()
+
+cleanup() {
+	local h
+	touch "$WORK/load.stop"
+	for h in "${HOLDS[@]}"; do touch "$WORK/$h.stop"; done
+	# (a bare `wait` would wait for xlbd too)
+	[ ${#LOADS[@]} -gt 0 ] && wait "${LOADS[@]}" 2>/dev/null
+	sleep 0.3
+	[ -n "$XLBD_PID" ] && kill "$XLBD_PID" 2>/dev/null
+	sleep 0.2
+	[ -e "$PINS" ] && lbns "$BUILD/xlbd" -c "$CFG" --detach >/dev/null 2>&1
+	"$TOP/scripts/lab.sh" down >/dev/null 2>&1
+	rm -rf "$PINS" "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Wait for xlbd to answer after a restart.
+ctl_wait() {
+	for _ in $(seq 50); do
+		ctl status >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# One round of everything an operator (or a crash) does; "say" what went wrong.
+chaos_round() {
+	local r=$1 i w
+
+	# a crash and a start: the maps, the flows and the runtime changes stay
+	kill -9 "$XLBD_PID"
+	wait "$XLBD_PID" 2>/dev/null
+	xlbd_start || { say "round $r: no restart"; return 1; }
+
+	# a reload with other weights
+	w=$((50 + (r * 37) % 150))
+	sed -i "0,/weight: [0-9]*/s//weight: $w/" "$CFG"
+	ctl reload >/dev/null || { say "round $r: reload failed"; return 1; }
+
+	# a backend added, drained, and removed once its connections have ended
+	ctl backend add web 10.111.0.13 >/dev/null || { say "round $r: add"; return 1; }
+	sleep 1
+	ctl backend set web 10.111.0.13 state drain >/dev/null || return 1
+	sleep 1.5
+	ctl backend del web 10.111.0.13 >/dev/null || { say "round $r: del"; return 1; }
+
+	# another drained and back
+	ctl backend set web 10.111.0.12 state drain >/dev/null &&
+		ctl backend set sticky 10.111.0.12 state drain >/dev/null || return 1
+	sleep 0.5
+	ctl backend set web 10.111.0.12 state up >/dev/null &&
+		ctl backend set sticky 10.111.0.12 state up >/dev/null || return 1
+
+	# a weight flipped as fast as xlbctl goes: a ring change each time
+	for i in $(seq 40); do
+		ctl backend set web 10.111.0.11 weight $((i % 2 ? 60 : 140)) >/dev/null || return 1
+		ctl backend set sticky 10.111.0.11 weight $((i % 2 ? 60 : 140)) >/dev/null ||
+			return 1
+	done
+	return 0
+}
+
+test_steady_traffic_survives_kills_reloads_and_changes() {
+	local h start rounds=0 ok=0 bad=0 out be name
+	rm -f "$WORK/load.stop"
+	for h in web1 web2 web3 web4; do hold_start "$h" http://10.111.1.100/; done
+	for h in st1 st2 st3 st4; do hold_start "$h" http://10.111.1.101/; done
+	for name in w s; do
+		local url=http://10.111.1.100/
+		[ $name = s ] && url=http://10.111.1.101/
+		client python3 "$TOP/tests/e2e/client.py" load "$url" --stop "$WORK/load.stop" \
+			-p 4 >"$WORK/load-$name.out" &
+		LOADS+=($!)
+	done
+	start=$SECONDS
+	while [ $((SECONDS - start)) -lt "$SECONDS_WANTED" ]; do
+		rounds=$((rounds + 1))
+		chaos_round "$rounds" || ok=1
+	done
+	touch "$WORK/load.stop"
+	wait "${LOADS[@]}"
+	LOADS=()
+	for h in "${HOLDS[@]}"; do hold_stop "$h"; done
+	say "$rounds rounds in $((SECONDS - start)) s: $((rounds)) kill -9 and starts, reloads," \
+		"adds, drains, removals, $((rounds * 80)) weight changes"
+	say "new connections, maglev VIP: $(cat "$WORK/load-w.out")"
+	say "new connections, source-ip VIP: $(cat "$WORK/load-s.out")"
+	for name in w s; do
+		out=$(cat "$WORK/load-$name.out")
+		[ "$(count "$out" errors)" -eq 0 ] || bad=1
+		[ $(($(count "$out" be1) + $(count "$out" be2))) -gt 1000 ] ||
+			{ say "too few requests"; bad=1; }
+	done
+	for h in "${HOLDS[@]}"; do
+		be=$(hold_backend "$h")
+		hold_all_on "$h" 1 "$be" 100 || bad=1
+	done
+	HOLDS=()
+	[ $ok -eq 0 ] && [ $bad -eq 0 ]
+}
+
+# ---- main ----------------------------------------------------------------------
+
+echo "== chaos: lab $P with 3 backends, ${SECONDS_WANTED} s"
+"$TOP/scripts/lab.sh" up -n 3 || { echo "0 passed, 1 failed"; exit 1; }
+cp "$TOP/tests/e2e/chaos.yaml" "$CFG"
+xlbd_start || { echo "0 passed, 1 failed"; exit 1; }
+sleep 1
+
+run_test test_steady_traffic_survives_kills_reloads_and_changes
+
+if [ "$fail" -ne 0 ]; then
+	echo "--- xlbd log (last 30 lines)"
+	tail -30 "$LOG"
+fi
+echo
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
