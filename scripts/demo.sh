@@ -66,7 +66,7 @@ for _ in $(seq 50); do ctl status >/dev/null 2>&1 && break; sleep 0.1; done
 ctl status | sed 's/^/   /'
 # checks start down (initial_state) and need 2 good answers
 for _ in $(seq 40); do
-	[ "$(ctl -j health web | python3 -c 'import json,sys; print(sum(b["health"]=="up" for b in json.load(sys.stdin)[0]["backends"]))')" = 3 ] && break
+	[ "$(ctl -j health web | python3 -c 'import json,sys; print(sum(b["health"]=="up" for b in json.load(sys.stdin)["vips"][0]["backends"]))')" = 3 ] && break
 	sleep 0.25
 done
 ctl health web | sed 's/^/   /'
@@ -81,7 +81,7 @@ spread 300
 title "5. be2's server stops. Its health check notices; the ring is rebuilt without it"
 "$TOP/scripts/lab.sh" server-stop 2
 t0=$(date +%s.%N)
-while [ "$(ctl -j health web | python3 -c 'import json,sys; print([b["health"] for b in json.load(sys.stdin)[0]["backends"] if b["address"]=="10.111.0.12"][0])')" != down ]; do
+while [ "$(ctl -j health web | python3 -c 'import json,sys; print([b["health"] for b in json.load(sys.stdin)["vips"][0]["backends"] if b["address"]=="10.111.0.12"][0])')" != down ]; do
 	sleep 0.05
 done
 printf '   be2 marked down %.2f s after its server stopped (fall 2 x interval 1s + timeout 0.5s at most)\n' \
@@ -93,7 +93,7 @@ title "6. be2 comes back: after 2 good checks it rejoins, its weight ramping ove
 "$TOP/scripts/lab.sh" server-start 2
 ramp=""
 for _ in $(seq 60); do
-	w=$(ctl -j health web | python3 -c 'import json,sys; print([(b["health"], b["effective_weight"]) for b in json.load(sys.stdin)[0]["backends"] if b["address"]=="10.111.0.12"][0])')
+	w=$(ctl -j health web | python3 -c 'import json,sys; print([(b["health"], b["effective_weight"]) for b in json.load(sys.stdin)["vips"][0]["backends"] if b["address"]=="10.111.0.12"][0])')
 	case $w in *up*) ramp="$ramp ${w##*, }" ;; esac
 	case $w in *", 100)") break ;; esac
 	sleep 0.25

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
@@ -65,6 +66,15 @@ static const struct {
 const char *api_cmd_name(enum api_cmd c)
 {
 	return c < API_NCMDS ? cmds[c].name : "?";
+}
+
+json_object *api_number(double v, int decimals)
+{
+	char buf[64];
+
+	/* printed as rounded, not as the 17 digits a double carries */
+	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	return json_object_new_double_s(strtod(buf, NULL), buf);
 }
 
 json_object *api_ok(void)

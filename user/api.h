@@ -60,6 +60,8 @@ void api_req_free(struct api_req *r);
 const char *api_cmd_name(enum api_cmd c);
 
 json_object *api_ok(void);
+/* A measured value (a duration, say), rounded to decimals places. */
+json_object *api_number(double v, int decimals);
 json_object *api_error(const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

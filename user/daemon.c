@@ -108,7 +108,7 @@ static json_object *vip_json(struct xlbd *d, struct lb_vip *v)
 
 static json_object *do_status(struct xlbd *d)
 {
-	json_object *r = api_ok();
+	json_object *r = api_ok(), *warn;
 	unsigned i, nbe = 0;
 	struct xlb_global_stats g;
 
@@ -125,6 +125,14 @@ static json_object *do_status(struct xlbd *d)
 	json_object_object_add(r, "prog_id", json_object_new_int64(d->attach.prog_id));
 	json_object_object_add(r, "pin_path", jstr(d->cfg->pin_path));
 	json_object_object_add(r, "adopted", json_object_new_boolean(d->adopted));
+	/* frames sent by XDP_TX from a veth arrive only where its peer runs XDP */
+	warn = json_object_new_array();
+	if (d->neigh && !neigh_veth_peer_xdp(d->neigh, d->ifindex))
+		json_object_array_add(warn,
+				      jstr("the interface is a veth whose peer has no XDP program: "
+					   "frames counted as forwarded are dropped by the kernel "
+					   "(attach one to the peer, even one that passes)"));
+	json_object_object_add(r, "warnings", warn);
 	json_object_object_add(r, "vips", json_object_new_int((int)lb_vip_count(d->lb)));
 	json_object_object_add(r, "backends", json_object_new_int((int)nbe));
 	if (!dp_stats_global(d->dp, &g)) {
@@ -144,7 +152,7 @@ static json_object *do_status(struct xlbd *d)
 		json_object_object_add(s, "bits", json_object_new_int64((int64_t)d->sweep.bits));
 		json_object_object_add(s, "bits_set",
 				       json_object_new_int64((int64_t)d->sweep.bits_set));
-		json_object_object_add(s, "took_ms", json_object_new_double(d->sweep_ms));
+		json_object_object_add(s, "took_ms", api_number(d->sweep_ms, 1));
 		json_object_object_add(s, "age_s", json_object_new_int64(time(NULL) - d->sweep_at));
 		json_object_object_add(r, "syn_hint", s);
 	}

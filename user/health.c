@@ -20,6 +20,7 @@
 #include <time.h>
 #include <openssl/ssl.h>
 
+#include "api.h"
 #include "check.h"
 #include "health.h"
 #include "log.h"
@@ -446,11 +447,11 @@ void health_backend_json(struct health *h, const struct lb_vip *v, const struct 
 	json_object_object_add(o, "reason",
 			       json_object_new_string(c->checked ? c->reason : "not checked yet"));
 	json_object_object_add(o, "last_ok", json_object_new_boolean(c->last_ok));
-	json_object_object_add(o, "latency_ms", json_object_new_double(c->latency_ms));
-	json_object_object_add(o, "since", json_object_new_double(since));
-	json_object_object_add(o, "changed_at",
-			       json_object_new_double((double)c->changed.tv_sec +
-						      (double)c->changed.tv_nsec / 1e9));
+	json_object_object_add(o, "latency_ms", api_number(c->latency_ms, 2));
+	json_object_object_add(o, "since", api_number(since, 1));
+	json_object_object_add(
+		o, "changed_at",
+		api_number((double)c->changed.tv_sec + (double)c->changed.tv_nsec / 1e9, 3));
 	json_object_object_add(o, "successes", json_object_new_int64((int64_t)c->n_ok));
 	json_object_object_add(o, "failures", json_object_new_int64((int64_t)c->n_fail));
 	json_object_object_add(o, "weight_pct", json_object_new_int64(c->pct));

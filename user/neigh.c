@@ -16,6 +16,7 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -371,4 +372,99 @@ int neigh_route(struct neigh *n, const struct xlb_addr *addr, struct xlb_addr *n
 			return rt->rtm_type == RTN_UNICAST && *oif ? 0 : -ENETUNREACH;
 		}
 	}
+}
+
+/*
+ * One RTM_GETLINK of ifindex (in the namespace nsid, or ours when nsid < 0):
+ * whether it is a veth (*veth), its peer (*peer, *peer_nsid: -1 when in
+ * ours) and whether an XDP program is attached to it (*xdp).
+ */
+static int link_get(struct neigh *n, int ifindex, int nsid, int *veth, int *peer, int *peer_nsid,
+		    int *xdp)
+{
+	struct {
+		struct nlmsghdr h;
+		struct ifinfomsg ifi;
+		char attrs[64];
+	} req = {
+		.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
+		.h.nlmsg_type = RTM_GETLINK,
+		.h.nlmsg_flags = NLM_F_REQUEST,
+		.ifi.ifi_family = AF_UNSPEC,
+		.ifi.ifi_index = ifindex,
+	};
+	char buf[16384];
+	struct nlmsghdr *h;
+	ssize_t r;
+	int len, err;
+
+	if (nsid >= 0) {
+		struct rtattr *a = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.h.nlmsg_len));
+
+		a->rta_type = IFLA_TARGET_NETNSID;
+		a->rta_len = RTA_LENGTH(sizeof(int));
+		memcpy(RTA_DATA(a), &nsid, sizeof(int));
+		req.h.nlmsg_len = NLMSG_ALIGN(req.h.nlmsg_len) + RTA_ALIGN(a->rta_len);
+	}
+	*veth = *xdp = 0;
+	*peer = 0;
+	*peer_nsid = -1;
+	err = nl_send(n, &req.h);
+	if (err)
+		return err;
+	for (;;) {
+		if (nl_wait(n))
+			return -ETIMEDOUT;
+		r = recv(n->req_fd, buf, sizeof(buf), 0);
+		if (r < 0)
+			return -errno;
+		len = (int)r;
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			struct ifinfomsg *ifi = NLMSG_DATA(h);
+			struct rtattr *a, *b;
+			int alen, blen;
+
+			if (h->nlmsg_seq != n->seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(h);
+
+				return e->error ? e->error : -EIO;
+			}
+			if (h->nlmsg_type != RTM_NEWLINK)
+				continue;
+			alen = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
+			for (a = IFLA_RTA(ifi); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+				blen = (int)RTA_PAYLOAD(a);
+				if (a->rta_type == IFLA_LINK && blen == sizeof(int))
+					*peer = *(int *)RTA_DATA(a);
+				else if (a->rta_type == IFLA_LINK_NETNSID && blen == sizeof(int))
+					*peer_nsid = *(int *)RTA_DATA(a);
+				else if (a->rta_type == IFLA_LINKINFO)
+					for (b = RTA_DATA(a); RTA_OK(b, blen);
+					     b = RTA_NEXT(b, blen))
+						*veth |= b->rta_type == IFLA_INFO_KIND &&
+							 !strncmp(RTA_DATA(b), "veth", 5);
+				else if (a->rta_type == IFLA_XDP)
+					for (b = RTA_DATA(a); RTA_OK(b, blen);
+					     b = RTA_NEXT(b, blen))
+						*xdp |= b->rta_type == IFLA_XDP_ATTACHED &&
+							*(__u8 *)RTA_DATA(b) != XDP_ATTACHED_NONE;
+			}
+			return 0;
+		}
+	}
+}
+
+int neigh_veth_peer_xdp(struct neigh *n, int ifindex)
+{
+	int veth, peer, nsid, xdp, err, pv, pp, pn;
+
+	err = link_get(n, ifindex, -1, &veth, &peer, &nsid, &xdp);
+	if (err)
+		return err;
+	if (!veth || !peer)
+		return -ENOTSUP;
+	err = link_get(n, peer, nsid, &pv, &pp, &pn, &xdp);
+	return err ? err : xdp;
 }

@@ -45,4 +45,11 @@ int neigh_route(struct neigh *n, const struct xlb_addr *addr, struct xlb_addr *n
  */
 int neigh_resolve(struct neigh *n, int ifindex, const struct xlb_addr *addr, uint8_t mac[6]);
 
+/*
+ * Is ifindex a veth whose peer runs an XDP program? 1 yes, 0 no (then frames
+ * it sends with XDP_TX are dropped by the kernel), -ENOTSUP when it is not a
+ * veth, or -errno.
+ */
+int neigh_veth_peer_xdp(struct neigh *n, int ifindex);
+
 #endif /* XLB_NEIGH_H */

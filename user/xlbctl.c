@@ -143,12 +143,13 @@ static void print_json(json_object *o)
 }
 
 /*
- * Send req; on success hand the reply to show (or print `key` of it in JSON
- * mode); on refusal print the daemon's message, naming the object.
+ * Send req; on success hand the reply to show, or in JSON mode print it: one
+ * object for every command, the daemon's reply without its "ok"; on refusal
+ * print the daemon's message, naming the object ({"error": ...} with -j).
  */
-static int run(json_object *req, const char *key, void (*show)(json_object *))
+static int run(json_object *req, void (*show)(json_object *))
 {
-	json_object *r = NULL, *e;
+	json_object *r, *e;
 	int rc = call(req, &r);
 
 	if (rc)
@@ -169,12 +170,19 @@ static int run(json_object *req, const char *key, void (*show)(json_object *))
 		json_object_put(r);
 		return EXIT_REFUSED;
 	}
+	json_object_object_del(r, "ok");
 	if (json_out)
-		print_json(key ? get(r, key) : r);
+		print_json(r);
 	else if (show)
 		show(r);
 	json_object_put(r);
 	return 0;
+}
+
+/* What a change did, as the daemon words it. */
+static void show_changed(json_object *r)
+{
+	printf("%s\n", gets(r, "changed"));
 }
 
 static json_object *request(const char *cmd)
@@ -258,6 +266,9 @@ static int dispatch(const struct cmd *cmds, const char *what, int argc, char **a
 
 static void show_status(json_object *r)
 {
+	json_object *w = get(r, "warnings");
+	size_t i;
+
 	printf("xlbd %s, pid %lld, up %llds\n", gets(r, "version"), geti(r, "pid"),
 	       geti(r, "uptime_s"));
 	printf("  interface   %s (ifindex %lld), %s XDP, program id %lld\n", gets(r, "interface"),
@@ -280,6 +291,8 @@ static void show_status(json_object *r)
 		       geti(s, "bits"), geti(s, "age_s"),
 		       json_object_get_double(get(s, "took_ms")));
 	}
+	for (i = 0; w && i < json_object_array_length(w); i++)
+		printf("WARNING: %s\n", json_object_get_string(json_object_array_get_idx(w, i)));
 }
 
 static int do_status(int argc, char **argv)
@@ -287,7 +300,7 @@ static int do_status(int argc, char **argv)
 	(void)argv;
 	if (argc)
 		return usage_err("status takes no arguments");
-	return run(request("status"), NULL, show_status);
+	return run(request("status"), show_status);
 }
 
 /* ---- vip ------------------------------------------------------------------------ */
@@ -355,7 +368,7 @@ static int vip_list(int argc, char **argv)
 	(void)argv;
 	if (argc)
 		return usage_err("vip list takes no arguments");
-	return run(request("vip.list"), "vips", show_vips);
+	return run(request("vip.list"), show_vips);
 }
 
 static int vip_show(int argc, char **argv)
@@ -366,7 +379,7 @@ static int vip_show(int argc, char **argv)
 		return usage_err("usage: vip show NAME");
 	q = request("vip.show");
 	add_s(q, "vip", argv[0]);
-	return run(q, "vip", show_vip);
+	return run(q, show_vip);
 }
 
 static int vip_add(int argc, char **argv)
@@ -392,7 +405,7 @@ static int vip_add(int argc, char **argv)
 		}
 		add_s(q, argv[i], argv[i + 1]);
 	}
-	return run(q, NULL, NULL);
+	return run(q, show_changed);
 }
 
 static int vip_del(int argc, char **argv)
@@ -403,7 +416,7 @@ static int vip_del(int argc, char **argv)
 		return usage_err("usage: vip del NAME");
 	q = request("vip.del");
 	add_s(q, "vip", argv[0]);
-	return run(q, NULL, NULL);
+	return run(q, show_changed);
 }
 
 static const struct cmd vip_cmds[] = {
@@ -431,7 +444,7 @@ static int be_list(int argc, char **argv)
 		return usage_err("usage: backend list VIP");
 	q = request("backend.list");
 	add_s(q, "vip", argv[0]);
-	return run(q, "vips", show_backend_list);
+	return run(q, show_backend_list);
 }
 
 /* Is w one of the space-separated words of list, whole? */
@@ -481,7 +494,7 @@ static int be_add(int argc, char **argv)
 		json_object_put(q);
 		return rc;
 	}
-	return run(q, NULL, NULL);
+	return run(q, show_changed);
 }
 
 static int be_del(int argc, char **argv)
@@ -493,7 +506,7 @@ static int be_del(int argc, char **argv)
 	q = request("backend.del");
 	add_s(q, "vip", argv[0]);
 	add_s(q, "address", argv[1]);
-	return run(q, NULL, NULL);
+	return run(q, show_changed);
 }
 
 static int be_set(int argc, char **argv)
@@ -511,7 +524,7 @@ static int be_set(int argc, char **argv)
 		json_object_put(q);
 		return rc;
 	}
-	return run(q, NULL, NULL);
+	return run(q, show_changed);
 }
 
 static const struct cmd be_cmds[] = {
@@ -554,8 +567,10 @@ static void show_health(json_object *r)
 					  ? "  ALL DOWN: forwarding anyway"
 					  : "  ALL DOWN: dropping")
 			       : "");
-		printf("  %-26s %-5s %-7s %-6s %-6s %-9s %-7s %9s %s\n", "BACKEND", "STATE",
-		       "HEALTH", "WEIGHT", "CHECK", "LATENCY", "SINCE", "OK/FAIL", "LAST RESULT");
+		/* as in vip show: WEIGHT configured, EFFECTIVE in the ring now */
+		printf("  %-26s %-5s %-7s %-6s %-9s %-6s %-9s %-7s %9s %s\n", "BACKEND", "STATE",
+		       "HEALTH", "WEIGHT", "EFFECTIVE", "CHECK", "LATENCY", "SINCE", "OK/FAIL",
+		       "LAST RESULT");
 		for (j = 0; j < json_object_array_length(bes); j++) {
 			json_object *b = json_object_array_get_idx(bes, j);
 			char lat[16] = "-", since[16] = "-", okf[24] = "-";
@@ -568,10 +583,10 @@ static void show_health(json_object *r)
 				snprintf(okf, sizeof(okf), "%lld/%lld", geti(b, "successes"),
 					 geti(b, "failures"));
 			}
-			printf("  %-26s %-5s %-7s %-6lld %-6s %-9s %-7s %9s %s\n",
+			printf("  %-26s %-5s %-7s %-6lld %-9lld %-6s %-9s %-7s %9s %s\n",
 			       gets(b, "address"), gets(b, "state"), gets(b, "health"),
-			       geti(b, "effective_weight"), gets(b, "check"), lat, since, okf,
-			       gets(b, "reason"));
+			       geti(b, "weight"), geti(b, "effective_weight"), gets(b, "check"),
+			       lat, since, okf, gets(b, "reason"));
 		}
 	}
 }
@@ -586,7 +601,7 @@ static int do_health(int argc, char **argv)
 	}
 	if (argc)
 		add_s(q, "vip", argv[0]);
-	return run(q, "vips", show_health);
+	return run(q, show_health);
 }
 
 /* ---- stats, reload, detach --------------------------------------------------- */
@@ -611,7 +626,8 @@ static void show_stats(json_object *r)
 			       geti(b, "packets"), geti(b, "bytes"), geti(b, "new_flows"));
 		}
 	}
-	printf("\nverdicts: tx %lld, redirect %lld, pass %lld, drop %lld, aborted %lld\n",
+	printf("\nevery packet the program saw, all VIPs and none:\n");
+	printf("verdicts: tx %lld, redirect %lld, pass %lld, drop %lld, aborted %lld\n",
 	       geti(g, "xdp_tx"), geti(g, "xdp_redirect"), geti(g, "xdp_pass"), geti(g, "xdp_drop"),
 	       geti(g, "xdp_aborted"));
 	printf("reasons:  forwarded %lld, not_vip %lld, not_ip %lld, malformed %lld, "
@@ -637,7 +653,7 @@ static int do_stats(int argc, char **argv)
 	}
 	if (argc)
 		add_s(q, "vip", argv[0]);
-	return run(q, NULL, show_stats);
+	return run(q, show_stats);
 }
 
 static void show_reload(json_object *r)
@@ -670,7 +686,7 @@ static int do_reload(int argc, char **argv)
 	q = request("reload");
 	if (argc)
 		json_object_object_add(q, "dry_run", json_object_new_boolean(1));
-	return run(q, NULL, show_reload);
+	return run(q, show_reload);
 }
 
 static void show_detached(json_object *r)
@@ -701,7 +717,7 @@ static int do_detach(int argc, char **argv)
 		fprintf(stderr, "xlbctl: detach: not confirmed; nothing changed\n");
 		return EXIT_REFUSED;
 	}
-	return run(request("detach"), NULL, show_detached);
+	return run(request("detach"), show_detached);
 }
 
 static int do_help(int argc, char **argv);

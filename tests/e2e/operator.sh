@@ -167,7 +167,7 @@ test_xlbctl_takes_no_prefix_for_a_destructive_verb() {
 	ctl vip show web >/dev/null || { say "vip web is gone"; return 1; }
 	out=$(ctl backend de web 10.111.0.11 2>&1)
 	say "xlbctl backend de: $out"
-	[ "$(ctl -j vip show web | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["backends"]))')" = 2 ] || return 1
+	[ "$(ctl -j vip show web | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["vip"]["backends"]))')" = 2 ] || return 1
 	# on a terminal, detach asks first; "n" keeps everything
 	out=$(echo n | script -qec "$BUILD/xlbctl -s $SOCK detach" /dev/null 2>&1)
 	say "xlbctl detach on a terminal, answered n: $(tr -d '\r' <<<"$out" | tail -1)"
@@ -186,7 +186,7 @@ test_backend_added_at_run_time_gets_a_known_neighbours_mac_at_once() {
 	ctl vip add alt 10.111.1.101 80 tcp || return 1
 	ctl backend add alt 10.111.0.12 || return 1
 	for _ in $(seq 15); do
-		mac=$(ctl -j vip show alt | python3 -c 'import json,sys; print(json.load(sys.stdin)["backends"][0]["mac"])')
+		mac=$(ctl -j vip show alt | python3 -c 'import json,sys; print(json.load(sys.stdin)["vip"]["backends"][0]["mac"])')
 		[ "$mac" != None ] && break
 		sleep 0.1
 	done
@@ -281,17 +281,56 @@ test_decap_in_two_namespaces_keeps_two_states() {
 	nsenter --net=/run/netns/$P-be2 "$BUILD/xlb-decap" detach eth0 >/dev/null
 }
 
+test_cli_speaks_one_json_shape_and_says_what_it_changed() {
+	local cmd out b
+	for cmd in "status" "vip list" "vip show web" "backend list web" "health" "health web" \
+		"stats" "stats web"; do
+		out=$(ctl -j $cmd) || { say "xlbctl -j $cmd failed"; return 1; }
+		python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if isinstance(d, dict) and "ok" not in d else 1)' "$out" ||
+			{ say "xlbctl -j $cmd: ${out:0:200}"; return 1; }
+	done
+	out=$(ctl -j vip show nosuch)
+	[[ $out == '{"error":{'* ]] || { say "an error with -j: $out"; return 1; }
+	# measured values are rounded, not printed with 17 digits
+	out=$(ctl -j status)
+	grep -qE '"took_ms":[0-9]+(\.[0-9])?[,}]' <<<"$out" || { say "took_ms: $out"; return 1; }
+	out=$(ctl backend set web 10.111.0.11 weight 70)
+	say "xlbctl backend set: $out"
+	[ "$out" = "vip web: backend 10.111.0.11 weight 100 -> 70" ] || return 1
+	ctl backend set web 10.111.0.11 weight 100 >/dev/null
+	out=$(ctl stats web)
+	[[ $out == *"every packet the program saw, all VIPs and none"* ]] || return 1
+	out=$(ctl health web | sed -n 2p)
+	[[ $out == *"WEIGHT EFFECTIVE"* ]] || { say "health columns: $out"; return 1; }
+	for b in xlbd xlbctl xlb-decap; do
+		out=$("$BUILD/$b" --version) && [[ $out =~ ^$b\ [0-9] ]] || { say "$b --version: $out"; return 1; }
+	done
+	say "$out"
+}
+
+test_status_warns_when_the_veth_peer_has_no_xdp() {
+	local out
+	ip -n $P-sw link set dev p-lb xdpdrv off
+	out=$(ctl status)
+	ip -n $P-sw link set dev p-lb xdpdrv obj "$BUILD/xdp_pass.bpf.o" sec xdp
+	say "$(grep WARNING <<<"$out")"
+	[[ $out == *"WARNING: the interface is a veth whose peer has no XDP program"* ]] || return 1
+	out=$(ctl status)
+	[[ $out != *WARNING* ]]
+}
+
 # A backend's state, weight and state in xlb_backends: "drain 30 2".
 be_state() {
 	local a=$2
 	ctl -j vip show "$1" | python3 -c '
 import json, sys
-b = [b for b in json.load(sys.stdin)["backends"] if b["address"] == sys.argv[1]][0]
+b = [b for b in json.load(sys.stdin)["vip"]["backends"] if b["address"] == sys.argv[1]][0]
 print(b["state"], b["weight"], b["id"])' "$a"
 }
 
 test_runtime_changes_survive_kill_9_until_a_reload() {
 	local out st id
+	ctl reload >/dev/null || return 1 # from the file's settings, nothing kept
 	ctl backend set web 10.111.0.12 state drain >/dev/null &&
 		ctl backend set web 10.111.0.12 weight 30 >/dev/null &&
 		ctl vip add extra 10.111.1.105 80 tcp >/dev/null &&
@@ -364,6 +403,8 @@ run_test test_undone_changes_are_listed_once
 run_test test_vip_created_under_a_reused_id_starts_with_zero_counters
 run_test test_static_neighbour_entry_stays_permanent
 run_test test_decap_in_two_namespaces_keeps_two_states
+run_test test_cli_speaks_one_json_shape_and_says_what_it_changed
+run_test test_status_warns_when_the_veth_peer_has_no_xdp
 run_test test_runtime_changes_survive_kill_9_until_a_reload
 run_test test_detach_finds_the_interface_from_the_pins_and_keeps_other_pins
 

@@ -90,7 +90,7 @@ test_cli_changes_show_in_the_maps_and_in_forwarding() {
 	local port out
 	port=$(python3 -c 'import socket; print(socket.htons(9999))')
 	ctl vip add extra 10.111.1.102 9999 tcp scheduler wrr forwarding gue || return 1
-	[ "$(ctl -j vip show extra | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["scheduler"], d["forwarding"])')" = "wrr gue" ] ||
+	[ "$(ctl -j vip show extra | python3 -c 'import json,sys; d=json.load(sys.stdin)["vip"]; print(d["scheduler"], d["forwarding"])')" = "wrr gue" ] ||
 		{ say "vip extra is not wrr over gue"; return 1; }
 	mapq xlb_vips "any(e['key']['port'] == $port for e in m)" ||
 		{ say "vip extra not in xlb_vips"; return 1; }
@@ -224,7 +224,7 @@ test_removed_backend_clients_are_moved() { moved_off removed; }
 hfield() {
 	ctl -j health "$1" | python3 -c '
 import json, sys
-for b in json.load(sys.stdin)[0]["backends"]:
+for b in json.load(sys.stdin)["vips"][0]["backends"]:
     if b["address"] == sys.argv[1]:
         print(b[sys.argv[2]])' "$2" "$3"
 }
@@ -463,7 +463,7 @@ test_tunnel_follows_the_route_to_a_routed_backend() {
 gstat() { ctl -j stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["global"][sys.argv[1]])' "$1"; }
 via() {
 	ctl -j vip show "$1" |
-		python3 -c 'import json,sys; b=json.load(sys.stdin)["backends"][0]; print(b["interface"], b["xdp_action"])'
+		python3 -c 'import json,sys; b=json.load(sys.stdin)["vip"]["backends"][0]; print(b["interface"], b["xdp_action"])'
 }
 all_far() {
 	local name=$1 url=$2 out
@@ -558,7 +558,7 @@ test_backend_whose_interface_is_deleted_is_withdrawn() {
 	for i in $(seq 30); do
 		out=$(ctl -j vip show far | python3 -c '
 import json, sys
-b = json.load(sys.stdin)["backends"][0]
+b = json.load(sys.stdin)["vip"]["backends"][0]
 print(b["mac"], b["forwarding"], b["effective_weight"])')
 		[ "$out" = "None down 0" ] && break
 		sleep 0.1
