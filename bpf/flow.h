@@ -148,10 +148,11 @@ static __always_inline struct xlb_backend *ring_backend(const struct xlb_vip *vi
 
 /*
  * A maglev or source-ip VIP whose ring is young: 1, with its base ring
- * (NULL if it has none) and that ring's size. 0 in the steady state, at the
- * cost of one flag test.
+ * (NULL if it has none), that ring's size and when it got young. 0 in the
+ * steady state, at the cost of one flag test.
  */
-static __always_inline int vip_young(const struct xlb_vip *vip, void **base, __u32 *base_size)
+static __always_inline int vip_young(const struct xlb_vip *vip, void **base, __u32 *base_size,
+				     __u64 *since)
 {
 	struct xlb_vip_young *y;
 
@@ -160,9 +161,21 @@ static __always_inline int vip_young(const struct xlb_vip *vip, void **base, __u
 	y = bpf_map_lookup_elem(&xlb_vip_young, &vip->id);
 	if (!y || bpf_ktime_get_coarse_ns() > y->until_ns)
 		return 0;
+	*since = y->since_ns;
 	*base_size = y->ring_size;
 	*base = *base_size ? bpf_map_lookup_elem(&xlb_rings_prev, &vip->id) : NULL;
 	return 1;
+}
+
+/*
+ * The remembered SYN of the packet's 5-tuple, if it may still be trusted:
+ * one from before since (a young VIP's) belongs to an earlier handshake.
+ */
+static __always_inline struct xlb_flow *syn_remembered(struct xlb_pkt *p, __u64 since)
+{
+	struct xlb_flow *f = bpf_map_lookup_elem(&xlb_syn_flows, &p->key);
+
+	return f && f->last_seen >= since ? f : NULL;
 }
 
 /* maglev's or source-ip's slot in a ring of size slots; h: hash_flow(). */
@@ -256,7 +269,8 @@ static __always_inline int record(void *map, struct xlb_pkt *p, struct xlb_pick 
 		.backend_gen = pick->be->gen,
 	};
 
-	if (p->key.proto != IPPROTO_TCP)
+	/* UDP: for the idle timeout; a SYN: when, for syn_remembered() */
+	if (p->key.proto != IPPROTO_TCP || map == (void *)&xlb_syn_flows)
 		nf.last_seen = bpf_ktime_get_coarse_ns();
 	bpf_map_update_elem(map, &p->key, &nf, BPF_ANY);
 	if (map == (void *)&xlb_flows && p->key.proto == IPPROTO_TCP)
@@ -275,11 +289,12 @@ static __always_inline int flow_place(const struct xlb_vip *vip, struct xlb_pkt 
 	__u32 h = hash_flow(&p->key); /* once: the SYN hint, maglev and the record use it */
 	int stateless = sched_is_stateless(vip);
 	__u32 base_size = 0;
+	__u64 since = 0; /* wrr, random: every remembered SYN counts */
 	struct xlb_flow *f;
 	void *base = NULL;
 
 	/* a young ring: SYNs remembered, as a stateful scheduler's are */
-	if (stateless && vip_young(vip, &base, &base_size))
+	if (stateless && vip_young(vip, &base, &base_size, &since))
 		stateless = 0;
 
 	if (pkt_is_syn(p)) {
@@ -290,7 +305,7 @@ static __always_inline int flow_place(const struct xlb_vip *vip, struct xlb_pkt 
 				bpf_map_delete_elem(&xlb_flows, &p->key);
 				bpf_map_delete_elem(&xlb_syn_flows, &p->key);
 			}
-			f = bpf_map_lookup_elem(&xlb_syn_flows, &p->key);
+			f = syn_remembered(p, since);
 			if (f && (pick->be = flow_backend(f))) { /* a retransmitted SYN */
 				pick->be_id = f->backend_id;
 				pick->hit = 1;
@@ -313,7 +328,7 @@ static __always_inline int flow_place(const struct xlb_vip *vip, struct xlb_pkt 
 
 	/* the first packet after a handshake of a stateful scheduler */
 	if (!stateless && p->key.proto == IPPROTO_TCP) {
-		f = bpf_map_lookup_elem(&xlb_syn_flows, &p->key);
+		f = syn_remembered(p, since);
 		if (f && (pick->be = flow_backend(f))) {
 			pick->be_id = f->backend_id;
 			pick->hit = 1;

@@ -131,14 +131,18 @@ _Static_assert(sizeof(struct xlb_vip) == 16, "xlb_vip size");
  * the ring has been left alone for longer than a handshake takes (until_ns),
  * the VIP's SYNs are remembered (xlb_syn_flows, as wrr's are), and a first
  * ACK with no SYN remembered, whose SYN therefore came before the changes,
- * is placed on the ring of then: the base ring, kept in xlb_rings_prev.
+ * is placed on the ring of then: the base ring, kept in xlb_rings_prev. A
+ * remembered SYN (xlb_flow.last_seen: when) counts only if it is younger than
+ * the VIP's young time (since_ns): xlb_syn_flows also holds SYNs of earlier
+ * handshakes whose 5-tuple a client may use again.
  */
 struct xlb_vip_young {
-	__u64 until_ns;	 /* bpf_ktime_get_coarse_ns() until which it holds */
+	__u64 since_ns;	 /* when it got young: SYNs remembered before are stale */
+	__u64 until_ns;	 /* until when it stays so; both bpf_ktime_get_coarse_ns() */
 	__u32 ring_size; /* of the base ring */
 	__u32 pad;
 };
-_Static_assert(sizeof(struct xlb_vip_young) == 16, "xlb_vip_young size");
+_Static_assert(sizeof(struct xlb_vip_young) == 24, "xlb_vip_young size");
 
 /* ---- the VIP address filter (xlb_vip_filter, one entry) ------------------ */
 

@@ -697,9 +697,11 @@ int dp_ring_base_del(struct dp *dp, __u32 vip_id)
 	return 0;
 }
 
-int dp_vip_young_set(struct dp *dp, __u32 vip_id, __u64 until_ns, __u32 base_size)
+int dp_vip_young_set(struct dp *dp, __u32 vip_id, __u64 since_ns, __u64 until_ns, __u32 base_size)
 {
-	struct xlb_vip_young y = { .until_ns = until_ns, .ring_size = base_size };
+	struct xlb_vip_young y = { .since_ns = since_ns,
+				   .until_ns = until_ns,
+				   .ring_size = base_size };
 
 	return update(dp->skel->maps.xlb_vip_young, &vip_id, &y);
 }

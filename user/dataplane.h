@@ -68,10 +68,11 @@ int dp_ring_swap(struct dp *dp, __u32 vip_id, const __u32 *ring, __u32 size);
 int dp_ring_del(struct dp *dp, __u32 vip_id);
 /*
  * A young VIP (xlb_vip_young in xlb_abi.h): keep the ring in use as its base
- * ring, say until when (CLOCK_MONOTONIC ns) and how large; drop the base.
+ * ring; say since and until when (CLOCK_MONOTONIC_COARSE ns, the program's
+ * clock) and how large the base is; drop the base.
  */
 int dp_ring_keep_base(struct dp *dp, __u32 vip_id);
-int dp_vip_young_set(struct dp *dp, __u32 vip_id, __u64 until_ns, __u32 base_size);
+int dp_vip_young_set(struct dp *dp, __u32 vip_id, __u64 since_ns, __u64 until_ns, __u32 base_size);
 int dp_ring_base_del(struct dp *dp, __u32 vip_id);
 
 int dp_backend_set(struct dp *dp, __u32 id, const struct xlb_backend *be);

@@ -517,11 +517,12 @@ static int sched_is_stateless(int sched)
 	return sched == XLB_SCHED_MAGLEV || sched == XLB_SCHED_SOURCE_IP;
 }
 
+/* The program's clock (bpf_ktime_get_coarse_ns()), so that both read one time. */
 static uint64_t mono_ns(void)
 {
 	struct timespec t;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
 	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
 }
 
@@ -533,16 +534,18 @@ static uint64_t mono_ns(void)
  */
 static int vip_make_young(struct lb *lb, struct lb_vip *v, struct xlb_vip *e)
 {
-	uint64_t until = mono_ns() + LB_RING_SETTLE_SEC * 1000000000ULL;
+	uint64_t now = mono_ns(), until = now + LB_RING_SETTLE_SEC * 1000000000ULL;
 	int err;
 
 	if (!v->young) {
+		/* no ring in the maps (every backend was out): no base to keep */
 		err = dp_ring_keep_base(lb->dp, v->id);
-		if (err)
+		if (err && err != -ENOENT)
 			return err;
-		v->base_size = v->ring_in_dp;
+		v->base_size = err ? 0 : v->ring_in_dp;
+		v->young_since = now;
 	}
-	err = dp_vip_young_set(lb->dp, v->id, until, v->base_size);
+	err = dp_vip_young_set(lb->dp, v->id, v->young_since, until, v->base_size);
 	if (err)
 		return err;
 	v->young = 1;
@@ -798,6 +801,11 @@ static struct lb_vip *vip_new(struct lb *lb, const char *name, const struct xlb_
 			lb->vips = nv;
 		free(v);
 		return NULL;
+	}
+	if (v->ring_in_dp) {
+		/* adopted: its entry is in the maps under this key already */
+		v->key_written = k;
+		v->key_is_written = 1;
 	}
 	lb->vips = nv;
 	lb->vips[lb->nvips++] = v;

@@ -63,7 +63,8 @@ struct lb_vip {
 	uint32_t ring_in_dp;  /* size of the ring the maps hold for it; 0: none */
 	uint8_t young;	      /* XLB_VIP_F_YOUNG: its ring changed a moment ago */
 	uint32_t base_size;   /* then: the base ring's size */
-	uint64_t young_until; /* CLOCK_MONOTONIC ns */
+	uint64_t young_since; /* CLOCK_MONOTONIC_COARSE ns */
+	uint64_t young_until;
 	struct xlb_vip_key key_written;
 	int key_is_written;
 };

@@ -1026,6 +1026,16 @@ static void test_established_flows_keep_their_backend_after_the_ring_is_swapped(
 	restore_swap_vip();
 }
 
+static __u64 mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+	return (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
+}
+
+static __u64 young_since;
+
 /* What lb.c does before it replaces a maglev ring: the VIP young until then. */
 static void make_young(struct tvip *v, __u64 until_ns, int keep_base)
 {
@@ -1037,19 +1047,13 @@ static void make_young(struct tvip *v, __u64 until_ns, int keep_base)
 			       .fwd_mode = XLB_FWD_DSR,
 			       .flags = XLB_VIP_F_YOUNG };
 
-	if (keep_base)
+	if (keep_base) {
 		assert_int_equal(dp_ring_keep_base(dp, v->id), 0);
-	assert_int_equal(dp_vip_young_set(dp, v->id, until_ns, RING_SIZE), 0);
+		young_since = mono_ns();
+	}
+	assert_int_equal(dp_vip_young_set(dp, v->id, young_since, until_ns, RING_SIZE), 0);
 	vip_key(v, &k);
 	assert_int_equal(dp_vip_set(dp, &k, &val), 0);
-}
-
-static __u64 mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
 }
 
 static int syn_recorded(const char *src, __u16 sport)
@@ -1107,6 +1111,46 @@ static void test_handshakes_across_ring_changes_reach_their_syns_backend(void **
 	client_addr(0, src, sizeof(src));
 	send_tcp(src, "10.0.0.106", 51002, 80, TH_SYN);
 	assert_false(syn_recorded(src, 51002));
+	assert_int_equal(dp_ring_base_del(dp, v->id), 0);
+	vip_apply(v, v->id);
+	restore_swap_vip();
+}
+
+static void test_a_stale_remembered_syn_never_steers_a_later_handshake(void **state)
+{
+	static const __u32 only16[] = { 16 };
+	struct tvip *v = &vips[V_SWAP];
+	int be[SWAP_CLIENTS], on15 = 0, i;
+	struct timespec tick = { 0, 20 * 1000 * 1000 };
+	char src[32];
+
+	(void)state;
+	/* a young period remembers SYNs on 16, then settles */
+	make_young(v, mono_ns() + 10 * 1000000000ULL, 1);
+	ring_set(v, 1, only16, NULL);
+	for (i = 0; i < SWAP_CLIENTS; i++) {
+		client_addr(i, src, sizeof(src));
+		assert_int_equal(send_tcp(src, "10.0.0.106", 52000, 80, TH_SYN), 16);
+	}
+	assert_int_equal(dp_ring_base_del(dp, v->id), 0);
+	vip_apply(v, v->id);
+	restore_swap_vip();
+	nanosleep(&tick, NULL); /* the next young time is on a later tick */
+
+	/* the same 5-tuples again, settled: placed on both backends, not remembered */
+	for (i = 0; i < SWAP_CLIENTS; i++) {
+		client_addr(i, src, sizeof(src));
+		be[i] = send_tcp(src, "10.0.0.106", 52000, 80, TH_SYN);
+		on15 += be[i] == 15;
+	}
+	assert_true(on15 > 0);
+	/* a ring change before their ACKs: the old records must not be believed */
+	make_young(v, mono_ns() + 10 * 1000000000ULL, 1);
+	ring_set(v, 1, only16, NULL);
+	for (i = 0; i < SWAP_CLIENTS; i++) {
+		client_addr(i, src, sizeof(src));
+		assert_int_equal(send_tcp(src, "10.0.0.106", 52000, 80, TH_ACK), be[i]);
+	}
 	assert_int_equal(dp_ring_base_del(dp, v->id), 0);
 	vip_apply(v, v->id);
 	restore_swap_vip();
@@ -1936,6 +1980,7 @@ static const struct CMUnitTest scenarios[] = {
 	cmocka_unit_test(test_fragments_follow_the_lowest_port_vip_of_their_address),
 	cmocka_unit_test(test_established_flows_keep_their_backend_after_the_ring_is_swapped),
 	cmocka_unit_test(test_handshakes_across_ring_changes_reach_their_syns_backend),
+	cmocka_unit_test(test_a_stale_remembered_syn_never_steers_a_later_handshake),
 	cmocka_unit_test(test_drained_backend_keeps_its_flows_and_a_down_one_loses_them),
 	cmocka_unit_test(test_flows_leave_a_backend_id_given_to_a_new_backend),
 	cmocka_unit_test(test_udp_flow_lives_while_active_and_expires_after_its_idle_timeout),

@@ -66,7 +66,7 @@ cleanup() {
 	done
 	"$TOP/scripts/lab.sh" down >/dev/null 2>&1
 	rmdir /sys/fs/bpf/xlb-decap 2>/dev/null # if the decap test made it and nobody else uses it
-	rm -rf "$PINS" /sys/fs/bpf/xlb-op2 /sys/fs/bpf/xlb-op3 "$WORK"
+	rm -rf "$PINS" /sys/fs/bpf/xlb-op2 /sys/fs/bpf/xlb-op3 "$WORK" "$SOCK" # a kill -9 leaves the socket
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
