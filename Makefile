@@ -22,6 +22,11 @@ VERSION    := 0.2
 GIT_REV    := $(shell git -C $(CURDIR) rev-parse --short HEAD 2>/dev/null)
 XLB_VERSION := $(VERSION)$(if $(GIT_REV),+g$(GIT_REV))
 
+# SAN=1: AddressSanitizer and UBSan, at -O1 (make san-tests)
+ifeq ($(SAN),1)
+CFLAGS     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDFLAGS    += -fsanitize=address,undefined
+endif
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror -Wno-missing-field-initializers -std=gnu11 -D_GNU_SOURCE -MMD -MP -Iinclude -Iuser -I$(BUILD) \
               -DXLB_VERSION='"$(XLB_VERSION)"'
@@ -40,7 +45,7 @@ CORE_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 
 TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tests/test_api \
               $(BUILD)/tests/test_health $(BUILD)/tests/test_xdp $(BUILD)/tests/test_decap \
-              $(BUILD)/tests/test_journal
+              $(BUILD)/tests/test_journal $(BUILD)/tests/test_http
 
 .PHONY: all deps test demo bench check-fmt fmt clean help
 .DEFAULT_GOAL := all
@@ -48,25 +53,25 @@ TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tes
 XLBD_OBJS  := $(BUILD)/user/xlbd.o $(BUILD)/user/daemon.o $(BUILD)/user/control.o \
               $(BUILD)/user/instance.o $(BUILD)/user/journal.o
 HEALTH_OBJS := $(addprefix $(BUILD)/user/,health.o check.o check_tcp.o check_http.o check_udp.o \
-               check_exec.o)
-LIBS_EVENT := -levent -levent_openssl -lssl -lcrypto
+               check_exec.o http_reply.o)
+LIBS_EVENT := -levent -levent_openssl -lssl -lcrypto -lhttp_parser
 PROGS      := $(BUILD)/xlbd $(BUILD)/xlbctl $(BUILD)/xlb-decap
 
 all: $(BPF_OBJ) $(BUILD)/xdp_pass.bpf.o $(SKEL) $(BUILD)/xlb_decap.skel.h $(PROGS) $(TEST_BINS)
 
 $(BUILD)/xlbd: $(XLBD_OBJS) $(HEALTH_OBJS) $(DP_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $^ -o $@ $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT)
 
 $(BUILD)/user/xlb_decap.o: $(BUILD)/xlb_decap.skel.h
 
 $(BUILD)/xlb-decap: $(BUILD)/user/xlb_decap.o $(BUILD)/user/log.o
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $^ -o $@ $(LIBS_BPF)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_BPF)
 
 $(BUILD)/xlbctl: $(BUILD)/user/xlbctl.o $(CORE_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $^ -o $@ $(LIBS_CORE)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CORE)
 
 help:
 	@echo 'Targets:'
@@ -101,33 +106,38 @@ $(BUILD)/%.o: %.c $(SKEL)
 $(BUILD)/tests/test_maglev: $(BUILD)/tests/unit/test_maglev.o $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $^ -o $@ -lcmocka $(LIBS_CORE)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_CORE)
 
 $(BUILD)/tests/test_health: $(BUILD)/tests/unit/test_health.o $(HEALTH_OBJS) $(DP_OBJS) \
 			   $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $^ -o $@ -lcmocka $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT)
 
 $(BUILD)/tests/test_api: $(BUILD)/tests/unit/test_api.o $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $^ -o $@ -lcmocka $(LIBS_CORE)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_CORE)
 
 $(BUILD)/tests/test_journal: $(BUILD)/tests/unit/test_journal.o $(BUILD)/user/journal.o
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $^ -o $@ -lcmocka -ljson-c
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka -ljson-c
+
+$(BUILD)/tests/test_http: $(BUILD)/tests/unit/test_http.o $(BUILD)/user/http_reply.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka -lhttp_parser
 
 $(BUILD)/tests/test_config: $(BUILD)/tests/unit/test_config.o $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $^ -o $@ -lcmocka $(LIBS_CORE)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_CORE)
 
 $(BUILD)/tests/test_xdp: $(BUILD)/tests/bpf/test_xdp.o $(DP_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $^ -o $@ -lcmocka $(LIBS_CORE) $(LIBS_BPF)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_CORE) $(LIBS_BPF)
 
 $(BUILD)/tests/bpf/test_xdp.o: CFLAGS += -Itests/bpf
 $(BUILD)/tests/bpf/test_decap.o: CFLAGS += -Itests/bpf
@@ -136,13 +146,24 @@ $(BUILD)/tests/bpf/test_decap.o: $(BUILD)/xlb_decap.skel.h
 $(BUILD)/tests/test_decap: $(BUILD)/tests/bpf/test_decap.o
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $^ -o $@ -lcmocka $(LIBS_BPF)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_BPF)
 
 E2E_TESTS  := tests/e2e/run.sh tests/e2e/operator.sh tests/e2e/chaos.sh
 
+# The unit tests again, built with AddressSanitizer and UBSan into a build
+# directory of their own: any report fails them.
+SAN_BUILD  := $(BUILD)/san
+SAN_TESTS  := $(addprefix $(SAN_BUILD)/tests/,test_maglev test_config test_api test_health \
+              test_journal test_http)
+
+.PHONY: san-tests
+san-tests:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SAN=1 $(SAN_TESTS)
+
 test: deps
-	$(Q)$(MAKE) --no-print-directory all
-	$(Q)scripts/run-tests.sh $(TEST_BINS) $(E2E_TESTS)
+	$(Q)$(MAKE) --no-print-directory all san-tests
+	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		scripts/run-tests.sh $(TEST_BINS) $(SAN_TESTS) $(E2E_TESTS)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -155,7 +176,7 @@ $(BUILD)/bench/xlb_bench.o: CFLAGS += -Wno-format-truncation
 
 $(BENCH_BIN): $(BUILD)/bench/xlb_bench.o $(HEALTH_OBJS) $(DP_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $^ -o $@ $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT)
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BIN)

@@ -15,6 +15,7 @@
 #include <event2/bufferevent.h>
 
 #include "check.h"
+#include "http_reply.h"
 
 /*
  * A TCP check's connection is closed with a reset, as HAProxy closes its
@@ -47,6 +48,10 @@ static void check_free(struct check *c)
 	}
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->http) {
+		http_reply_free(c->http);
+		free(c->http);
+	}
 	free(c);
 }
 

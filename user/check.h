@@ -16,6 +16,8 @@
 #include <openssl/ssl.h>
 #include "config.h"
 
+struct http_reply;
+
 typedef void (*check_done_fn)(void *arg, int ok, const char *reason, double ms);
 
 struct check {
@@ -30,9 +32,10 @@ struct check {
 	/* by kind */
 	struct bufferevent *bev; /* tcp, http, https */
 	SSL_CTX *ssl_ctx;
-	int fd;		  /* udp socket, exec pidfd */
-	struct event *ev; /* udp reply, exec exit */
-	pid_t pid;	  /* exec */
+	int fd;			 /* udp socket, exec pidfd */
+	struct event *ev;	 /* udp reply, exec exit */
+	pid_t pid;		 /* exec */
+	struct http_reply *http; /* http, https: the reply so far */
 };
 
 /* Start a check; *out is freed when it finishes or is cancelled. 0 or -errno. */

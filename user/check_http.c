@@ -15,66 +15,55 @@
 #include <openssl/err.h>
 
 #include "check.h"
+#include "http_reply.h"
 
-#define HTTP_MAX_RESPONSE 65536
-
-/* Judge the response in buf; return 1 when judged (c is then gone). */
-static int judge(struct check *c, struct evbuffer *in, int at_eof)
+/* The reply is judged: status in the set, the body holding what is expected. */
+static void judge(struct check *c)
 {
-	size_t n = evbuffer_get_length(in);
-	const char *resp, *hdr_end, *cl;
-	size_t body_len;
-	long clen = -1;
-	int st, major, minor;
+	struct http_reply *r = c->http;
 
-	if (n > HTTP_MAX_RESPONSE)
-		n = HTTP_MAX_RESPONSE;
-	resp = (const char *)evbuffer_pullup(in, (ssize_t)n);
-	if (!resp) {
-		if (!at_eof)
-			return 0;
-		check_finish(c, 0, "connection closed before a response");
-		return 1;
+	if (!check_status_ok(c->k, r->status)) {
+		check_finish(c, 0, "HTTP status %d", r->status);
+		return;
 	}
-	hdr_end = memmem(resp, n, "\r\n\r\n", 4);
-	if (!hdr_end) {
-		if (!at_eof && n < HTTP_MAX_RESPONSE)
-			return 0;
-		check_finish(c, 0,
-			     n ? "bad response: no end of headers"
-			       : "connection closed before a response");
-		return 1;
-	}
-	if (sscanf(resp, "HTTP/%d.%d %3d", &major, &minor, &st) != 3) {
-		check_finish(c, 0, "bad response: no status line");
-		return 1;
-	}
-	for (cl = resp; cl && cl < hdr_end; cl = memchr(cl, '\n', (size_t)(hdr_end - cl))) {
-		cl += *cl == '\n';
-		if (!strncasecmp(cl, "Content-Length:", 15))
-			clen = strtol(cl + 15, NULL, 10);
-	}
-	body_len = n - (size_t)(hdr_end + 4 - resp);
-	/* wait for the whole body if it is to be searched */
-	if (c->k->expect_body && !at_eof && (clen < 0 || body_len < (size_t)clen) &&
-	    n < HTTP_MAX_RESPONSE)
-		return 0;
-	if (!check_status_ok(c->k, st)) {
-		check_finish(c, 0, "HTTP status %d", st);
-		return 1;
-	}
-	if (c->k->expect_body &&
-	    !memmem(hdr_end + 4, body_len, c->k->expect_body, strlen(c->k->expect_body))) {
+	if (c->k->expect_body && !(r->body_len && memmem(r->body, r->body_len, c->k->expect_body,
+							 strlen(c->k->expect_body)))) {
 		check_finish(c, 0, "body mismatch (no \"%.40s\")", c->k->expect_body);
-		return 1;
+		return;
 	}
-	check_finish(c, 1, "HTTP status %d", st);
-	return 1;
+	check_finish(c, 1, "HTTP status %d", r->status);
+}
+
+/*
+ * Feed what arrived to the parser, a chain of the buffer at a time, never
+ * past its bytes; at_eof: the backend closed. Finishes the check once the
+ * reply can be judged or is bad.
+ */
+static void feed(struct check *c, struct evbuffer *in, int at_eof)
+{
+	struct evbuffer_iovec v[8];
+	int n, i, r = 0;
+
+	while (!r && (n = evbuffer_peek(in, -1, NULL, v, 8)) > 0) {
+		size_t used = 0;
+
+		for (i = 0; i < n && i < 8 && !r; i++) {
+			r = http_reply_feed(c->http, v[i].iov_base, v[i].iov_len);
+			used += v[i].iov_len;
+		}
+		evbuffer_drain(in, used);
+	}
+	if (!r && at_eof)
+		r = http_reply_feed(c->http, NULL, 0);
+	if (r > 0)
+		judge(c);
+	else if (r < 0)
+		check_finish(c, 0, "bad response: %s", c->http->err);
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
 {
-	judge(arg, bufferevent_get_input(bev), 0);
+	feed(arg, bufferevent_get_input(bev), 0);
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
@@ -99,7 +88,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_EOF) {
-		judge(c, bufferevent_get_input(bev), 1);
+		feed(c, bufferevent_get_input(bev), 1);
 		return;
 	}
 	ssl_err = c->k->type == CFG_CHECK_HTTPS ? bufferevent_get_openssl_error(bev) : 0;
@@ -119,6 +108,11 @@ int check_http_start(struct check *c)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = check_sockaddr(c, &ss);
+
+	c->http = malloc(sizeof(*c->http));
+	if (!c->http)
+		return -ENOMEM;
+	http_reply_init(c->http, c->k->expect_body != NULL);
 
 	if (c->k->type == CFG_CHECK_HTTPS) {
 		SSL *ssl = SSL_new(c->ssl_ctx);

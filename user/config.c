@@ -664,7 +664,7 @@ static void cfg_report_cyaml(struct cfg_ctx *c, cyaml_err_t e)
 		if ((q = strrchr(msg, '\'')) && q[1] == '"')
 			memmove(q, q + 1, strlen(q));
 	} else if (!strncmp(msg, "Invalid ", 8) && value[0]) {
-		snprintf(msg, sizeof(msg), "invalid value %s", value);
+		snprintf(msg, sizeof(msg), "invalid value %.480s", value);
 	}
 
 	if (n) {
