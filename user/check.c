@@ -182,6 +182,13 @@ int check_start(struct event_base *base, SSL_CTX *ssl, const struct cfg_check *k
 	default:
 		err = -EINVAL;
 	}
+	if (err == -EMFILE || err == -ENFILE || err == -ENOMEM || err == -ENOBUFS ||
+	    (err == -EAGAIN && k->type == CFG_CHECK_EXEC)) {
+		/* our own shortage, not the backend's failure: no result at all */
+		check_free(c);
+		*out = NULL;
+		return err;
+	}
 	if (err) {
 		/* a check that cannot even start is a failed check, reported now */
 		check_finish(c, 0, "cannot start: %s", check_errno_reason(-err));

@@ -38,7 +38,11 @@ struct check {
 	struct http_reply *http; /* http, https: the reply so far */
 };
 
-/* Start a check; *out is freed when it finishes or is cancelled. 0 or -errno. */
+/*
+ * Start a check; *out is freed when it finishes or is cancelled. 0, or
+ * -errno when xlbd itself lacks what a check needs (descriptors, memory,
+ * processes): then there is no result, since the backend did not fail.
+ */
 int check_start(struct event_base *base, SSL_CTX *ssl, const struct cfg_check *k,
 		const struct xlb_addr *addr, const char *vip, check_done_fn done, void *arg,
 		struct check **out);

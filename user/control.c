@@ -18,13 +18,19 @@
 #include "instance.h"
 #include "log.h"
 
-#define CONTROL_IDLE_SEC 30 /* a client silent this long is dropped */
+#define CONTROL_IDLE_SEC    30	      /* a client silent this long is dropped */
+#define CONTROL_MAX_CLIENTS 64	      /* served at once; more are told to wait */
+#define CONTROL_OUT_HIGH    (1 << 20) /* unsent reply bytes: stop reading the client */
+#define CONTROL_RETRY_SEC   1	      /* out of descriptors: accept again after this */
 
 struct control {
 	struct evconnlistener *lev;
+	struct event *retry; /* re-enables the listener after EMFILE */
 	char path[108];
 	control_handler handler;
 	void *ctx;
+	unsigned nclients;
+	int busy_logged; /* the cap was met: said once until it is not */
 };
 
 static void reply(struct bufferevent *bev, json_object *r)
@@ -51,39 +57,69 @@ static void handle_line(struct control *c, struct bufferevent *bev, const char *
 	api_req_free(&req);
 }
 
-/* Close once the reply has left. */
-static void drain_then_close(struct bufferevent *bev, void *arg)
+/* Every client ends here, whatever way it goes. */
+static void client_free(struct control *c, struct bufferevent *bev)
 {
-	(void)arg;
 	bufferevent_free(bev);
+	c->nclients--;
+	if (c->nclients < CONTROL_MAX_CLIENTS)
+		c->busy_logged = 0;
 }
 
-static void close_after_write(struct bufferevent *bev)
+/* A client being closed: its reply has left, or it went away meanwhile. */
+static void on_closing_written(struct bufferevent *bev, void *arg)
+{
+	client_free(arg, bev);
+}
+
+static void on_closing_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)what;
+	client_free(arg, bev);
+}
+
+/* Close once the reply has left, or at once if the client is gone. */
+static void close_after_write(struct control *c, struct bufferevent *bev)
 {
 	bufferevent_disable(bev, EV_READ);
 	if (!evbuffer_get_length(bufferevent_get_output(bev)))
-		bufferevent_free(bev);
+		client_free(c, bev);
 	else
-		bufferevent_setcb(bev, NULL, drain_then_close, NULL, NULL);
+		bufferevent_setcb(bev, NULL, on_closing_written, on_closing_event, c);
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
 {
 	struct control *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer *in = bufferevent_get_input(bev), *out = bufferevent_get_output(bev);
 	size_t n;
 	char *line;
 
-	while ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF))) {
+	/* a client that does not read its replies is not read either */
+	while (evbuffer_get_length(out) < CONTROL_OUT_HIGH &&
+	       (line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF))) {
 		if (n)
 			handle_line(c, bev, line, n);
 		free(line);
 	}
+	if (evbuffer_get_length(out) >= CONTROL_OUT_HIGH) {
+		bufferevent_disable(bev, EV_READ);
+		return;
+	}
 	if (evbuffer_get_length(in) > API_MAX_REQUEST) {
 		reply(bev,
 		      api_error(API_E_TOO_LARGE, "request longer than %d bytes", API_MAX_REQUEST));
-		close_after_write(bev);
+		close_after_write(c, bev);
 	}
+}
+
+/* Replies went out down to the low mark: read what waits. */
+static void on_written(struct bufferevent *bev, void *arg)
+{
+	if (bufferevent_get_enabled(bev) & EV_READ)
+		return;
+	bufferevent_enable(bev, EV_READ);
+	on_read(bev, arg);
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
@@ -101,29 +137,74 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 			handle_line(c, bev, buf, n);
 			free(buf);
 		}
-		close_after_write(bev);
+		close_after_write(c, bev);
 		return;
 	}
-	bufferevent_free(bev);
+	client_free(c, bev);
 }
 
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
 		      void *arg)
 {
+	static const char busy[] = "{\"error\":{\"code\":\"busy\",\"message\":\"too many control "
+				   "clients at once; try again\"}}\n";
 	struct event_base *base = evconnlistener_get_base(l);
 	struct timeval idle = { CONTROL_IDLE_SEC, 0 };
+	struct control *c = arg;
 	struct bufferevent *bev;
 
 	(void)sa;
 	(void)salen;
+	if (c->nclients >= CONTROL_MAX_CLIENTS) {
+		if (!c->busy_logged++)
+			log_warnx("control socket: %d clients at once; turning more away",
+				  CONTROL_MAX_CLIENTS);
+		if (send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			log_debug("control socket: telling a client to wait: %s", strerror(errno));
+		close(fd);
+		return;
+	}
 	bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!bev) {
 		close(fd);
 		return;
 	}
-	bufferevent_setcb(bev, on_read, NULL, on_event, arg);
+	c->nclients++;
+	bufferevent_setcb(bev, on_read, on_written, on_event, c);
+	bufferevent_setwatermark(bev, EV_WRITE, CONTROL_OUT_HIGH / 2, 0);
 	bufferevent_set_timeouts(bev, &idle, &idle);
 	bufferevent_enable(bev, EV_READ);
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct control *c = arg;
+
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(c->lev);
+}
+
+/*
+ * accept() failed. Out of descriptors, the listener would wake the loop at
+ * once, forever: stop accepting for a second instead, and say so once.
+ */
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct timeval t = { CONTROL_RETRY_SEC, 0 };
+	struct control *c = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+
+	(void)l;
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {
+		log_warnx("control socket: accept: %s", strerror(err));
+		return;
+	}
+	if (!evtimer_pending(c->retry, NULL))
+		log_warnx("control socket: accept: %s: not accepting for %d s", strerror(err),
+			  CONTROL_RETRY_SEC);
+	evconnlistener_disable(c->lev);
+	evtimer_add(c->retry, &t);
 }
 
 /* Is a daemon answering on path? Then it is not ours to remove. */
@@ -186,19 +267,28 @@ int control_open(struct control **cp, struct event_base *base, const char *path,
 	umask(old);
 	if (err)
 		goto err_close;
+	c->retry = evtimer_new(base, on_retry, c);
 	c->lev = evconnlistener_new(base, on_accept, c, LEV_OPT_CLOSE_ON_FREE, 16, fd);
-	if (!c->lev) {
+	if (!c->lev || !c->retry) {
 		err = -errno ? -errno : -EIO;
+		if (c->lev) {
+			evconnlistener_free(c->lev);
+			fd = -1; /* closed with the listener */
+		}
 		goto err_unlink;
 	}
+	evconnlistener_set_error_cb(c->lev, on_accept_error);
 	*cp = c;
 	return 0;
 
 err_unlink:
 	unlink(path);
 err_close:
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 err_free:
+	if (c->retry)
+		event_free(c->retry);
 	free(c);
 	return err;
 }
@@ -208,6 +298,7 @@ void control_close(struct control *c)
 	if (!c)
 		return;
 	evconnlistener_free(c->lev);
+	event_free(c->retry);
 	unlink(c->path);
 	free(c);
 }

@@ -80,8 +80,9 @@ struct hc {
 	struct timespec up_mono; /* CLOCK_MONOTONIC when it last went up */
 	uint32_t pct;
 	uint64_t n_ok, n_fail;
-	int was_up; /* up at some time: a later rise is a come-back */
-	int seen;   /* mark for health_sync */
+	int was_up;	 /* up at some time: a later rise is a come-back */
+	int seen;	 /* mark for health_sync */
+	int skip_logged; /* checks could not start (xlbd short of fds): said */
 };
 
 struct health {
@@ -211,8 +212,20 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	}
 	err = check_start(c->h->base, c->h->ssl, &c->k, &c->addr, c->vip, on_result, c,
 			  &c->running);
-	if (err)
-		log_warnx("vip %s: starting a check: %s", c->vip, strerror(-err));
+	if (err) {
+		char as[64];
+
+		/* the health state stays as it is: said once until checks start again */
+		if (!c->skip_logged++) {
+			cfg_addr_str(&c->addr, as, sizeof(as));
+			log_warnx("vip %s: backend %s: checks skipped: xlbd itself is short of "
+				  "something (%s); its health stays %s",
+				  c->vip, as, strerror(-err), lb_health_name(c->st.state));
+		}
+		hc_schedule(c, c->k.interval_ms);
+		return;
+	}
+	c->skip_logged = 0;
 }
 
 static void hc_free(struct hc *c)

@@ -319,6 +319,79 @@ test_status_warns_when_the_veth_peer_has_no_xdp() {
 	[[ $out != *WARNING* ]]
 }
 
+# The daemon's open descriptors and resident memory (KiB).
+xlbd_fds() { ls "/proc/$XLBD_PID/fd" | wc -l; }
+xlbd_rss() { awk '/^VmRSS/ {print $2}' "/proc/$XLBD_PID/status"; }
+
+test_control_socket_keeps_nothing_of_bad_clients() {
+	local fd0 fd1 rss0 rss1 out
+	fd0=$(xlbd_fds)
+	rss0=$(xlbd_rss)
+	# 100 requests cut off without their newline and 100 too long, each client gone at once
+	python3 - "$SOCK" <<'PY'
+import socket, sys
+for body in [b'{"cmd":"sta'] * 100 + [b"x" * 70000] * 100:
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    try:
+        s.sendall(body)
+    except OSError:
+        pass
+    s.close()
+PY
+	# a client that sends requests for 5 s and never reads a reply: xlbd stops
+	# reading it once 1 MiB of replies wait (unbounded, this grew by tens of MB)
+	out=$(python3 - "$SOCK" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.setblocking(False)
+sent, t = 0, time.time()
+while time.time() - t < 5:
+    try:
+        sent += s.send(b'{"cmd":"vip.list"}\n' * 200)
+    except BlockingIOError:
+        time.sleep(0.01)
+print(sent)
+s.close()
+PY
+)
+	sleep 0.5
+	fd1=$(xlbd_fds)
+	rss1=$(xlbd_rss)
+	say "descriptors $fd0 -> $fd1; RSS $rss0 -> $rss1 KiB; the silent reader sent $out bytes"
+	# stopped reading: what it took is what the socket buffers hold, not megabytes
+	[ "$fd1" -le $((fd0 + 2)) ] && [ "$out" -lt 1000000 ] && [ "$rss1" -lt $((rss0 + 20000)) ] &&
+		ctl status >/dev/null
+}
+
+test_control_clients_are_capped_and_the_socket_comes_back() {
+	local fd0 out
+	fd0=$(xlbd_fds)
+	out=$(python3 - "$SOCK" "$XLBD_PID" <<'PY'
+import os, socket, sys, time
+held = []
+for _ in range(100):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    held.append(s)
+time.sleep(0.5)
+fds = len(os.listdir("/proc/%s/fd" % sys.argv[2]))
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(2)
+s.sendall(b'{"cmd":"status"}\n')
+answer = s.recv(4096).decode().strip()
+print(fds, answer)
+for h in held:
+    h.close()
+PY
+)
+	sleep 0.5
+	say "with 100 idle clients: descriptors $fd0 -> ${out%% *}; the 101st: ${out#* }"
+	[ "${out%% *}" -le $((fd0 + 64 + 2)) ] && [[ $out == *'"code":"busy"'* ]] && ctl status >/dev/null
+}
+
 # A backend's state, weight and state in xlb_backends: "drain 30 2".
 be_state() {
 	local a=$2
@@ -405,6 +478,8 @@ run_test test_static_neighbour_entry_stays_permanent
 run_test test_decap_in_two_namespaces_keeps_two_states
 run_test test_cli_speaks_one_json_shape_and_says_what_it_changed
 run_test test_status_warns_when_the_veth_peer_has_no_xdp
+run_test test_control_socket_keeps_nothing_of_bad_clients
+run_test test_control_clients_are_capped_and_the_socket_comes_back
 run_test test_runtime_changes_survive_kill_9_until_a_reload
 run_test test_detach_finds_the_interface_from_the_pins_and_keeps_other_pins
 
