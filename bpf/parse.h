@@ -66,7 +66,12 @@ struct xlb_pkt {
 	__u16 l4_off; /* the L4 header's offset in the frame */
 };
 
-static __always_inline int parse_l4(void *pos, void *end, struct xlb_pkt *p)
+/*
+ * The L4 header at pos, which must lie within the frame (end, for the
+ * verifier) and within the IP packet (ip_end: what its header declares;
+ * Ethernet padding after it is not part of it).
+ */
+static __always_inline int parse_l4(void *pos, void *end, void *ip_end, struct xlb_pkt *p)
 {
 	if (p->is_frag)
 		return 0; /* addresses only: see hash_addrs() */
@@ -74,7 +79,7 @@ static __always_inline int parse_l4(void *pos, void *end, struct xlb_pkt *p)
 	if (p->key.proto == IPPROTO_TCP) {
 		struct tcphdr *th = pos;
 
-		if ((void *)(th + 1) > end)
+		if ((void *)(th + 1) > end || (void *)(th + 1) > ip_end)
 			return -XLB_STAT_MALFORMED;
 		p->key.sport = th->source;
 		p->key.dport = th->dest;
@@ -85,16 +90,17 @@ static __always_inline int parse_l4(void *pos, void *end, struct xlb_pkt *p)
 	if (p->key.proto == IPPROTO_UDP) {
 		struct udphdr *uh = pos;
 
-		if ((void *)(uh + 1) > end)
+		if ((void *)(uh + 1) > end || (void *)(uh + 1) > ip_end)
 			return -XLB_STAT_MALFORMED;
 		p->key.sport = uh->source;
 		p->key.dport = uh->dest;
 		return 0;
 	}
-	if (p->key.proto == IPPROTO_ICMP || p->key.proto == IPPROTO_ICMPV6) {
+	/* ICMP of the packet's own family only: protocol numbers do not cross */
+	if (p->key.proto == (p->key.family == XLB_AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6)) {
 		__u8 *ic = pos;
 
-		if ((void *)(ic + 2) > end)
+		if ((void *)(ic + 2) > end || (void *)(ic + 2) > ip_end)
 			return -XLB_STAT_NOT_VIP; /* the kernel's to judge */
 		p->is_icmp = 1;
 		p->icmp_type = ic[0];
@@ -131,7 +137,7 @@ static __always_inline int parse_ipv4(void *pos, void *end, struct xlb_pkt *p)
 	p->df = (iph->frag_off & bpf_htons(XLB_IP_DF)) != 0;
 	p->ihl5 = iph->ihl == 5;
 
-	return parse_l4(pos + hlen, end, p);
+	return parse_l4(pos + hlen, end, pos + p->ip_len, p);
 }
 
 static __always_inline int ipv6_is_ext(__u8 nh)
@@ -143,6 +149,7 @@ static __always_inline int ipv6_is_ext(__u8 nh)
 static __always_inline int parse_ipv6(void *pos, void *end, struct xlb_pkt *p)
 {
 	struct ipv6hdr *ip6 = pos;
+	void *ip_end;
 	__u16 plen;
 	__u8 nh;
 	int i;
@@ -152,9 +159,12 @@ static __always_inline int parse_ipv6(void *pos, void *end, struct xlb_pkt *p)
 	if (ip6->version != 6)
 		return -XLB_STAT_MALFORMED;
 	plen = bpf_ntohs(ip6->payload_len);
-	/* payload length 0 is a jumbogram's; otherwise it must fit the frame */
-	if (plen && (void *)(ip6 + 1) + plen > end)
+	/* 0 is a jumbogram's, never seen at these MTUs: the kernel's to judge */
+	if (!plen)
+		return -XLB_STAT_UNPARSED;
+	if ((void *)(ip6 + 1) + plen > end)
 		return -XLB_STAT_MALFORMED;
+	ip_end = (void *)(ip6 + 1) + plen;
 
 	p->key.family = XLB_AF_INET6;
 	p->ip_len = sizeof(*ip6) + plen;
@@ -171,7 +181,7 @@ static __always_inline int parse_ipv6(void *pos, void *end, struct xlb_pkt *p)
 		if (nh == IPPROTO_FRAGMENT) {
 			struct xlb_ipv6_frag_hdr *fh = pos;
 
-			if ((void *)(fh + 1) > end)
+			if ((void *)(fh + 1) > end || (void *)(fh + 1) > ip_end)
 				return -XLB_STAT_MALFORMED;
 			/* an atomic fragment (offset 0, no M) is a whole datagram */
 			if (fh->frag_off & bpf_htons(0xfff9))
@@ -181,7 +191,7 @@ static __always_inline int parse_ipv6(void *pos, void *end, struct xlb_pkt *p)
 		} else {
 			struct ipv6_opt_hdr *oh = pos;
 
-			if ((void *)(oh + 1) > end)
+			if ((void *)(oh + 1) > end || (void *)(oh + 1) > ip_end)
 				return -XLB_STAT_MALFORMED;
 			nh = oh->nexthdr;
 			pos += (oh->hdrlen + 1) * 8;
@@ -189,13 +199,13 @@ static __always_inline int parse_ipv6(void *pos, void *end, struct xlb_pkt *p)
 	}
 	if (ipv6_is_ext(nh))
 		return -XLB_STAT_UNPARSED;
-	if (pos > end)
+	if (pos > end || pos > ip_end)
 		return -XLB_STAT_MALFORMED;
 
 	p->key.proto = nh;
 	p->df = 1;
 	p->ihl5 = 1;
-	return parse_l4(pos, end, p);
+	return parse_l4(pos, end, ip_end, p);
 }
 
 static __always_inline int parse_packet(struct xdp_md *ctx, struct xlb_pkt *p)

@@ -33,6 +33,51 @@ static void check_reset_close(struct bufferevent *bev)
 	bufferevent_free(bev);
 }
 
+/* A killed command not dead yet (in D state, say): reaped when it is. */
+struct reap {
+	struct event *ev;
+	pid_t pid;
+	int fd; /* its pidfd */
+};
+
+static void on_reapable(evutil_socket_t fd, short what, void *arg)
+{
+	struct reap *r = arg;
+
+	(void)fd;
+	(void)what;
+	if (waitpid(r->pid, NULL, WNOHANG) == 0)
+		return;
+	event_free(r->ev);
+	close(r->fd);
+	free(r);
+}
+
+/*
+ * Kill the command's whole process group and reap it, without waiting: a
+ * process that does not die at once must not stall the event loop.
+ */
+static void check_kill(struct check *c)
+{
+	struct reap *r;
+
+	kill(-c->pid, SIGKILL);
+	if (waitpid(c->pid, NULL, WNOHANG) != 0 || c->fd < 0)
+		return;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return; /* a zombie until xlbd exits: better than a stall */
+	r->pid = c->pid;
+	r->fd = c->fd;
+	r->ev = event_new(c->base, r->fd, EV_READ | EV_PERSIST, on_reapable, r);
+	if (!r->ev) {
+		free(r);
+		return;
+	}
+	c->fd = -1; /* the reaper's now */
+	event_add(r->ev, NULL);
+}
+
 static void check_free(struct check *c)
 {
 	if (c->timeout)
@@ -41,11 +86,8 @@ static void check_free(struct check *c)
 		event_free(c->ev);
 	if (c->bev)
 		check_reset_close(c->bev);
-	if (c->pid > 0) {
-		/* the command's whole process group; then reap it (it dies at once) */
-		kill(-c->pid, SIGKILL);
-		waitpid(c->pid, NULL, 0);
-	}
+	if (c->pid > 0)
+		check_kill(c);
 	if (c->fd >= 0)
 		close(c->fd);
 	if (c->http) {

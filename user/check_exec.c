@@ -47,22 +47,30 @@ int check_exec_start(struct check *c)
 	if (pid < 0)
 		return -errno;
 	if (!pid) {
-		int devnull = open("/dev/null", O_RDWR);
+		int devnull = open("/dev/null", O_RDWR), sig;
+		sigset_t none;
 
 		setpgid(0, 0);
-		/* none of the daemon's descriptors for the command */
+		/* stdio on /dev/null first, then none of the daemon's other descriptors */
+		if (devnull < 0)
+			_exit(126);
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
 		syscall(SYS_close_range, 3U, ~0U, 0U);
-		if (devnull >= 0) {
-			dup2(devnull, 0);
-			dup2(devnull, 1);
-			dup2(devnull, 2);
-		}
+		/* the command starts as from a shell: no signal ignored or blocked */
+		for (sig = 1; sig < NSIG; sig++)
+			signal(sig, SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		setenv("XLB_BACKEND", addr, 1);
 		setenv("XLB_PORT", port, 1);
 		setenv("XLB_VIP", c->vip, 1);
 		execl(c->k->command, c->k->command, (char *)NULL);
 		_exit(127);
 	}
+	/* in the parent too: the group exists before anybody signals it */
+	setpgid(pid, pid);
 	c->pid = pid;
 	c->fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (c->fd < 0)

@@ -12,6 +12,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cyaml/cyaml.h>
 #include <yaml.h>
@@ -127,7 +129,7 @@ static const cyaml_schema_field_t vip_fields[] = {
 	CYAML_FIELD_STRING_PTR("udp_idle_timeout", OPT_PTR, struct cfg_vip, udp_idle_timeout, 0,
 			       CYAML_UNLIMITED),
 	CYAML_FIELD_SEQUENCE("backends", OPT_PTR, struct cfg_vip, backends, &backend_schema, 0,
-			     CYAML_UNLIMITED),
+			     XLB_MAX_BACKENDS),
 	CYAML_FIELD_MAPPING_PTR("check", OPT_PTR, struct cfg_vip, check, check_fields),
 	CYAML_FIELD_ENUM("on_all_down", OPT, struct cfg_vip, on_all_down, all_down_strs,
 			 NSTR(all_down_strs)),
@@ -158,7 +160,7 @@ static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_UINT("gue_port", OPT, struct cfg, gue_port),
 	CYAML_FIELD_UINT("mtu", OPT, struct cfg, mtu),
 	CYAML_FIELD_BOOL("icmp_echo", OPT, struct cfg, icmp_echo),
-	CYAML_FIELD_SEQUENCE("vips", OPT_PTR, struct cfg, vips, &vip_schema, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("vips", OPT_PTR, struct cfg, vips, &vip_schema, 0, XLB_MAX_VIPS),
 	CYAML_FIELD_END
 };
 
@@ -369,6 +371,9 @@ struct cfg_ctx {
 	/* libcyaml's log of the failed load */
 	char log[4096];
 	size_t log_len;
+	/* the file, read once */
+	char *text;
+	size_t text_len;
 	/* the same file as a libyaml document, for positions */
 	yaml_document_t doc;
 	int have_doc;
@@ -1048,16 +1053,97 @@ static void default_weights(struct cfg_ctx *c, struct cfg *cfg)
 		}
 }
 
+/*
+ * Read the file once, into memory: a regular file of at most CFG_MAX_BYTES,
+ * opened without blocking (a FIFO put in its place must not hang a reload).
+ * Both parsers read this copy, so they see the same bytes.
+ */
+static int read_file(struct cfg_ctx *c)
+{
+	struct stat st;
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(c->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+	} else if (!S_ISREG(st.st_mode)) {
+		fprintf(c->err, "%s: not a regular file\n", c->path);
+		err = -EINVAL;
+	} else if (st.st_size > CFG_MAX_BYTES) {
+		fprintf(c->err, "%s: %lld bytes; a configuration has at most %d\n", c->path,
+			(long long)st.st_size, CFG_MAX_BYTES);
+		err = -EFBIG;
+	} else if (!(c->text = malloc((size_t)st.st_size + 1))) {
+		err = -ENOMEM;
+	} else {
+		n = read(fd, c->text, (size_t)st.st_size);
+		if (n < 0) {
+			err = -errno;
+		} else {
+			c->text_len = (size_t)n;
+			c->text[n] = '\0';
+		}
+	}
+	close(fd);
+	return err;
+}
+
+/*
+ * YAML aliases (*name) let a small file stand for a huge one: a few KiB of
+ * them expanded to thousands of VIPs. A configuration has no need of them;
+ * in the document an alias is a node that two places refer to.
+ */
+static void refuse_aliases(struct cfg_ctx *c)
+{
+	size_t n = (size_t)(c->doc.nodes.top - c->doc.nodes.start), i;
+	unsigned char *refs = calloc(n + 1, 1);
+	yaml_node_t *node;
+
+	if (!refs)
+		return;
+	for (node = c->doc.nodes.start; node < c->doc.nodes.top; node++) {
+		yaml_node_item_t *it;
+		yaml_node_pair_t *p;
+		int ids[2];
+
+		if (node->type == YAML_SEQUENCE_NODE) {
+			for (it = node->data.sequence.items.start;
+			     it < node->data.sequence.items.top; it++)
+				if (*it > 0 && (size_t)*it <= n && refs[*it] < 2)
+					refs[*it]++;
+		} else if (node->type == YAML_MAPPING_NODE) {
+			for (p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
+			     p++) {
+				ids[0] = p->key;
+				ids[1] = p->value;
+				for (i = 0; i < 2; i++)
+					if (ids[i] > 0 && (size_t)ids[i] <= n && refs[ids[i]] < 2)
+						refs[ids[i]]++;
+			}
+		}
+	}
+	for (i = 1; i <= n; i++)
+		if (refs[i] > 1) {
+			cfg_errf(c, yaml_document_get_node(&c->doc, (int)i),
+				 "aliases (*name) are not allowed in a configuration");
+			break;
+		}
+	free(refs);
+}
+
 static int load_doc(struct cfg_ctx *c)
 {
 	yaml_parser_t p;
-	FILE *f = fopen(c->path, "r");
-	int ok;
+	int ok, err;
 
-	if (!f)
-		return -errno;
+	err = read_file(c);
+	if (err)
+		return err;
 	yaml_parser_initialize(&p);
-	yaml_parser_set_input_file(&p, f);
+	yaml_parser_set_input_string(&p, (const unsigned char *)c->text, c->text_len);
 	ok = yaml_parser_load(&p, &c->doc);
 	if (!ok) {
 		/* a syntax error: libyaml knows exactly where */
@@ -1067,10 +1153,11 @@ static int load_doc(struct cfg_ctx *c)
 		c->nerr++;
 	}
 	yaml_parser_delete(&p);
-	fclose(f);
 	c->have_doc = ok && yaml_document_get_root_node(&c->doc);
 	if (ok && !c->have_doc)
 		yaml_document_delete(&c->doc);
+	if (c->have_doc)
+		refuse_aliases(c);
 	return 0;
 }
 
@@ -1088,7 +1175,8 @@ int cfg_load(const char *path, struct cfg **out, FILE *err)
 	c->err = err;
 	ret = load_doc(c);
 	if (ret) {
-		fprintf(err, "%s: %s\n", path, strerror(-ret));
+		if (ret != -EINVAL && ret != -EFBIG) /* those said what is wrong */
+			fprintf(err, "%s: %s\n", path, strerror(-ret));
 		goto out;
 	}
 	if (c->nerr) {
@@ -1098,7 +1186,8 @@ int cfg_load(const char *path, struct cfg **out, FILE *err)
 	if (c->have_doc)
 		check_keys(c, yaml_document_get_root_node(&c->doc), &top_schema);
 
-	e = cyaml_load_file(path, cyaml_cfg(c), &top_schema, (cyaml_data_t **)&cfg, NULL);
+	e = cyaml_load_data((const uint8_t *)c->text, c->text_len, cyaml_cfg(c), &top_schema,
+			    (cyaml_data_t **)&cfg, NULL);
 	if (e != CYAML_OK) {
 		cfg_report_cyaml(c, e);
 		ret = -EINVAL;
@@ -1121,6 +1210,7 @@ int cfg_load(const char *path, struct cfg **out, FILE *err)
 out:
 	if (c->have_doc)
 		yaml_document_delete(&c->doc);
+	free(c->text);
 	free(c);
 	if (!ret)
 		*out = cfg;

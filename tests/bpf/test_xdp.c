@@ -456,6 +456,35 @@ static const struct pcase pcases[] = {
 	  XDP_PASS,
 	  XLB_STAT_NOT_VIP,
 	  NOVIP },
+	/* headers are bounded by the IP packet, not by the frame's padding */
+	{ "ipv4_tcp_header_in_the_padding_after_the_packet_is_dropped",
+	  { C4, .dst = "10.0.0.100", TCP, .sport = 1030, .dport = 80, .tcp_flags = TH_SYN,
+	    .len_delta = -20 },
+	  XDP_DROP,
+	  XLB_STAT_MALFORMED,
+	  NOVIP },
+	{ "ipv4_udp_header_cut_by_the_total_length_is_dropped",
+	  { C4, .dst = "10.0.0.100", UDP, .sport = 1031, .dport = 53, .len_delta = -4 },
+	  XDP_DROP,
+	  XLB_STAT_MALFORMED,
+	  NOVIP },
+	{ "ipv6_tcp_header_past_the_payload_length_is_dropped",
+	  { C6, .dst = "fd00::100", TCP, .sport = 1032, .dport = 80, .payload = 10,
+	    .len_delta = -25 },
+	  XDP_DROP,
+	  XLB_STAT_MALFORMED,
+	  NOVIP },
+	{ "ipv6_extension_header_past_the_payload_length_is_dropped",
+	  { C6, .dst = "fd00::100", TCP, .sport = 1033, .dport = 80, .ext = { IPPROTO_DSTOPTS },
+	    .n_ext = 1, .len_delta = -24 },
+	  XDP_DROP,
+	  XLB_STAT_MALFORMED,
+	  NOVIP },
+	{ "ipv6_payload_length_0_is_no_jumbogram_here_and_is_passed",
+	  { C6, .dst = "fd00::100", TCP, .sport = 1034, .dport = 80, .len_delta = -20 },
+	  XDP_PASS,
+	  XLB_STAT_UNPARSED,
+	  NOVIP },
 	{ "icmp_echo_to_vip_is_passed",
 	  { C4, .dst = "10.0.0.100", .proto = IPPROTO_ICMP },
 	  XDP_PASS,
@@ -1713,6 +1742,42 @@ static void test_too_big_for_a_redirected_backend_goes_back_to_the_client(void *
 	assert_int_equal(r.out[14 + 4 + 21], 4); /* fragmentation needed */
 }
 
+/*
+ * IPv4 saying protocol 58 and IPv6 saying next header 1, each carrying its
+ * own family's echo request type: neither is ICMP of its family, nothing
+ * answers them.
+ */
+static void test_icmp_protocol_numbers_never_cross_families(void **state)
+{
+	struct pkt_spec v4 = { .family = 4,
+			       .src = "192.0.2.61",
+			       .dst = "10.0.0.100",
+			       .proto = IPPROTO_ICMP,
+			       .payload = 24 };
+	struct pkt_spec v6 = { .family = 6,
+			       .src = "2001:db8::61",
+			       .dst = "fd00::100",
+			       .proto = IPPROTO_ICMPV6,
+			       .payload = 24 };
+	__u64 echo0 = gstat(XLB_STAT_ICMP_ECHO);
+	struct result r;
+
+	(void)state;
+	config_with(XLB_CFG_F_ICMP_ECHO, 0);
+	r.in_len = pkt_build(&v4, r.in);
+	r.in[14 + 9] = IPPROTO_ICMPV6; /* type 8 stays: what IPv4 calls an echo request */
+	pkt_put16(r.in + 14 + 10, 0);
+	pkt_put16(r.in + 14 + 10, pkt_csum(r.in + 14, 20));
+	run_frame(&r);
+	assert_int_equal(r.verdict, XDP_PASS);
+	r.in_len = pkt_build(&v6, r.in);
+	r.in[14 + 6] = IPPROTO_ICMP; /* type 128 stays: what IPv6 calls an echo request */
+	run_frame(&r);
+	assert_int_equal(r.verdict, XDP_PASS);
+	assert_int_equal(gstat(XLB_STAT_ICMP_ECHO), echo0);
+	config_with(0, 0);
+}
+
 static void test_ping_to_a_vip_is_answered_from_the_vip(void **state)
 {
 	struct pkt_spec s = { .family = 4,
@@ -1999,6 +2064,7 @@ static const struct CMUnitTest scenarios[] = {
 	cmocka_unit_test(test_ipip_backend_behind_another_interface_is_redirected_untagged),
 	cmocka_unit_test(test_too_big_for_a_redirected_backend_goes_back_to_the_client),
 	cmocka_unit_test(test_backend_naming_an_empty_egress_slot_is_dropped_not_sent_out),
+	cmocka_unit_test(test_icmp_protocol_numbers_never_cross_families),
 	cmocka_unit_test(test_ping_to_a_vip_is_answered_from_the_vip),
 	cmocka_unit_test(test_ping6_to_a_vip_is_answered_from_the_vip),
 	cmocka_unit_test(test_frag_needed_reaches_the_backend_of_its_flow),

@@ -319,6 +319,17 @@ test_status_warns_when_the_veth_peer_has_no_xdp() {
 	[[ $out != *WARNING* ]]
 }
 
+test_exec_check_commands_start_clean() {
+	local out
+	for _ in $(seq 30); do
+		out=$(ctl -j health execd | python3 -c 'import json,sys; b=json.load(sys.stdin)["vips"][0]["backends"][0]; print(b["health"], b["reason"])')
+		[ "${out%% *}" = up ] && break
+		sleep 0.1
+	done
+	say "check-stdio.sh: $out"
+	[ "$out" = "up exit status 0" ]
+}
+
 # The daemon's open descriptors and resident memory (KiB).
 xlbd_fds() { ls "/proc/$XLBD_PID/fd" | wc -l; }
 xlbd_rss() { awk '/^VmRSS/ {print $2}' "/proc/$XLBD_PID/status"; }
@@ -455,7 +466,7 @@ test_detach_finds_the_interface_from_the_pins_and_keeps_other_pins() {
 
 echo "== operator safety: lab $P with 2 backends"
 "$TOP/scripts/lab.sh" up -n 2 || { echo "0 passed, 1 failed"; exit 1; }
-cp "$TOP/tests/e2e/operator.yaml" "$CFG"
+sed "s|@TOP@|$TOP|g" "$TOP/tests/e2e/operator.yaml" >"$CFG"
 # the operator's static entry for be1: xlbd must never rewrite it
 ip -n $P-lb neigh replace 10.111.0.11 dev eth0 nud permanent \
 	lladdr "$(ip -n $P-be1 -br link show eth0 | awk '{print $3}')"
@@ -478,6 +489,7 @@ run_test test_static_neighbour_entry_stays_permanent
 run_test test_decap_in_two_namespaces_keeps_two_states
 run_test test_cli_speaks_one_json_shape_and_says_what_it_changed
 run_test test_status_warns_when_the_veth_peer_has_no_xdp
+run_test test_exec_check_commands_start_clean
 run_test test_control_socket_keeps_nothing_of_bad_clients
 run_test test_control_clients_are_capped_and_the_socket_comes_back
 run_test test_runtime_changes_survive_kill_9_until_a_reload

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "config.h"
@@ -257,6 +259,93 @@ static void test_missing_file_names_the_file(void **state)
 	assert_string_equal(err, "nothere.yaml: No such file or directory\n");
 }
 
+/* cfg_load of path; its messages in err. */
+static int load_path(const char *path, char *err, size_t len)
+{
+	struct cfg *cfg = NULL;
+	FILE *e = fmemopen(err, len, "w");
+	int rc;
+
+	memset(err, 0, len);
+	rc = cfg_load(path, &cfg, e);
+	fclose(e);
+	cfg_free(cfg);
+	return rc;
+}
+
+static void test_a_fifo_in_place_of_the_file_is_refused_without_waiting(void **state)
+{
+	char path[64], err[256];
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/xlb-test-fifo.%d", getpid());
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(load_path(path, err, sizeof(err)), -EINVAL);
+	unlink(path);
+	assert_non_null(strstr(err, "not a regular file"));
+}
+
+static void test_a_file_over_1_mib_is_refused(void **state)
+{
+	char path[64], err[256];
+	FILE *f;
+	int i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/xlb-test-big.%d", getpid());
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (i = 0; i < 40000; i++)
+		fprintf(f, "# a comment line of about thirty bytes\n");
+	fclose(f);
+	assert_int_equal(load_path(path, err, sizeof(err)), -EFBIG);
+	unlink(path);
+	assert_non_null(strstr(err, "a configuration has at most 1048576"));
+}
+
+/* Ten levels of ten aliases: 10^10 backends from a few hundred bytes. */
+static void test_an_alias_bomb_is_refused_at_once(void **state)
+{
+	char text[4096], err[2048];
+	struct cfg *cfg = NULL;
+	size_t n = 0;
+	int i;
+
+	(void)state;
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "x0: &a0 [{address: 10.0.0.1}]\n");
+	for (i = 1; i < 10; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "x%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, "
+				      "*a%d, *a%d]\n",
+				      i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1,
+				      i - 1, i - 1);
+	assert_int_equal(load_text(text, &cfg, err, sizeof(err)), -EINVAL);
+	assert_null(cfg);
+	assert_non_null(strstr(err, "aliases (*name) are not allowed"));
+}
+
+static void test_more_errors_than_20_stop_at_20(void **state)
+{
+	char text[8192], err[8192];
+	struct cfg *cfg = NULL;
+	size_t n = 0;
+	int i, lines = 0;
+	char *p;
+
+	(void)state;
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "vips:\n");
+	for (i = 0; i < 30; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "  - name: v%d\n    address: 10.0.0.%d\n    port: 99999\n", i,
+				      i);
+	assert_int_equal(load_text(text, &cfg, err, sizeof(err)), -EINVAL);
+	for (p = err; (p = strchr(p, '\n')); p++)
+		lines++;
+	assert_int_equal(lines, 21);
+	assert_non_null(strstr(err, "more than 20 errors; stopping here"));
+}
+
 static void test_durations_parse(void **state)
 {
 	uint64_t ms;
@@ -301,6 +390,10 @@ int main(void)
 		cmocka_unit_test(test_ipip_vip_may_have_backends_of_the_other_family),
 		cmocka_unit_test(test_missing_file_names_the_file),
 		cmocka_unit_test(test_durations_parse),
+		cmocka_unit_test(test_a_fifo_in_place_of_the_file_is_refused_without_waiting),
+		cmocka_unit_test(test_a_file_over_1_mib_is_refused),
+		cmocka_unit_test(test_an_alias_bomb_is_refused_at_once),
+		cmocka_unit_test(test_more_errors_than_20_stop_at_20),
 	};
 	struct CMUnitTest tests[NBADS + sizeof(fixed) / sizeof(fixed[0])];
 	size_t i, n = 0;
