@@ -2,7 +2,8 @@
 /*
  * http and https: a whole request, a status in the expected set and, if
  * asked, a substring in the body. https sends SNI (the check's host) and
- * verifies the certificate only with tls_verify: true.
+ * verifies the certificate only with tls_verify: true: its chain, and that
+ * it names the check's host, or without a host the backend's address.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 
 #include "check.h"
 #include "http_reply.h"
@@ -123,8 +125,15 @@ int check_http_start(struct check *c)
 			SSL_set_tlsext_host_name(ssl, c->k->host);
 		if (c->k->tls_verify) {
 			SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
-			if (c->k->host)
+			if (c->k->host) {
 				SSL_set1_host(ssl, c->k->host);
+			} else {
+				/* no name given: the certificate must name the address */
+				char a[64];
+
+				cfg_addr_str(&c->addr, a, sizeof(a));
+				X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), a);
+			}
 		}
 		c->bev = bufferevent_openssl_socket_new(
 			c->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);

@@ -192,17 +192,25 @@ void cfg_addr_str(const struct xlb_addr *a, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+/* xx:xx:xx:xx:xx:xx exactly: two hex digits a byte, a unicast address. */
 int cfg_parse_mac(const char *s, uint8_t mac[6])
 {
-	unsigned int b[6];
-	char extra;
+	static const char hex[] = "0123456789abcdef";
+	const char *h, *l;
 	int i;
 
-	if (!s || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-			 &extra) != 6)
+	if (!s || strlen(s) != 17)
 		return -EINVAL;
-	for (i = 0; i < 6; i++)
-		mac[i] = b[i];
+	for (i = 0; i < 6; i++) {
+		h = strchr(hex, tolower((unsigned char)s[3 * i]));
+		l = strchr(hex, tolower((unsigned char)s[3 * i + 1]));
+		if (!s[3 * i] || !s[3 * i + 1] || !h || !l || (i < 5 && s[3 * i + 2] != ':'))
+			return -EINVAL;
+		mac[i] = (uint8_t)((h - hex) << 4 | (l - hex));
+	}
+	/* a backend is one host: no group (multicast, broadcast) or zero address */
+	if ((mac[0] & 1) || !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+		return -EINVAL;
 	return 0;
 }
 
@@ -810,7 +818,8 @@ static void validate_backend(struct cfg_ctx *c, struct cfg_vip *v, int vi, int b
 	if (b->mac) {
 		if (cfg_parse_mac(b->mac, b->mac_bytes))
 			cfg_errf(c, cfg_node(c, vi, bi, "mac"),
-				 "mac: not a MAC address (xx:xx:xx:xx:xx:xx): \"%s\"", b->mac);
+				 "mac: not a unicast MAC address (xx:xx:xx:xx:xx:xx): \"%s\"",
+				 b->mac);
 		else
 			b->has_mac = 1;
 	}
@@ -918,6 +927,10 @@ static void validate_tunnel(struct cfg_ctx *c, struct cfg *cfg)
 {
 	struct xlb_addr a;
 
+	if (cfg->max_flows && (cfg->max_flows < 1024 || cfg->max_flows > CFG_MAX_FLOWS_LIMIT))
+		cfg_errf(c, cfg_node(c, -1, -1, "max_flows"),
+			 "max_flows: must be 1024..%u (about 120 bytes each), got %u",
+			 CFG_MAX_FLOWS_LIMIT, cfg->max_flows);
 	if (cfg->gue_port > 65535)
 		cfg_errf(c, cfg_node(c, -1, -1, "gue_port"), "gue_port: must be 1..65535, got %u",
 			 cfg->gue_port);

@@ -31,8 +31,9 @@ struct cfg_status_range {
 };
 
 #define CFG_MAX_STATUS_RANGES 16
-#define CFG_MAX_BYTES	      (1 << 20) /* of a configuration file */
-#define CFG_MAX_ERRORS	      20	/* reported by one load; then it stops */
+#define CFG_MAX_BYTES	      (1 << 20)	 /* of a configuration file */
+#define CFG_MAX_FLOWS_LIMIT   (1U << 26) /* max_flows: 64M flows, some 8 GiB */
+#define CFG_MAX_ERRORS	      20	 /* reported by one load; then it stops */
 
 /*
  * A health check as written (strings, zero for "not given"), and parsed. A

@@ -128,25 +128,41 @@ static void neigh_msg(struct neigh *n, struct nlmsghdr *h)
 		n->cb(n->ctx, nd->ndm_ifindex, &addr, mac, NEIGH_RESOLVED);
 }
 
-/* Read what is queued on fd; return 1 at the end of a dump, 0 otherwise. */
-static int nl_drain(struct neigh *n, int fd)
+/*
+ * Read what is queued on fd (dump: the request socket, during neigh_dump);
+ * return 1 once our dump has ended, 0 otherwise.
+ */
+static int nl_drain(struct neigh *n, int fd, int dump)
 {
 	char buf[16384];
-	int routes = 0, done = 0;
+	int routes = 0, done = 0, lost = 0;
 	ssize_t r;
 
-	while (!done && (r = recv(fd, buf, sizeof(buf), 0)) > 0) {
+	while (!done && (r = recv(fd, buf, sizeof(buf), 0)) != 0) {
 		struct nlmsghdr *h;
 		int len = (int)r;
 
+		if (r < 0) {
+			/* the kernel dropped events for want of room: ask for it all again */
+			lost = !dump && errno == ENOBUFS;
+			if (!lost)
+				break;
+			continue;
+		}
 		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
+			/* only our dump's own end ends it, not a late answer to another request */
+			if ((h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) &&
+			    (!dump || h->nlmsg_seq == n->seq))
 				done = 1;
 			else if (h->nlmsg_type == RTM_NEWNEIGH || h->nlmsg_type == RTM_DELNEIGH)
 				neigh_msg(n, h);
 			else if (h->nlmsg_type == RTM_NEWROUTE || h->nlmsg_type == RTM_DELROUTE)
 				routes = 1;
 		}
+	}
+	if (lost) {
+		neigh_dump(n);
+		routes = 1;
 	}
 	/* once a burst of route changes has been read, not once per route */
 	if (routes && n->route_cb)
@@ -156,7 +172,7 @@ static int nl_drain(struct neigh *n, int fd)
 
 void neigh_read(struct neigh *n)
 {
-	nl_drain(n, n->ev_fd);
+	nl_drain(n, n->ev_fd, 0);
 }
 
 static int nl_send(struct neigh *n, struct nlmsghdr *h)
@@ -201,7 +217,7 @@ int neigh_dump(struct neigh *n)
 		err = nl_wait(n);
 		if (err)
 			return err;
-		if (nl_drain(n, n->req_fd))
+		if (nl_drain(n, n->req_fd, 1))
 			return 0;
 	}
 	return -EIO;

@@ -144,6 +144,29 @@ test_failed_start_leaves_no_pins() {
 	[ ! -e /run/xlb/op-fail.sock ] || { say "its socket was left"; return 1; }
 }
 
+test_sighup_during_start_up_neither_kills_nor_half_starts() {
+	local cfg pid out rc=0
+	cfg=$(cfg_variant 's|^control_socket: .*|control_socket: /run/xlb/op-hup.sock|; s|^pin_path: .*|pin_path: /sys/fs/bpf/xlb-op3|' hup.yaml)
+	nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$cfg" -i eth1 >"$WORK/hup.log" 2>&1 &
+	pid=$!
+	for _ in 1 2 3 4 5; do
+		sleep 0.02
+		kill -HUP "$pid" 2>/dev/null
+	done
+	for _ in $(seq 50); do
+		"$BUILD/xlbctl" -s /run/xlb/op-hup.sock status >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	out=$("$BUILD/xlbctl" -s /run/xlb/op-hup.sock status 2>&1 | head -1)
+	say "after five SIGHUPs in its first 100 ms: ${out:-no answer}"
+	kill -0 "$pid" 2>/dev/null || { say "xlbd died: $(tail -2 "$WORK/hup.log")"; rc=1; }
+	"$BUILD/xlbctl" -s /run/xlb/op-hup.sock detach --yes >/dev/null 2>&1
+	wait "$pid" 2>/dev/null
+	[ -e /sys/fs/bpf/xlb-op3 ] && { say "pins left"; rc=1; }
+	rm -rf /sys/fs/bpf/xlb-op3
+	[ $rc -eq 0 ] && [[ $out == xlbd* ]]
+}
+
 test_pin_directory_of_another_user_is_refused() {
 	local cfg out rc
 	mkdir -p /sys/fs/bpf/xlb-op3
@@ -478,6 +501,7 @@ run_test test_second_xlbd_on_the_same_pins_changes_nothing_and_names_the_first
 run_test test_second_xlbd_on_the_same_interface_is_refused
 run_test test_detach_while_the_daemon_runs_is_refused
 run_test test_failed_start_leaves_no_pins
+run_test test_sighup_during_start_up_neither_kills_nor_half_starts
 run_test test_pin_directory_of_another_user_is_refused
 run_test test_xlbctl_takes_no_prefix_for_a_destructive_verb
 run_test test_backend_added_at_run_time_gets_a_known_neighbours_mac_at_once

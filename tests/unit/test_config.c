@@ -202,7 +202,17 @@ static const struct bad bads[] = {
 	{ "duplicate_backend", HEAD BE "      - address: 10.0.0.11\n",
 	  "xlb.yaml:8:18: address: duplicate backend 10.0.0.11 in vip web\n" },
 	{ "bad_mac", HEAD BE "        mac: 02:00:00:00:11\n",
-	  "xlb.yaml:8:14: mac: not a MAC address (xx:xx:xx:xx:xx:xx): \"02:00:00:00:11\"\n" },
+	  "xlb.yaml:8:14: mac: not a unicast MAC address (xx:xx:xx:xx:xx:xx): "
+	  "\"02:00:00:00:11\"\n" },
+	{ "mac_with_signs_and_spaces", HEAD BE "        mac: \" 1:+2: 3:-0:4:5\"\n",
+	  "xlb.yaml:8:14: mac: not a unicast MAC address (xx:xx:xx:xx:xx:xx): \" 1:+2: "
+	  "3:-0:4:5\"\n" },
+	{ "multicast_mac", HEAD BE "        mac: 01:00:5e:00:00:01\n",
+	  "xlb.yaml:8:14: mac: not a unicast MAC address (xx:xx:xx:xx:xx:xx): "
+	  "\"01:00:5e:00:00:01\"\n" },
+	{ "max_flows_too_large", "max_flows: 4000000000\n",
+	  "xlb.yaml:1:12: max_flows: must be 1024..67108864 (about 120 bytes each), got "
+	  "4000000000\n" },
 	{ "bad_udp_idle_timeout", HEAD "    udp_idle_timeout: soon\n",
 	  "xlb.yaml:6:23: udp_idle_timeout: must be a duration from 1s to 24h (like 30s), got "
 	  "\"soon\"\n" },
