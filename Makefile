@@ -155,10 +155,11 @@ E2E_TESTS  := tests/e2e/run.sh tests/e2e/operator.sh tests/e2e/chaos.sh
 SAN_BUILD  := $(BUILD)/san
 SAN_TESTS  := $(addprefix $(SAN_BUILD)/tests/,test_maglev test_config test_api test_health \
               test_journal test_http)
+SAN_XLBD   := $(SAN_BUILD)/xlbd # run once by tests/e2e/operator.sh
 
 .PHONY: san-tests
 san-tests:
-	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SAN=1 $(SAN_TESTS)
+	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SAN=1 $(SAN_TESTS) $(SAN_XLBD)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all san-tests

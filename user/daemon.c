@@ -470,7 +470,7 @@ int xlbd_replay(struct xlbd *d)
 json_object *xlbd_handle(void *ctx, const struct api_req *q)
 {
 	struct xlbd *d = ctx;
-	struct lb_vip *v;
+	struct lb_vip *v = NULL;
 	char err[256];
 	int e = 0;
 

@@ -468,6 +468,33 @@ test_runtime_changes_survive_kill_9_until_a_reload() {
 	[ "${st% *}" = "up 100" ]
 }
 
+# xlbd built with ASan and UBSan (make test builds it): a start, reloads
+# (which free the running configuration) and a detach, with no report.
+test_sanitized_xlbd_starts_reloads_and_detaches_cleanly() {
+	local cfg rc out san=$BUILD/san/xlbd
+	[ -x "$san" ] || { say "$san is missing (make san-tests builds it)"; return 1; }
+	# the interface from the file, not -i: its name lives in the configuration a reload frees
+	cfg=$(cfg_variant 's|^control_socket: .*|control_socket: /run/xlb/op-san.sock|; s|^pin_path: .*|pin_path: /sys/fs/bpf/xlb-op3|; s|^interface: eth0|interface: eth1|' san.yaml)
+	ASAN_OPTIONS=detect_leaks=0:exitcode=66 UBSAN_OPTIONS=halt_on_error=1 \
+		nsenter --net=/run/netns/$P-lb "$san" -f -c "$cfg" >"$WORK/san.log" 2>&1 &
+	local pid=$!
+	for _ in $(seq 100); do
+		"$BUILD/xlbctl" -s /run/xlb/op-san.sock status >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	"$BUILD/xlbctl" -s /run/xlb/op-san.sock reload >/dev/null &&
+		kill -HUP "$pid" && sleep 0.3 &&
+		"$BUILD/xlbctl" -s /run/xlb/op-san.sock reload >/dev/null &&
+		"$BUILD/xlbctl" -s /run/xlb/op-san.sock detach --yes >/dev/null
+	wait "$pid"
+	rc=$?
+	rm -rf /sys/fs/bpf/xlb-op3
+	out=$(grep -E "Sanitizer|runtime error" "$WORK/san.log" | head -3)
+	say "exit $rc; $(tail -1 "$WORK/san.log")"
+	[ -n "$out" ] && say "$out"
+	[ "$rc" -eq 0 ] && [ -z "$out" ]
+}
+
 # Last: kill -9, then detach with a config that names the wrong interface.
 test_detach_finds_the_interface_from_the_pins_and_keeps_other_pins() {
 	local cfg out
@@ -517,6 +544,7 @@ run_test test_exec_check_commands_start_clean
 run_test test_control_socket_keeps_nothing_of_bad_clients
 run_test test_control_clients_are_capped_and_the_socket_comes_back
 run_test test_runtime_changes_survive_kill_9_until_a_reload
+run_test test_sanitized_xlbd_starts_reloads_and_detaches_cleanly
 run_test test_detach_finds_the_interface_from_the_pins_and_keeps_other_pins
 
 if [ "$fail" -ne 0 ]; then
