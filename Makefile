@@ -80,6 +80,7 @@ help:
 	@echo '  test       deps + build + run every test (needs root, BPF)'
 	@echo '  bench      deps + build + benchmarks, against baselines of the same run'
 	@echo '  demo       deps + build + xlb in the namespace lab: spread, weights, failover'
+	@echo '  fuzz       the libFuzzer targets for FUZZ_SECONDS each (default 60)'
 	@echo '  check-fmt  check C formatting with clang-format'
 	@echo '  fmt        reformat C sources in place'
 	@echo '  clean      remove build/'
@@ -161,10 +162,43 @@ SAN_XLBD   := $(SAN_BUILD)/xlbd # run once by tests/e2e/operator.sh
 san-tests:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SAN=1 $(SAN_TESTS) $(SAN_XLBD)
 
+# libFuzzer targets (clang, ASan, UBSan): the control request parser, HTTP
+# check replies, the configuration loader. `make fuzz FUZZ_SECONDS=600`
+# searches as long as asked; make test replays each corpus and fuzzes each
+# target for FUZZ_TEST_SECONDS.
+FUZZ_TARGETS := fuzz_api fuzz_http fuzz_config
+FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) \
+                -DXLB_VERSION='"$(XLB_VERSION)"'
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 10
+
+$(BUILD)/fuzz/fuzz_api: tests/fuzz/fuzz_api.c user/api.c user/config.c user/maglev.c
+$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c user/api.c user/config.c user/maglev.c
+$(BUILD)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c user/http_reply.c
+$(FUZZ_BINS): $(SKEL)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ $(LIBS_CORE) -lhttp_parser
+
+.PHONY: fuzz
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
+	$(Q)scripts/fuzz.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+FUZZ_RUN     := $(BUILD)/fuzz/run-in-test
+
+$(FUZZ_RUN): scripts/fuzz.sh
+	$(Q)mkdir -p $(@D)
+	$(Q)printf '#!/bin/sh\nexec %s/scripts/fuzz.sh %s %s %s\n' "$(CURDIR)" "$(abspath $(BUILD))" \
+		"$(FUZZ_TEST_SECONDS)" "$(FUZZ_TARGETS)" >$@
+	$(Q)chmod +x $@
+
 test: deps
-	$(Q)$(MAKE) --no-print-directory all san-tests
+	$(Q)$(MAKE) --no-print-directory all san-tests $(FUZZ_BINS) $(FUZZ_RUN)
 	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		scripts/run-tests.sh $(TEST_BINS) $(SAN_TESTS) $(E2E_TESTS)
+		scripts/run-tests.sh $(TEST_BINS) $(SAN_TESTS) $(FUZZ_RUN) $(E2E_TESTS)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
