@@ -126,6 +126,8 @@ static __always_inline int icmp_inner_key(struct xdp_md *ctx, struct xlb_pkt *p)
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	void *inner = data + (p->l4_off & XLB_ICMP_L4_MASK) + 8;
+	/* the quote is part of the ICMP packet: it ends where that does */
+	void *ip_end = data + p->l2_len + p->ip_len;
 	struct xlb_flow_key *k = &p->key;
 	__be16 *ports;
 
@@ -135,7 +137,7 @@ static __always_inline int icmp_inner_key(struct xdp_md *ctx, struct xlb_pkt *p)
 		if ((void *)(ih + 1) > end || ih->version != 4 || ih->ihl < 5)
 			return -XLB_STAT_MALFORMED;
 		ports = inner + ih->ihl * 4;
-		if ((void *)(ports + 2) > end)
+		if ((void *)(ports + 2) > end || (void *)(ports + 2) > ip_end)
 			return -XLB_STAT_MALFORMED;
 		k->proto = ih->protocol;
 		k->src[0] = ih->daddr;
@@ -144,7 +146,7 @@ static __always_inline int icmp_inner_key(struct xdp_md *ctx, struct xlb_pkt *p)
 		struct ipv6hdr *ih = inner;
 
 		ports = (void *)(ih + 1);
-		if ((void *)(ports + 2) > end)
+		if ((void *)(ports + 2) > end || (void *)(ports + 2) > ip_end)
 			return -XLB_STAT_MALFORMED;
 		k->proto = ih->nexthdr;
 		__builtin_memcpy(k->src, &ih->daddr, 16);

@@ -1905,6 +1905,33 @@ static void error_reaches_the_flows_backend(struct tvip *v, int family, const ch
 	ring_set(v, v->nbe, v->be, v->w);
 }
 
+/* An ICMP error whose quoted ports lie past its own IP packet (8 bytes cut). */
+static void quote_in_the_padding_is_dropped(int family, const char *vip, const char *client)
+{
+	__u64 routed0 = gstat(XLB_STAT_ICMP_ROUTED);
+	int ip = family == 4 ? 20 : 40;
+	struct result r;
+
+	r.in_len = icmp_error(family, vip, client, 5556, r.in);
+	if (family == 4) {
+		pkt_put16(r.in + 14 + 2, (__u16)(r.in_len - 14 - 8));
+		pkt_put16(r.in + 14 + 10, 0);
+		pkt_put16(r.in + 14 + 10, pkt_csum(r.in + 14, 20));
+	} else {
+		pkt_put16(r.in + 14 + 4, (__u16)(r.in_len - 14 - ip - 8));
+	}
+	run_frame(&r);
+	assert_int_equal(r.verdict, XDP_DROP);
+	assert_int_equal(gstat(XLB_STAT_ICMP_ROUTED), routed0);
+}
+
+static void test_icmp_error_quoting_past_its_packet_is_dropped(void **state)
+{
+	(void)state;
+	quote_in_the_padding_is_dropped(4, "10.0.0.100", "192.0.2.71");
+	quote_in_the_padding_is_dropped(6, "fd00::100", "2001:db8::71");
+}
+
 static void test_frag_needed_reaches_the_backend_of_its_flow(void **state)
 {
 	(void)state;
@@ -2068,6 +2095,7 @@ static const struct CMUnitTest scenarios[] = {
 	cmocka_unit_test(test_ping_to_a_vip_is_answered_from_the_vip),
 	cmocka_unit_test(test_ping6_to_a_vip_is_answered_from_the_vip),
 	cmocka_unit_test(test_frag_needed_reaches_the_backend_of_its_flow),
+	cmocka_unit_test(test_icmp_error_quoting_past_its_packet_is_dropped),
 	cmocka_unit_test(test_packet_too_big_reaches_the_backend_of_its_ipv6_flow),
 	cmocka_unit_test(test_icmp_error_about_an_unrecorded_flow_follows_the_ring),
 	cmocka_unit_test(test_oversized_df_packet_to_a_tunnel_vip_gets_frag_needed),

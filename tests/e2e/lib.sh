@@ -37,7 +37,11 @@ hold_start() {
 	client python3 "$TOP/tests/e2e/client.py" hold "$url" --out "$WORK/$name.out" \
 		--stop "$WORK/$name.stop" &
 	HOLDS+=("$name")
-	sleep 1
+	# its first answers, however long a loaded machine takes to start python
+	for _ in $(seq 100); do
+		[ "$(cat "$WORK/$name.out" 2>/dev/null | wc -l)" -ge 3 ] && return 0
+		sleep 0.1
+	done
 }
 
 hold_stop() {
