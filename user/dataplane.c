@@ -690,6 +690,11 @@ int dp_ring_keep_base(struct dp *dp, __u32 vip_id)
 	return err;
 }
 
+int dp_vip_young_get(struct dp *dp, __u32 vip_id, struct xlb_vip_young *out)
+{
+	return bpf_map_lookup_elem(map_fd(dp->skel->maps.xlb_vip_young), &vip_id, out) ? -errno : 0;
+}
+
 int dp_ring_base_del(struct dp *dp, __u32 vip_id)
 {
 	if (bpf_map_delete_elem(map_fd(dp->skel->maps.xlb_rings_prev), &vip_id) && errno != ENOENT)

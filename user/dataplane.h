@@ -74,6 +74,7 @@ int dp_ring_del(struct dp *dp, __u32 vip_id);
 int dp_ring_keep_base(struct dp *dp, __u32 vip_id);
 int dp_vip_young_set(struct dp *dp, __u32 vip_id, __u64 since_ns, __u64 until_ns, __u32 base_size);
 int dp_ring_base_del(struct dp *dp, __u32 vip_id);
+int dp_vip_young_get(struct dp *dp, __u32 vip_id, struct xlb_vip_young *out);
 
 int dp_backend_set(struct dp *dp, __u32 id, const struct xlb_backend *be);
 

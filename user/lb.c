@@ -40,6 +40,8 @@ struct adopted_vip {
 	uint32_t id;
 	uint32_t ring_size; /* of the ring it has in the maps */
 	uint8_t claimed;
+	uint8_t young;		     /* XLB_VIP_F_YOUNG was set: see xlb_vip_young */
+	struct xlb_vip_young ystate; /* then: its young state, to carry on */
 };
 
 struct lb {
@@ -58,6 +60,8 @@ struct lb {
 	uint8_t default_fwd; /* XLB_FWD_* for VIPs added with xlbctl */
 	int batch;	     /* lb_begin() depth: rings and VIPs written at lb_commit() */
 };
+
+static uint64_t mono_ns(void);
 
 const char *lb_dp_state_name(uint8_t st)
 {
@@ -194,20 +198,20 @@ static void vip_key_of(const struct lb_vip *v, struct xlb_vip_key *k)
 	k->family = v->addr.family;
 }
 
-/* A VIP's id: the one it had in pinned maps (*ring_size then its ring's), or a free one. */
+/* A VIP's id: the one it had in pinned maps (*adopted then says how), or a free one. */
 static int vip_id_alloc(struct lb *lb, const struct xlb_vip_key *k, uint32_t *id,
-			uint32_t *ring_size)
+			const struct adopted_vip **adopted)
 {
 	unsigned i;
 
-	*ring_size = 0;
+	*adopted = NULL;
 	for (i = 0; i < lb->navips; i++) {
 		struct adopted_vip *a = &lb->avips[i];
 
 		if (!a->claimed && !memcmp(&a->key, k, sizeof(*k))) {
 			a->claimed = 1;
 			*id = a->id;
-			*ring_size = a->ring_size;
+			*adopted = a;
 			return 0;
 		}
 	}
@@ -274,6 +278,8 @@ static int adopt_vip(const struct xlb_vip_key *k, const struct xlb_vip *v, void 
 	n[lb->navips].id = v->id;
 	n[lb->navips].ring_size = v->ring_size;
 	n[lb->navips].claimed = 0;
+	n[lb->navips].young = (v->flags & XLB_VIP_F_YOUNG) &&
+			      !dp_vip_young_get(lb->dp, v->id, &n[lb->navips].ystate);
 	lb->navips++;
 	lb->vip_used[v->id] = 1;
 	return 0;
@@ -537,7 +543,8 @@ static int vip_make_young(struct lb *lb, struct lb_vip *v, struct xlb_vip *e)
 	uint64_t now = mono_ns(), until = now + LB_RING_SETTLE_SEC * 1000000000ULL;
 	int err;
 
-	if (!v->young) {
+	/* lapsed (the program treats it so already): a new young time, a new base */
+	if (!v->young || now >= v->young_until) {
 		/* no ring in the maps (every backend was out): no base to keep */
 		err = dp_ring_keep_base(lb->dp, v->id);
 		if (err && err != -ENOENT)
@@ -783,6 +790,7 @@ static struct lb_vip *vip_new(struct lb *lb, const char *name, const struct xlb_
 			      uint16_t port, enum cfg_proto proto)
 {
 	struct lb_vip *v = calloc(1, sizeof(*v)), **nv;
+	const struct adopted_vip *a;
 	struct xlb_vip_key k;
 
 	if (!v)
@@ -796,16 +804,28 @@ static struct lb_vip *vip_new(struct lb *lb, const char *name, const struct xlb_
 	v->new_health = LB_HEALTH_UP;
 	vip_key_of(v, &k);
 	nv = realloc(lb->vips, (lb->nvips + 1) * sizeof(*nv));
-	if (!nv || vip_id_alloc(lb, &k, &v->id, &v->ring_in_dp)) {
+	if (!nv || vip_id_alloc(lb, &k, &v->id, &a)) {
 		if (nv)
 			lb->vips = nv;
 		free(v);
 		return NULL;
 	}
-	if (v->ring_in_dp) {
+	if (a) {
 		/* adopted: its entry is in the maps under this key already */
+		v->ring_in_dp = a->ring_size;
 		v->key_written = k;
 		v->key_is_written = 1;
+		/*
+		 * Young when the last xlbd died: carry its young time on, so
+		 * that SYNs it had remembered are still believed and its base
+		 * ring still serves the handshakes that began before.
+		 */
+		if (a->young && a->ystate.until_ns > mono_ns()) {
+			v->young = 1;
+			v->young_since = a->ystate.since_ns;
+			v->young_until = a->ystate.until_ns;
+			v->base_size = a->ystate.ring_size;
+		}
 	}
 	lb->vips = nv;
 	lb->vips[lb->nvips++] = v;

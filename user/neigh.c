@@ -196,6 +196,44 @@ static int nl_wait(struct neigh *n)
 	return select(n->req_fd + 1, &rfds, NULL, NULL, &tv) > 0 ? 0 : -ETIMEDOUT;
 }
 
+/*
+ * Send req and read until the reply with its sequence number: the message
+ * of type want goes to parse(h, arg), whose return is ours; an error reply
+ * returns its -errno (0 for an ack). Late parts of earlier exchanges are
+ * skipped.
+ */
+static int nl_request(struct neigh *n, struct nlmsghdr *req, int want,
+		      int (*parse)(struct nlmsghdr *h, void *arg), void *arg)
+{
+	char buf[16384];
+	struct nlmsghdr *h;
+	ssize_t r;
+	int len, err;
+
+	err = nl_send(n, req);
+	if (err)
+		return err;
+	for (;;) {
+		if (nl_wait(n))
+			return -ETIMEDOUT;
+		r = recv(n->req_fd, buf, sizeof(buf), 0);
+		if (r < 0)
+			return -errno;
+		len = (int)r;
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			if (h->nlmsg_seq != n->seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(h);
+
+				return e->error;
+			}
+			if (h->nlmsg_type == want)
+				return parse(h, arg);
+		}
+	}
+}
+
 int neigh_dump(struct neigh *n)
 {
 	struct {
@@ -240,6 +278,27 @@ static void neigh_req(struct nlmsghdr *h, struct ndmsg *nd, int ifindex,
 	h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + RTA_ALIGN(a->rta_len);
 }
 
+struct neigh_entry {
+	uint8_t *mac;
+	int have_mac;
+};
+
+static int parse_neigh_entry(struct nlmsghdr *h, void *arg)
+{
+	struct neigh_entry *ne = arg;
+	struct ndmsg *nd = NLMSG_DATA(h);
+	int alen = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof(*nd));
+	struct rtattr *a;
+
+	for (a = (struct rtattr *)((char *)nd + NLMSG_ALIGN(sizeof(*nd))); RTA_OK(a, alen);
+	     a = RTA_NEXT(a, alen))
+		if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6) {
+			memcpy(ne->mac, RTA_DATA(a), 6);
+			ne->have_mac = 1;
+		}
+	return nd->ndm_state;
+}
+
 /*
  * The kernel's entry for addr on ifindex: its state (NUD_*, 0 when there is
  * none) and, when it has one, its MAC (*have_mac).
@@ -255,47 +314,13 @@ static int neigh_get(struct neigh *n, int ifindex, const struct xlb_addr *addr, 
 		.h.nlmsg_type = RTM_GETNEIGH,
 		.h.nlmsg_flags = NLM_F_REQUEST,
 	};
-	char buf[4096];
-	struct nlmsghdr *h;
-	ssize_t r;
-	int len, err;
+	struct neigh_entry ne = { .mac = mac };
+	int r;
 
-	*have_mac = 0;
 	neigh_req(&req.h, &req.nd, ifindex, addr);
-	err = nl_send(n, &req.h);
-	if (err)
-		return err;
-	for (;;) {
-		if (nl_wait(n))
-			return -ETIMEDOUT;
-		r = recv(n->req_fd, buf, sizeof(buf), 0);
-		if (r < 0)
-			return -errno;
-		len = (int)r;
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-			struct ndmsg *nd = NLMSG_DATA(h);
-			struct rtattr *a;
-			int alen;
-
-			if (h->nlmsg_seq != n->seq)
-				continue; /* late parts of an earlier exchange */
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(h);
-
-				return e->error == -ENOENT ? 0 : e->error ? e->error : -EIO;
-			}
-			if (h->nlmsg_type != RTM_NEWNEIGH)
-				continue;
-			alen = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof(*nd));
-			for (a = (struct rtattr *)((char *)nd + NLMSG_ALIGN(sizeof(*nd)));
-			     RTA_OK(a, alen); a = RTA_NEXT(a, alen))
-				if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6) {
-					memcpy(mac, RTA_DATA(a), 6);
-					*have_mac = 1;
-				}
-			return nd->ndm_state;
-		}
-	}
+	r = nl_request(n, &req.h, RTM_NEWNEIGH, parse_neigh_entry, &ne);
+	*have_mac = ne.have_mac;
+	return r == -ENOENT ? 0 : r;
 }
 
 int neigh_resolve(struct neigh *n, int ifindex, const struct xlb_addr *addr, uint8_t mac[6])
@@ -330,6 +355,29 @@ int neigh_resolve(struct neigh *n, int ifindex, const struct xlb_addr *addr, uin
 	return nl_send(n, &req.h);
 }
 
+struct route_reply {
+	struct xlb_addr *nexthop;
+	int *oif;
+	size_t alen;
+};
+
+static int parse_route(struct nlmsghdr *h, void *arg)
+{
+	struct route_reply *rr = arg;
+	struct rtmsg *rt = NLMSG_DATA(h);
+	int alen = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof(*rt));
+	struct rtattr *a;
+
+	for (a = RTM_RTA(rt); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+		if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) == sizeof(int))
+			*rr->oif = *(int *)RTA_DATA(a);
+		else if (a->rta_type == RTA_GATEWAY && RTA_PAYLOAD(a) == rr->alen)
+			memcpy(rr->nexthop->a, RTA_DATA(a), rr->alen);
+	}
+	/* unicast routes only: not local, blackhole, unreachable... */
+	return rt->rtm_type == RTN_UNICAST && *rr->oif ? 0 : -ENETUNREACH;
+}
+
 int neigh_route(struct neigh *n, const struct xlb_addr *addr, struct xlb_addr *nexthop, int *oif)
 {
 	struct {
@@ -341,11 +389,9 @@ int neigh_route(struct neigh *n, const struct xlb_addr *addr, struct xlb_addr *n
 		.h.nlmsg_flags = NLM_F_REQUEST,
 	};
 	size_t alen = addr->family == XLB_AF_INET ? 4 : 16;
-	char buf[4096];
+	struct route_reply rr = { .nexthop = nexthop, .oif = oif, .alen = alen };
 	struct rtattr *a;
-	struct nlmsghdr *h;
-	ssize_t r;
-	int len;
+	int r;
 
 	req.rt.rtm_family = addr->family == XLB_AF_INET ? AF_INET : AF_INET6;
 	req.rt.rtm_dst_len = (unsigned char)(alen * 8);
@@ -355,48 +401,48 @@ int neigh_route(struct neigh *n, const struct xlb_addr *addr, struct xlb_addr *n
 	a->rta_len = (unsigned short)RTA_LENGTH(alen);
 	memcpy(RTA_DATA(a), addr->a, alen);
 	req.h.nlmsg_len = NLMSG_ALIGN(req.h.nlmsg_len) + RTA_ALIGN(a->rta_len);
-	if (nl_send(n, &req.h))
-		return -errno;
-
 	*nexthop = *addr;
 	*oif = 0;
-	for (;;) {
-		if (nl_wait(n))
-			return -ETIMEDOUT;
-		r = recv(n->req_fd, buf, sizeof(buf), 0);
-		if (r < 0)
-			return -errno;
-		len = (int)r;
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-			struct rtmsg *rt = NLMSG_DATA(h);
-			int alen2;
+	r = nl_request(n, &req.h, RTM_NEWROUTE, parse_route, &rr);
+	/* an error reply: no route there (unreachable, prohibited...) */
+	return r == -ETIMEDOUT || r == -ENETUNREACH || r >= 0 ? r : -ENETUNREACH;
+}
 
-			if (h->nlmsg_seq != n->seq)
-				continue;
-			if (h->nlmsg_type == NLMSG_ERROR)
-				return -ENETUNREACH;
-			if (h->nlmsg_type != RTM_NEWROUTE)
-				continue;
-			alen2 = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof(*rt));
-			for (a = RTM_RTA(rt); RTA_OK(a, alen2); a = RTA_NEXT(a, alen2)) {
-				if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) == sizeof(int))
-					*oif = *(int *)RTA_DATA(a);
-				else if (a->rta_type == RTA_GATEWAY && RTA_PAYLOAD(a) == alen)
-					memcpy(nexthop->a, RTA_DATA(a), alen);
-			}
-			/* unicast routes only: not local, blackhole, unreachable... */
-			return rt->rtm_type == RTN_UNICAST && *oif ? 0 : -ENETUNREACH;
-		}
+struct link_info {
+	int veth, peer, peer_nsid, xdp;
+};
+
+static int parse_link(struct nlmsghdr *h, void *arg)
+{
+	struct link_info *li = arg;
+	struct ifinfomsg *ifi = NLMSG_DATA(h);
+	int alen = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)), blen;
+	struct rtattr *a, *b;
+
+	for (a = IFLA_RTA(ifi); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+		blen = (int)RTA_PAYLOAD(a);
+		if (a->rta_type == IFLA_LINK && blen == sizeof(int))
+			li->peer = *(int *)RTA_DATA(a);
+		else if (a->rta_type == IFLA_LINK_NETNSID && blen == sizeof(int))
+			li->peer_nsid = *(int *)RTA_DATA(a);
+		else if (a->rta_type == IFLA_LINKINFO)
+			for (b = RTA_DATA(a); RTA_OK(b, blen); b = RTA_NEXT(b, blen))
+				li->veth |= b->rta_type == IFLA_INFO_KIND &&
+					    !strncmp(RTA_DATA(b), "veth", 5);
+		else if (a->rta_type == IFLA_XDP)
+			for (b = RTA_DATA(a); RTA_OK(b, blen); b = RTA_NEXT(b, blen))
+				li->xdp |= b->rta_type == IFLA_XDP_ATTACHED &&
+					   *(__u8 *)RTA_DATA(b) != XDP_ATTACHED_NONE;
 	}
+	return 0;
 }
 
 /*
- * One RTM_GETLINK of ifindex (in the namespace nsid, or ours when nsid < 0):
- * whether it is a veth (*veth), its peer (*peer, *peer_nsid: -1 when in
- * ours) and whether an XDP program is attached to it (*xdp).
+ * One RTM_GETLINK of ifindex, in the namespace nsid (or ours when nsid < 0):
+ * whether it is a veth, its peer (peer_nsid -1: in ours) and whether an XDP
+ * program is attached to it.
  */
-static int link_get(struct neigh *n, int ifindex, int nsid, int *veth, int *peer, int *peer_nsid,
-		    int *xdp)
+static int link_get(struct neigh *n, int ifindex, int nsid, struct link_info *li)
 {
 	struct {
 		struct nlmsghdr h;
@@ -409,10 +455,6 @@ static int link_get(struct neigh *n, int ifindex, int nsid, int *veth, int *peer
 		.ifi.ifi_family = AF_UNSPEC,
 		.ifi.ifi_index = ifindex,
 	};
-	char buf[16384];
-	struct nlmsghdr *h;
-	ssize_t r;
-	int len, err;
 
 	if (nsid >= 0) {
 		struct rtattr *a = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.h.nlmsg_len));
@@ -422,65 +464,21 @@ static int link_get(struct neigh *n, int ifindex, int nsid, int *veth, int *peer
 		memcpy(RTA_DATA(a), &nsid, sizeof(int));
 		req.h.nlmsg_len = NLMSG_ALIGN(req.h.nlmsg_len) + RTA_ALIGN(a->rta_len);
 	}
-	*veth = *xdp = 0;
-	*peer = 0;
-	*peer_nsid = -1;
-	err = nl_send(n, &req.h);
-	if (err)
-		return err;
-	for (;;) {
-		if (nl_wait(n))
-			return -ETIMEDOUT;
-		r = recv(n->req_fd, buf, sizeof(buf), 0);
-		if (r < 0)
-			return -errno;
-		len = (int)r;
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-			struct ifinfomsg *ifi = NLMSG_DATA(h);
-			struct rtattr *a, *b;
-			int alen, blen;
-
-			if (h->nlmsg_seq != n->seq)
-				continue;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(h);
-
-				return e->error ? e->error : -EIO;
-			}
-			if (h->nlmsg_type != RTM_NEWLINK)
-				continue;
-			alen = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
-			for (a = IFLA_RTA(ifi); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
-				blen = (int)RTA_PAYLOAD(a);
-				if (a->rta_type == IFLA_LINK && blen == sizeof(int))
-					*peer = *(int *)RTA_DATA(a);
-				else if (a->rta_type == IFLA_LINK_NETNSID && blen == sizeof(int))
-					*peer_nsid = *(int *)RTA_DATA(a);
-				else if (a->rta_type == IFLA_LINKINFO)
-					for (b = RTA_DATA(a); RTA_OK(b, blen);
-					     b = RTA_NEXT(b, blen))
-						*veth |= b->rta_type == IFLA_INFO_KIND &&
-							 !strncmp(RTA_DATA(b), "veth", 5);
-				else if (a->rta_type == IFLA_XDP)
-					for (b = RTA_DATA(a); RTA_OK(b, blen);
-					     b = RTA_NEXT(b, blen))
-						*xdp |= b->rta_type == IFLA_XDP_ATTACHED &&
-							*(__u8 *)RTA_DATA(b) != XDP_ATTACHED_NONE;
-			}
-			return 0;
-		}
-	}
+	memset(li, 0, sizeof(*li));
+	li->peer_nsid = -1;
+	return nl_request(n, &req.h, RTM_NEWLINK, parse_link, li);
 }
 
 int neigh_veth_peer_xdp(struct neigh *n, int ifindex)
 {
-	int veth, peer, nsid, xdp, err, pv, pp, pn;
+	struct link_info me, peer;
+	int err;
 
-	err = link_get(n, ifindex, -1, &veth, &peer, &nsid, &xdp);
+	err = link_get(n, ifindex, -1, &me);
 	if (err)
 		return err;
-	if (!veth || !peer)
+	if (!me.veth || !me.peer)
 		return -ENOTSUP;
-	err = link_get(n, peer, nsid, &pv, &pp, &pn, &xdp);
-	return err ? err : xdp;
+	err = link_get(n, me.peer, me.peer_nsid, &peer);
+	return err ? err : peer.xdp;
 }
