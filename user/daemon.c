@@ -308,7 +308,6 @@ static const char *reload_fixed_key(const struct cfg *o, const struct cfg *n)
 /* The instance-wide keys a reload changed, as lines of its report. */
 static void reload_global_changes(const struct cfg *o, const struct cfg *n, json_object *out)
 {
-	static const char *const fwd[] = { "dsr", "dsr", "ipip", "gue" };
 	char buf[320];
 
 #define SAY(...)                                         \
@@ -320,7 +319,8 @@ static void reload_global_changes(const struct cfg *o, const struct cfg *n, json
 	if (str_differs(a, b)) \
 	SAY("%s %s -> %s", k, (a) ? (a) : "(none)", (b) ? (b) : "(none)")
 	if (o->forwarding != n->forwarding)
-		SAY("forwarding %s -> %s", fwd[o->forwarding], fwd[n->forwarding]);
+		SAY("forwarding %s -> %s", lb_fwd_name(lb_fwd_mode((int)o->forwarding)),
+		    lb_fwd_name(lb_fwd_mode((int)n->forwarding)));
 	STR("tunnel_source", o->tunnel_source, n->tunnel_source);
 	STR("tunnel_source6", o->tunnel_source6, n->tunnel_source6);
 	STR("tunnel_flow_prefix", o->tunnel_flow_prefix, n->tunnel_flow_prefix);

@@ -859,7 +859,7 @@ static const char *all_down_name(enum cfg_all_down a)
 	return a == CFG_ALL_DOWN_DROP ? "drop" : "keep";
 }
 
-static uint8_t fwd_mode(int cfg_fwd)
+uint8_t lb_fwd_mode(int cfg_fwd)
 {
 	return cfg_fwd == CFG_FWD_IPIP	? XLB_FWD_IPIP
 	       : cfg_fwd == CFG_FWD_GUE ? XLB_FWD_GUE
@@ -984,10 +984,10 @@ int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
 		if (v->ring_size != cv->ring_size && v->ring_sig)
 			change(ch, v->from_cli, "vip %s: ring_size %u -> %u", v->name, v->ring_size,
 			       cv->ring_size);
-		if (v->fwd_mode != fwd_mode(cfg_vip_fwd(cfg, cv)) && v->ring_sig)
+		if (v->fwd_mode != lb_fwd_mode(cfg_vip_fwd(cfg, cv)) && v->ring_sig)
 			change(ch, v->from_cli, "vip %s: forwarding %s -> %s", v->name,
 			       lb_fwd_name(v->fwd_mode),
-			       lb_fwd_name(fwd_mode(cfg_vip_fwd(cfg, cv))));
+			       lb_fwd_name(lb_fwd_mode(cfg_vip_fwd(cfg, cv))));
 		if (v->udp_timeout_s != cv->udp_timeout_s && v->ring_sig && proto == CFG_PROTO_UDP)
 			change(ch, v->from_cli, "vip %s: udp_idle_timeout %us -> %us", v->name,
 			       v->udp_timeout_s, cv->udp_timeout_s);
@@ -1005,7 +1005,7 @@ int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
 		v->ring_size = cv->ring_size;
 		v->udp_timeout_s = cv->udp_timeout_s;
 		v->on_all_down = cv->on_all_down;
-		v->fwd_mode = fwd_mode(cfg_vip_fwd(cfg, cv));
+		v->fwd_mode = lb_fwd_mode(cfg_vip_fwd(cfg, cv));
 		v->new_health = cv->check && cv->check->initial_state != CFG_INITIAL_UP
 					? LB_HEALTH_DOWN
 					: LB_HEALTH_UP;
@@ -1022,7 +1022,7 @@ int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
 		return 0;
 	if (!lb->batch)
 		adopt_finish(lb);
-	lb->default_fwd = fwd_mode(cfg->forwarding ? (int)cfg->forwarding : CFG_FWD_DSR);
+	lb->default_fwd = lb_fwd_mode(cfg->forwarding ? (int)cfg->forwarding : CFG_FWD_DSR);
 	return err;
 }
 

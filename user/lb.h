@@ -172,8 +172,9 @@ void lb_settle(struct lb *lb);
 int lb_vip_sync(struct lb *lb, struct lb_vip *v);
 
 const char *lb_dp_state_name(uint8_t st);
-/* XLB_FWD_*: dsr, ipip, gue. */
+/* XLB_FWD_*: dsr, ipip, gue; and the XLB_FWD_* of a CFG_FWD_* (default: dsr). */
 const char *lb_fwd_name(uint8_t mode);
+uint8_t lb_fwd_mode(int cfg_fwd);
 const char *lb_health_name(enum lb_health h);
 
 #endif /* XLB_LB_H */

@@ -254,6 +254,12 @@ test_reload_changing_forwarding_is_applied_and_reported() {
 	port=$(python3 -c 'import socket; print(socket.htons(8080))')
 	mapq xlb_vips "[e['value']['fwd_mode'] for e in m if e['key']['port'] == $port] == [1]" ||
 		{ say "xlb_vips does not say ipip"; return 1; }
+	# an instance-wide key is reported too (dry run: nothing applied)
+	sed -i 's/^interface: eth0$/interface: eth0\nforwarding: gue/' "$CFG"
+	out=$(ctl reload --dry-run)
+	sed -i '/^forwarding: gue$/d' "$CFG"
+	say "$(grep 'forwarding dsr' <<<"$out")"
+	[[ $out == *"  forwarding dsr -> gue"* ]] || return 1
 	# a key that needs a detach is refused, by name, and nothing changes
 	sed -i 's/^max_flows: .*/max_flows: 131072/' "$CFG"
 	out=$(ctl reload 2>&1)
