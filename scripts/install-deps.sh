@@ -11,6 +11,7 @@ PKGS=(
 	make gcc clang llvm libc6-dev linux-libc-dev pkg-config libssl-dev
 	libbpf-dev bpftool libxdp-dev libclang-rt-14-dev
 	libcyaml-dev libyaml-dev libjson-c-dev libevent-dev libcmocka-dev libhttp-parser-dev
+	libsystemd-dev
 	# lab and tests
 	iproute2 iputils-ping ethtool curl procps util-linux python3 openssl
 )

@@ -15,6 +15,7 @@
 #include "health.h"
 #include "journal.h"
 #include "log.h"
+#include "notify.h"
 #include "version.h"
 
 static json_object *jstr(const char *s)
@@ -381,6 +382,7 @@ json_object *xlbd_reload(struct xlbd *d, int dry)
 		err = lb_apply_config(d->lb, cfg, &ch);
 		cfg_free(cfg);
 	} else {
+		notify_reloading();
 		err = xlbd_dp_config(d, cfg);
 		if (!err)
 			err = lb_apply_config(d->lb, cfg, &ch);
@@ -391,6 +393,9 @@ json_object *xlbd_reload(struct xlbd *d, int dry)
 		/* the file's word is the running state again */
 		if (d->journal && (e = journal_clear(d->journal)))
 			log_warnx("emptying the runtime state file: %s", strerror(-e));
+		/* (before start-up is done, its own READY=1 ends the reload too) */
+		if (d->ready)
+			notify_ready();
 	}
 	r = err ? api_error(API_E_INTERNAL, "reload applied in part: %s", strerror(-err))
 		: api_ok();

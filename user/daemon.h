@@ -42,6 +42,9 @@ struct xlbd {
 	time_t sweep_at;
 	struct journal *journal; /* runtime changes since the file was applied */
 	int replaying;		 /* changes now come from the journal */
+	int ready;		 /* the service manager was told (notify_ready) */
+	time_t ready_by;	 /* then at the latest, resolved or not */
+	struct event *ev_watchdog;
 };
 
 /* Write xlb_config from cfg: the interface, the tunnel sources, GUE's port. */

@@ -1313,6 +1313,19 @@ void lb_resolve_pending(struct lb *lb)
 	}
 }
 
+unsigned lb_resolving_count(const struct lb *lb)
+{
+	unsigned i, j, n = 0;
+
+	for (i = 0; i < lb->nvips; i++)
+		for (j = 0; j < lb->vips[i]->nbe; j++) {
+			const struct lb_backend *b = lb->vips[i]->be[j];
+
+			n += !b->mac_static && !b->mac_ok && !b->resolve_failed && !b->resolve_err;
+		}
+	return n;
+}
+
 void lb_routes_changed(struct lb *lb)
 {
 	struct lb_nexthop nh;

@@ -151,6 +151,8 @@ void lb_mac_update(struct lb *lb, int ifindex, const struct xlb_addr *addr, cons
 int lb_is_nexthop(struct lb *lb, int ifindex, const struct xlb_addr *addr);
 /* Ask again for every backend still without a MAC; sync what got one. */
 void lb_resolve_pending(struct lb *lb);
+/* Backends whose next hop is still being asked: no MAC yet, and no failure. */
+unsigned lb_resolving_count(const struct lb *lb);
 /*
  * Routes changed: find every resolved backend's next hop again. A backend
  * whose next hop moved keeps its old MAC until the new one resolves, so no

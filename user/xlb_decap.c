@@ -30,6 +30,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
+#include "caps.h"
 #include "log.h"
 #include "version.h"
 #include "xlb_abi.h"
@@ -386,6 +387,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xlb-decap: no interface %s\n", ifname);
 		return 1;
 	}
+	/* (status reads pins only) */
+	if ((!strcmp(cmd, "attach") || !strcmp(cmd, "detach")) && caps_check())
+		return 1;
 	if (!strcmp(cmd, "attach"))
 		err = do_attach(ifname, ifindex, gue_port, mode);
 	else if (!strcmp(cmd, "detach"))

@@ -25,15 +25,18 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
+#include "caps.h"
 #include "daemon.h"
 #include "health.h"
 #include "instance.h"
 #include "journal.h"
 #include "log.h"
+#include "notify.h"
 #include "version.h"
 
 #define XLBD_CONF_DEFAULT  "/etc/xlb/xlb.yaml"
 #define RESOLVE_PERIOD_SEC 1
+#define READY_WAIT_SEC	   3 /* the longest start-up waits for next hops */
 /*
  * The SYN hint (xlb_flow_bits) is rebuilt from the flow table every 10 s, so
  * that bits of flows the table dropped go, but never at more than 1% of a
@@ -138,6 +141,67 @@ static int lb_wants_mac(void *ctx, const struct xlb_addr *a, struct lb_nexthop *
 	return neigh_resolve(d->neigh, oif, &nh->addr, mac);
 }
 
+/* What we serve, in one line for `systemctl status`. */
+static void service_status(struct xlbd *d)
+{
+	unsigned i, j, nbe = 0, serving = 0, dark = 0;
+	char s[256];
+
+	for (i = 0; i < lb_vip_count(d->lb); i++) {
+		const struct lb_vip *v = lb_vip_at(d->lb, i);
+		unsigned in_ring = 0;
+
+		for (j = 0; j < v->nbe; j++)
+			in_ring += v->be[j]->eff_weight > 0;
+		nbe += v->nbe;
+		serving += in_ring;
+		dark += !in_ring;
+	}
+	snprintf(s, sizeof(s), "%u vips on %s, %u of %u backends serving", lb_vip_count(d->lb),
+		 d->ifname, serving, nbe);
+	if (dark)
+		snprintf(s + strlen(s), sizeof(s) - strlen(s), "; %u vip%s without one", dark,
+			 dark == 1 ? "" : "s");
+	notify_status(s);
+}
+
+/*
+ * Ready once the program is attached and every ring holds what it can: each
+ * backend has its MAC, or its next hop failed to answer, or READY_WAIT_SEC
+ * passed (a next hop that neither answers nor fails must not hold start-up).
+ */
+static void service_ready_check(struct xlbd *d)
+{
+	unsigned waiting;
+
+	service_status(d);
+	if (d->ready)
+		return;
+	waiting = lb_resolving_count(d->lb);
+	if (waiting && time(NULL) < d->ready_by)
+		return;
+	if (waiting)
+		log_info("ready with %u backend%s still resolving", waiting,
+			 waiting == 1 ? "" : "s");
+	d->ready = 1;
+	notify_ready();
+}
+
+static void on_started(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	service_ready_check(arg);
+}
+
+static void on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	notify_watchdog();
+}
+
 static void on_resolve_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct xlbd *d = arg;
@@ -146,6 +210,7 @@ static void on_resolve_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	lb_resolve_pending(d->lb);
 	lb_settle(d->lb);
+	service_ready_check(d);
 }
 
 static double cpu_ms(void)
@@ -205,6 +270,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_info("%s: exiting; the data plane stays attached", strsignal((int)sig));
+	notify_stopping();
 	event_base_loopexit(d->base, NULL);
 }
 
@@ -320,6 +386,7 @@ int main(int argc, char **argv)
 	const char *ifname = NULL;
 	char *cfg_abs = NULL, state[512] = "";
 	sigset_t block, old;
+	uint64_t usec;
 	unsigned i;
 
 	/*
@@ -397,6 +464,8 @@ int main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
+	if (caps_check())
+		goto out;
 	if (detach) {
 		rc = do_detach(&d, ifname);
 		goto out;
@@ -552,6 +621,18 @@ int main(int argc, char **argv)
 		ev_sig[i] = evsignal_new(d.base, sigs[i], on_signal, &d);
 		event_add(ev_sig[i], NULL);
 	}
+	/* the service manager hears of readiness from the loop, once it answers */
+	d.ready_by = time(NULL) + READY_WAIT_SEC;
+	event_base_once(d.base, -1, EV_TIMEOUT, on_started, &d, &now);
+	usec = notify_watchdog_usec();
+	if (usec) {
+		struct timeval wd = { (time_t)(usec / 2 / 1000000),
+				      (suseconds_t)(usec / 2 % 1000000) };
+
+		d.ev_watchdog = event_new(d.base, -1, EV_PERSIST, on_watchdog, &d);
+		event_add(d.ev_watchdog, &wd);
+		log_debug("watchdog: a ping every %llu ms", (unsigned long long)usec / 2000);
+	}
 	/* what arrived during start-up is handled now, by the loop */
 	sigprocmask(SIG_SETMASK, &old, NULL);
 
@@ -587,6 +668,8 @@ out:
 		event_free(ev_timer);
 	if (d.ev_sweep)
 		event_free(d.ev_sweep);
+	if (d.ev_watchdog)
+		event_free(d.ev_watchdog);
 	control_close(d.ctl);
 	health_free(d.health);
 	lb_free(d.lb);
