@@ -9,6 +9,13 @@
 #include "forward.h"
 #include "stats.h"
 
+/*
+ * The version of the xlbd that loaded this program, set before load: the
+ * code never reads it; xlbd reads it back from the attached program's
+ * .rodata (xlbctl status), which tells what is serving after upgrades.
+ */
+const volatile char xlb_build[32] = "";
+
 /* What a packet that is not forwarded becomes, by its reason. */
 static __always_inline int reason_action(__u32 reason)
 {

@@ -14,6 +14,9 @@ PKGS=(
 	libsystemd-dev
 	# lab and tests
 	iproute2 iputils-ping ethtool curl procps util-linux python3 openssl
+	# man pages, the Debian package, the units (tests/package, tests/e2e/service.sh)
+	scdoc mandoc groff-base man-db build-essential debhelper dpkg-dev lintian systemd
+	libcap2-bin
 )
 
 missing=()

@@ -16,10 +16,12 @@
 #include <xdp/libxdp.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "dataplane.h"
 #include "log.h"
+#include "version.h"
 #include "xlb.skel.h"
 
 #ifndef __always_inline
@@ -180,6 +182,8 @@ int dp_load(struct dp **dpp, const struct dp_opts *opts, int *adopted)
 			bpf_map__max_entries(dp->skel->maps.xlb_flows));
 	bpf_map__set_max_entries(dp->skel->maps.xlb_flow_bits, 1 + 2 * dp->flow_bits_words);
 	dp->skel->rodata->flow_bits_words = dp->flow_bits_words;
+	snprintf((char *)dp->skel->rodata->xlb_build, sizeof(dp->skel->rodata->xlb_build), "%s",
+		 XLB_VERSION);
 
 	/* libbpf drops the ring template at load: keep its flags for new rings */
 	dp->ring_flags = bpf_map__map_flags(bpf_map__inner_map(dp->skel->maps.xlb_rings));
@@ -254,6 +258,77 @@ static int prog_info(int fd, struct bpf_prog_info *info)
 
 	memset(info, 0, sizeof(*info));
 	return bpf_obj_get_info_by_fd(fd, info, &len) ? -errno : 0;
+}
+
+/*
+ * The version a loaded program was loaded with: xlb_build in the .rodata of
+ * program prog_id, found through the map's BTF. -ENOENT where it has none
+ * (a program of a build before the stamp).
+ */
+int dp_prog_build(__u32 prog_id, char *buf, size_t len)
+{
+	__u32 map_ids[64], i, n;
+	struct bpf_prog_info pi;
+	int pfd, err = -ENOENT;
+
+	pfd = bpf_prog_get_fd_by_id(prog_id);
+	if (pfd < 0)
+		return -errno;
+	memset(&pi, 0, sizeof(pi));
+	pi.nr_map_ids = 64;
+	pi.map_ids = (__u64)(unsigned long)map_ids;
+	{
+		__u32 l = sizeof(pi);
+
+		if (bpf_obj_get_info_by_fd(pfd, &pi, &l)) {
+			err = -errno;
+			goto out;
+		}
+	}
+	n = pi.nr_map_ids < 64 ? pi.nr_map_ids : 64;
+	for (i = 0; i < n && err == -ENOENT; i++) {
+		struct bpf_map_info mi;
+		__u32 l = sizeof(mi), k = 0;
+		const struct btf_type *t;
+		const struct btf_var_secinfo *v;
+		struct btf *btf;
+		char *val;
+		int mfd, j;
+		size_t nl;
+
+		mfd = bpf_map_get_fd_by_id(map_ids[i]);
+		if (mfd < 0)
+			continue;
+		memset(&mi, 0, sizeof(mi));
+		nl = 0;
+		if (bpf_obj_get_info_by_fd(mfd, &mi, &l) || !mi.btf_id ||
+		    (nl = strlen(mi.name)) < 7 || strcmp(mi.name + nl - 7, ".rodata")) {
+			close(mfd);
+			continue;
+		}
+		btf = btf__load_from_kernel_by_id(mi.btf_id);
+		t = btf ? btf__type_by_id(btf, mi.btf_value_type_id) : NULL;
+		val = calloc(1, mi.value_size + 1);
+		if (t && val && btf_is_datasec(t) && !bpf_map_lookup_elem(mfd, &k, val)) {
+			v = btf_var_secinfos(t);
+			for (j = 0; j < btf_vlen(t); j++, v++) {
+				const struct btf_type *var = btf__type_by_id(btf, v->type);
+
+				if (strcmp(btf__name_by_offset(btf, var->name_off), "xlb_build") ||
+				    v->offset + v->size > mi.value_size)
+					continue;
+				snprintf(buf, len, "%.*s", (int)v->size, val + v->offset);
+				err = buf[0] ? 0 : -ENOENT;
+				break;
+			}
+		}
+		free(val);
+		btf__free(btf);
+		close(mfd);
+	}
+out:
+	close(pfd);
+	return err;
 }
 
 /* The program attached to ifindex and how, from libxdp's view of it. */

@@ -42,6 +42,9 @@ struct dp_attach_info {
  */
 int dp_attach(struct dp *dp, int ifindex, enum dp_mode mode, struct dp_attach_info *info);
 
+/* The version program prog_id was loaded with (xlb_build), into buf. */
+int dp_prog_build(__u32 prog_id, char *buf, size_t len);
+
 /*
  * Detach xlb: the program pinned at pin_path from every interface it is
  * attached to (or, its pin gone, an xlb program on ifindex), then remove

@@ -273,6 +273,9 @@ static void show_status(json_object *r)
 	       geti(r, "uptime_s"));
 	printf("  interface   %s (ifindex %lld), %s XDP, program id %lld\n", gets(r, "interface"),
 	       geti(r, "ifindex"), gets(r, "xdp_mode"), geti(r, "prog_id"));
+	printf("  program     loaded by xlbd %s%s\n", gets(r, "prog_version"),
+	       strcmp(gets(r, "prog_version"), gets(r, "version")) ? " (not this xlbd's build)"
+								   : "");
 	printf("  config      %s\n", gets(r, "config"));
 	printf("  pins        %s%s\n", gets(r, "pin_path"),
 	       json_object_get_boolean(get(r, "adopted")) ? " (adopted at start)" : "");

@@ -179,6 +179,17 @@ test_reload_says_reloading_then_ready_and_a_refused_one_says_nothing() {
 	svc_stop
 }
 
+test_status_names_the_daemons_and_the_programs_version() {
+	local out
+	svc_start 0
+	note_wait '^[0-9.]+ READY=1$' || return 1
+	out=$(ctl status | grep -E '^xlbd |program  ')
+	say "$out"
+	# xlb_build, read back from the attached program's .rodata
+	[[ $out == *"loaded by xlbd $("$BUILD/xlbd" --version | cut -d' ' -f2)"* ]] || return 1
+	[[ $out != *"not this xlbd"* ]]
+}
+
 test_sigterm_says_stopping_and_the_program_stays() {
 	svc_start 0
 	note_wait '^[0-9.]+ READY=1$' || return 1
@@ -263,6 +274,7 @@ run_test test_ready_is_sent_once_traffic_to_the_vips_flows
 run_test test_status_says_what_is_served_and_follows_health
 run_test test_watchdog_pings_come_from_the_loop_and_stop_when_it_hangs
 run_test test_reload_says_reloading_then_ready_and_a_refused_one_says_nothing
+run_test test_status_names_the_daemons_and_the_programs_version
 run_test test_sigterm_says_stopping_and_the_program_stays
 run_test test_xlbd_runs_with_only_the_units_capabilities
 run_test test_xlbd_without_cap_sys_admin_stops_at_once_and_says_why
