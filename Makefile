@@ -261,10 +261,11 @@ san-tests:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SAN=1 $(SAN_TESTS) $(SAN_XLBD)
 
 # libFuzzer targets (clang, ASan, UBSan): the control request parser, HTTP
-# check replies, the configuration loader. `make fuzz FUZZ_SECONDS=600`
+# check replies, the configuration loader, UDP check replies, the netlink
+# messages neigh.c reads (fuzz_netlink.c includes neigh.c whole). `make fuzz FUZZ_SECONDS=600`
 # searches as long as asked; make test replays each corpus and fuzzes each
 # target for FUZZ_TEST_SECONDS.
-FUZZ_TARGETS := fuzz_api fuzz_http fuzz_config
+FUZZ_TARGETS := fuzz_api fuzz_http fuzz_config fuzz_udp fuzz_netlink
 FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                 -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)
@@ -274,10 +275,13 @@ FUZZ_TEST_SECONDS ?= 10
 $(BUILD)/fuzz/fuzz_api: tests/fuzz/fuzz_api.c user/api.c user/config.c user/maglev.c
 $(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c user/api.c user/config.c user/maglev.c
 $(BUILD)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c user/http_reply.c
+$(BUILD)/fuzz/fuzz_udp: tests/fuzz/fuzz_udp.c
+$(BUILD)/fuzz/fuzz_netlink: tests/fuzz/fuzz_netlink.c user/neigh.c user/log.c
 $(FUZZ_BINS): $(SKEL) $(VERSION_H)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@ $(LIBS_CORE) -lhttp_parser
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter-out user/neigh.c,$(filter %.c,$^)) -o $@ \
+		$(LIBS_CORE) -lhttp_parser $(LIBS_BPF)
 
 .PHONY: chaos fuzz
 chaos: deps
@@ -290,7 +294,7 @@ fuzz: deps
 
 FUZZ_RUN     := $(BUILD)/fuzz/run-in-test
 
-$(FUZZ_RUN): scripts/fuzz.sh
+$(FUZZ_RUN): scripts/fuzz.sh Makefile
 	$(Q)mkdir -p $(@D)
 	$(Q)printf '#!/bin/sh\nexec %s/scripts/fuzz.sh %s %s %s\n' "$(CURDIR)" "$(abspath $(BUILD))" \
 		"$(FUZZ_TEST_SECONDS)" "$(FUZZ_TARGETS)" >$@

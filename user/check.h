@@ -10,6 +10,7 @@
 #define XLB_CHECK_H
 
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 #include <time.h>
 #include <event2/event.h>
@@ -59,6 +60,11 @@ socklen_t check_sockaddr(const struct check *c, struct sockaddr_storage *ss);
 int check_tcp_start(struct check *c);
 int check_http_start(struct check *c);
 int check_udp_start(struct check *c);
+/* Does a UDP reply of n bytes pass: contains expect (any reply when unset)? */
+static inline int check_udp_reply_ok(const char *expect, const void *buf, size_t n)
+{
+	return !expect || !*expect || memmem(buf, n, expect, strlen(expect)) != NULL;
+}
 int check_exec_start(struct check *c);
 
 /* Is HTTP status st in the check's expected set? */

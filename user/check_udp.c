@@ -28,7 +28,7 @@ static void on_reply(evutil_socket_t fd, short what, void *arg)
 			check_finish(c, 0, "%s", check_errno_reason(errno));
 		return;
 	}
-	if (c->k->expect && !memmem(buf, (size_t)n, c->k->expect, strlen(c->k->expect))) {
+	if (!check_udp_reply_ok(c->k->expect, buf, (size_t)n)) {
 		check_finish(c, 0, "reply mismatch (no \"%.40s\")", c->k->expect);
 		return;
 	}

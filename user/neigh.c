@@ -132,6 +132,30 @@ static void neigh_msg(struct neigh *n, struct nlmsghdr *h)
  * Read what is queued on fd (dump: the request socket, during neigh_dump);
  * return 1 once our dump has ended, 0 otherwise.
  */
+static void nl_event(struct neigh *n, struct nlmsghdr *h, int dump, int *done, int *routes)
+{
+	/* only our dump's own end ends it, not a late answer to another request */
+	if ((h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) &&
+	    (!dump || h->nlmsg_seq == n->seq))
+		*done = 1;
+	else if (h->nlmsg_type == RTM_NEWNEIGH || h->nlmsg_type == RTM_DELNEIGH)
+		neigh_msg(n, h);
+	else if (h->nlmsg_type == RTM_NEWROUTE || h->nlmsg_type == RTM_DELROUTE)
+		*routes = 1;
+}
+
+/* The messages of one datagram of events (or of our dump): 1 once it ended. */
+static int nl_events(struct neigh *n, char *buf, int len, int dump, int *routes)
+{
+	struct nlmsghdr *h;
+	int done = 0;
+
+	for (h = (struct nlmsghdr *)buf; (!dump || !done) && NLMSG_OK(h, len);
+	     h = NLMSG_NEXT(h, len))
+		nl_event(n, h, dump, &done, routes);
+	return done;
+}
+
 static int nl_drain(struct neigh *n, int fd, int dump)
 {
 	char buf[16384];
@@ -139,9 +163,6 @@ static int nl_drain(struct neigh *n, int fd, int dump)
 	ssize_t r;
 
 	while (!done && (r = recv(fd, buf, sizeof(buf), 0)) != 0) {
-		struct nlmsghdr *h;
-		int len = (int)r;
-
 		if (r < 0) {
 			/* the kernel dropped events for want of room: ask for it all again */
 			lost = !dump && errno == ENOBUFS;
@@ -149,16 +170,7 @@ static int nl_drain(struct neigh *n, int fd, int dump)
 				break;
 			continue;
 		}
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-			/* only our dump's own end ends it, not a late answer to another request */
-			if ((h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) &&
-			    (!dump || h->nlmsg_seq == n->seq))
-				done = 1;
-			else if (h->nlmsg_type == RTM_NEWNEIGH || h->nlmsg_type == RTM_DELNEIGH)
-				neigh_msg(n, h);
-			else if (h->nlmsg_type == RTM_NEWROUTE || h->nlmsg_type == RTM_DELROUTE)
-				routes = 1;
-		}
+		done = nl_events(n, buf, (int)r, dump, &routes);
 	}
 	if (lost) {
 		neigh_dump(n);
@@ -202,13 +214,45 @@ static int nl_wait(struct neigh *n)
  * returns its -errno (0 for an ack). Late parts of earlier exchanges are
  * skipped.
  */
-static int nl_request(struct neigh *n, struct nlmsghdr *req, int want,
-		      int (*parse)(struct nlmsghdr *h, void *arg), void *arg)
+typedef int (*nl_parse_fn)(struct nlmsghdr *h, void *arg);
+
+/*
+ * The reply to request n->seq in one datagram, if it is there (1, *ret set:
+ * parse's return, or the error reply's -errno), else 0. Late parts of
+ * earlier exchanges are skipped.
+ */
+static int nl_reply(struct neigh *n, char *buf, int len, int want, nl_parse_fn parse, void *arg,
+		    int *ret)
+{
+	struct nlmsghdr *h;
+
+	for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+		if (h->nlmsg_seq != n->seq)
+			continue;
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			struct nlmsgerr *e = NLMSG_DATA(h);
+
+			*ret = h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) ? -EPROTO : e->error;
+			return 1;
+		}
+		if (h->nlmsg_type == want) {
+			*ret = parse(h, arg);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Send req and read until the reply with its sequence number: the message
+ * of type want goes to parse(h, arg), whose return is ours; an error reply
+ * returns its -errno (0 for an ack).
+ */
+static int nl_request(struct neigh *n, struct nlmsghdr *req, int want, nl_parse_fn parse, void *arg)
 {
 	char buf[16384];
-	struct nlmsghdr *h;
 	ssize_t r;
-	int len, err;
+	int err, ret;
 
 	err = nl_send(n, req);
 	if (err)
@@ -219,18 +263,8 @@ static int nl_request(struct neigh *n, struct nlmsghdr *req, int want,
 		r = recv(n->req_fd, buf, sizeof(buf), 0);
 		if (r < 0)
 			return -errno;
-		len = (int)r;
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-			if (h->nlmsg_seq != n->seq)
-				continue;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(h);
-
-				return e->error;
-			}
-			if (h->nlmsg_type == want)
-				return parse(h, arg);
-		}
+		if (nl_reply(n, buf, (int)r, want, parse, arg, &ret))
+			return ret;
 	}
 }
 
@@ -290,6 +324,8 @@ static int parse_neigh_entry(struct nlmsghdr *h, void *arg)
 	int alen = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof(*nd));
 	struct rtattr *a;
 
+	if (alen < 0)
+		return -EPROTO;
 	for (a = (struct rtattr *)((char *)nd + NLMSG_ALIGN(sizeof(*nd))); RTA_OK(a, alen);
 	     a = RTA_NEXT(a, alen))
 		if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6) {
@@ -368,6 +404,8 @@ static int parse_route(struct nlmsghdr *h, void *arg)
 	int alen = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof(*rt));
 	struct rtattr *a;
 
+	if (alen < 0)
+		return -EPROTO;
 	for (a = RTM_RTA(rt); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
 		if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) == sizeof(int))
 			*rr->oif = *(int *)RTA_DATA(a);
@@ -419,6 +457,8 @@ static int parse_link(struct nlmsghdr *h, void *arg)
 	int alen = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)), blen;
 	struct rtattr *a, *b;
 
+	if (alen < 0)
+		return -EPROTO;
 	for (a = IFLA_RTA(ifi); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
 		blen = (int)RTA_PAYLOAD(a);
 		if (a->rta_type == IFLA_LINK && blen == sizeof(int))
@@ -427,11 +467,12 @@ static int parse_link(struct nlmsghdr *h, void *arg)
 			li->peer_nsid = *(int *)RTA_DATA(a);
 		else if (a->rta_type == IFLA_LINKINFO)
 			for (b = RTA_DATA(a); RTA_OK(b, blen); b = RTA_NEXT(b, blen))
-				li->veth |= b->rta_type == IFLA_INFO_KIND &&
-					    !strncmp(RTA_DATA(b), "veth", 5);
+				li->veth |= b->rta_type == IFLA_INFO_KIND && RTA_PAYLOAD(b) >= 5 &&
+					    !memcmp(RTA_DATA(b), "veth", 5);
 		else if (a->rta_type == IFLA_XDP)
 			for (b = RTA_DATA(a); RTA_OK(b, blen); b = RTA_NEXT(b, blen))
 				li->xdp |= b->rta_type == IFLA_XDP_ATTACHED &&
+					   RTA_PAYLOAD(b) >= 1 &&
 					   *(__u8 *)RTA_DATA(b) != XDP_ATTACHED_NONE;
 	}
 	return 0;

@@ -420,7 +420,10 @@ fds = len(os.listdir("/proc/%s/fd" % sys.argv[2]))
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
 s.settimeout(2)
-s.sendall(b'{"cmd":"status"}\n')
+try:
+    s.sendall(b'{"cmd":"status"}\n')
+except (BrokenPipeError, ConnectionResetError):
+    pass  # answered "busy" and closed before we asked: the answer waits to be read
 answer = s.recv(4096).decode().strip()
 print(fds, answer)
 for h in held:
