@@ -69,7 +69,8 @@ static __always_inline int icmp_to_vip_address(const struct xlb_pkt *p)
 }
 
 /* Turn an echo request around in place. */
-static __always_inline int icmp_echo_reply(struct xdp_md *ctx, struct xlb_pkt *p, int *action)
+static __always_inline int icmp_echo_reply(struct xdp_md *ctx, struct xlb_pkt *p,
+					   const struct xlb_config *cfg, int *action)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -80,8 +81,9 @@ static __always_inline int icmp_echo_reply(struct xdp_md *ctx, struct xlb_pkt *p
 
 	if ((void *)(eth + 1) > end || (void *)(ic + 4) > end)
 		return -XLB_STAT_MALFORMED;
+	/* back to the sender, from our own MAC (not whatever the frame was sent to) */
 	__builtin_memcpy(mac, eth->h_source, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, cfg->if_mac, ETH_ALEN);
 	__builtin_memcpy(eth->h_dest, mac, ETH_ALEN);
 
 	if (p->key.family == XLB_AF_INET) {

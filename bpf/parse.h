@@ -81,6 +81,9 @@ static __always_inline int parse_l4(void *pos, void *end, void *ip_end, struct x
 
 		if ((void *)(th + 1) > end || (void *)(th + 1) > ip_end)
 			return -XLB_STAT_MALFORMED;
+		/* the whole header, options included, within the packet */
+		if (th->doff < 5 || pos + th->doff * 4 > ip_end)
+			return -XLB_STAT_MALFORMED;
 		p->key.sport = th->source;
 		p->key.dport = th->dest;
 		/* flags live in byte 13 of the header */
@@ -92,6 +95,9 @@ static __always_inline int parse_l4(void *pos, void *end, void *ip_end, struct x
 
 		if ((void *)(uh + 1) > end || (void *)(uh + 1) > ip_end)
 			return -XLB_STAT_MALFORMED;
+		/* a datagram longer than its packet was cut (shorter: trimmed, as the kernel does) */
+		if (bpf_ntohs(uh->len) < sizeof(*uh) || pos + bpf_ntohs(uh->len) > ip_end)
+			return -XLB_STAT_MALFORMED;
 		p->key.sport = uh->source;
 		p->key.dport = uh->dest;
 		return 0;
@@ -100,7 +106,8 @@ static __always_inline int parse_l4(void *pos, void *end, void *ip_end, struct x
 	if (p->key.proto == (p->key.family == XLB_AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6)) {
 		__u8 *ic = pos;
 
-		if ((void *)(ic + 2) > end || (void *)(ic + 2) > ip_end)
+		/* the 8 bytes every message we answer or route has (type to sequence / MTU) */
+		if ((void *)(ic + 8) > end || (void *)(ic + 8) > ip_end)
 			return -XLB_STAT_NOT_VIP; /* the kernel's to judge */
 		p->is_icmp = 1;
 		p->icmp_type = ic[0];

@@ -68,7 +68,7 @@ static __always_inline int balance_icmp(struct xdp_md *ctx, struct xlb_pkt *p, i
 		cfg = bpf_map_lookup_elem(&xlb_config, &zero);
 		if (!cfg || !(cfg->flags & XLB_CFG_F_ICMP_ECHO) || !icmp_to_vip_address(p))
 			return -XLB_STAT_NOT_VIP;
-		return icmp_echo_reply(ctx, p, action);
+		return icmp_echo_reply(ctx, p, cfg, action);
 	}
 	if (!icmp_is_too_big(p))
 		return -XLB_STAT_NOT_VIP;

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define PKT_MAX 2048
+#define PKT_MAX 4096
 
 #define TH_FIN 0x01
 #define TH_SYN 0x02

@@ -294,7 +294,8 @@ test_restarted_server_comes_back_after_rise_with_slow_start() {
 		sleep 0.1
 	done
 	say "$be up again; weight seen between 1 and 99 $seen_partial times, now $w"
-	[ "$seen_partial" -ge 3 ] && [ "$w" -eq 100 ] || return 1
+	# (each look takes an xlbctl and a python: on a loaded machine two fit in 3 s)
+	[ "$seen_partial" -ge 2 ] && [ "$w" -eq 100 ] || return 1
 	out=$(spread http://10.111.1.100:8080/ -n 200 -p 16)
 	say "200 new connections: $out"
 	[ "$(count "$out" "$be")" -gt 0 ]
