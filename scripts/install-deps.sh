@@ -13,7 +13,7 @@ PKGS=(
 	libcyaml-dev libyaml-dev libjson-c-dev libevent-dev libcmocka-dev libhttp-parser-dev
 	libsystemd-dev
 	# lab and tests
-	iproute2 iputils-ping ethtool curl procps util-linux python3 openssl
+	iproute2 iputils-ping ethtool curl procps util-linux python3 openssl tcpdump
 	# man pages, the Debian package, the units (tests/package, tests/e2e/service.sh)
 	scdoc mandoc groff-base man-db build-essential debhelper dpkg-dev lintian systemd
 	libcap2-bin

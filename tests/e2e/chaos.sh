@@ -30,9 +30,11 @@ SECONDS_WANTED=${CHAOS_SECONDS:-60}
 . "$TOP/tests/e2e/lib.sh"
 
 LOADS=()
+RSTDUMP=
 
 cleanup() {
 	local h
+	[ -n "$RSTDUMP" ] && kill "$RSTDUMP" 2>/dev/null
 	touch "$WORK/load.stop"
 	for h in "${HOLDS[@]}"; do touch "$WORK/$h.stop"; done
 	# (a bare `wait` would wait for xlbd too)
@@ -143,12 +145,20 @@ cp "$TOP/tests/e2e/chaos.yaml" "$CFG"
 client sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
 xlbd_start || { echo "0 passed, 1 failed"; exit 1; }
 sleep 1
+# every reset on the lab's switch, to show should one happen
+ip netns exec "$P-sw" tcpdump -Z root -i br0 -nn -U -s 128 -w "$WORK/rst.pcap" \
+	'tcp[tcpflags] & tcp-rst != 0' >/dev/null 2>&1 &
+RSTDUMP=$!
 
 run_test test_steady_traffic_survives_kills_reloads_and_changes
 
 if [ "$fail" -ne 0 ]; then
 	echo "--- xlbd log (last 30 lines)"
 	tail -30 "$LOG"
+	kill "$RSTDUMP" 2>/dev/null
+	sleep 0.3
+	echo "--- resets seen on the lab's switch (first 20)"
+	tcpdump -nn -tttt -r "$WORK/rst.pcap" 2>/dev/null | head -20
 fi
 echo
 echo "$pass passed, $fail failed"
