@@ -77,7 +77,11 @@ HEALTH_OBJS := $(addprefix $(BUILD)/user/,health.o check.o check_tcp.o check_htt
 LIBS_EVENT := -levent -levent_openssl -lssl -lcrypto -lhttp_parser
 PROGS      := $(BUILD)/xlbd $(BUILD)/xlbctl $(BUILD)/xlb-decap
 
-all: $(BPF_OBJ) $(BUILD)/xdp_pass.bpf.o $(SKEL) $(BUILD)/xlb_decap.skel.h $(PROGS) $(TEST_BINS)
+# tools the e2e tests run (not tests themselves)
+E2E_TOOLS  := $(BUILD)/tests/synflood
+
+all: $(BPF_OBJ) $(BUILD)/xdp_pass.bpf.o $(SKEL) $(BUILD)/xlb_decap.skel.h $(PROGS) $(TEST_BINS) \
+     $(E2E_TOOLS)
 
 $(BUILD)/xlbd: $(XLBD_OBJS) $(HEALTH_OBJS) $(DP_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)
@@ -235,6 +239,14 @@ $(BUILD)/tests/test_xdp: $(BUILD)/tests/bpf/test_xdp.o $(DP_OBJS) $(CORE_OBJS)
 $(BUILD)/tests/bpf/test_xdp.o: CFLAGS += -Itests/bpf
 $(BUILD)/tests/bpf/test_decap.o: CFLAGS += -Itests/bpf
 $(BUILD)/tests/bpf/test_decap.o: $(BUILD)/xlb_decap.skel.h
+
+# spoofed SYNs from the kernel's live-frames test run of bench.bpf.c's gen_spoof
+$(BUILD)/tests/e2e/synflood.o: $(BUILD)/bench.skel.h
+$(BUILD)/tests/e2e/synflood.o: CFLAGS += -Itests/bpf
+$(BUILD)/tests/synflood: $(BUILD)/tests/e2e/synflood.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_BPF)
 
 $(BUILD)/tests/test_decap: $(BUILD)/tests/bpf/test_decap.o
 	$(call msg,LINK,$@)

@@ -12,6 +12,12 @@
   load URL --stop S -p P    new connections, P at a time, one request each,
                             until file S exists; prints counts as spread does
                             (and the first errors, under "error_kinds")
+  holds URL -n N --stop S   N keep-alive connections, each asking every
+                            --interval s until file S exists (their source
+                            ports into --ports F once connected); prints
+                            {"connections", "requests", "errors", "moved",
+                            "ports"}: moved counts answers from another
+                            backend than the connection's first
 """
 import argparse
 import http.client
@@ -91,6 +97,37 @@ def load(a):
     print(json.dumps(counts, sort_keys=True))
 
 
+def holds(a):
+    conns = []
+    for _ in range(a.n):
+        c, path = conn_for(a.url, 2.0)
+        c.connect()
+        conns.append([c, None])
+    if a.ports:
+        with open(a.ports, "w") as f:
+            f.write(" ".join(str(cb[0].sock.getsockname()[1]) for cb in conns) + "\n")
+    requests = errors = moved = 0
+    while not os.path.exists(a.stop):
+        for cb in conns:
+            try:
+                cb[0].request("GET", path)
+                r = cb[0].getresponse()
+                name = r.read().decode().strip()
+                requests += 1
+                if cb[1] is None:
+                    cb[1] = name
+                elif name != cb[1]:
+                    moved += 1
+            except Exception:
+                errors += 1
+        time.sleep(a.interval)
+    ports = [cb[0].sock.getsockname()[1] for cb in conns if cb[0].sock]
+    for cb in conns:
+        cb[0].close()
+    print(json.dumps({"connections": len(conns), "requests": requests, "errors": errors,
+                      "moved": moved, "ports": ports}))
+
+
 def post(a):
     """One upload of a.size bytes; prints what the server says it received."""
     c, path = conn_for(a.url, 10.0)
@@ -141,12 +178,19 @@ def main():
     u.add_argument("host")
     u.add_argument("port", type=int)
     u.add_argument("-n", type=int, default=20)
+    hs = sub.add_parser("holds")
+    hs.add_argument("url")
+    hs.add_argument("-n", type=int, default=50)
+    hs.add_argument("--stop", required=True)
+    hs.add_argument("--interval", type=float, default=0.1)
+    hs.add_argument("--ports", help="write the connections' source ports here once connected")
     ld = sub.add_parser("load")
     ld.add_argument("url")
     ld.add_argument("--stop", required=True)
     ld.add_argument("-p", type=int, default=8)
     a = ap.parse_args()
-    {"spread": spread, "hold": hold, "post": post, "udp": udp, "load": load}[a.cmd](a)
+    {"spread": spread, "hold": hold, "post": post, "udp": udp, "load": load,
+     "holds": holds}[a.cmd](a)
 
 
 if __name__ == "__main__":

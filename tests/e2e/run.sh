@@ -579,6 +579,52 @@ test_xlb_decap_detaches_and_unpins() {
 	case $out in *"not attached"*) ;; *) say "status after detach: $out"; return 1 ;; esac
 }
 
+# A SYN flood with real frames: a million spoofed SYNs to the web VIP, sent
+# from the client's interface as fast as the lab's path takes them, while 50
+# keep-alive connections keep asking. Every request succeeds, none moves, and
+# each of the 50 is still in xlb_flows afterwards. The ring changed after
+# they were placed, so a connection whose record a flood evicted would be
+# placed again elsewhere and reset (with a ring that never changed, it would
+# land where it was and nobody would see). (The kernel's LRU also spares
+# entries in use: a build that recorded SYNs in xlb_flows filled it here and
+# still kept the 50; test_xdp's flood, against idle flows, is the one that
+# tells such a build apart.)
+test_syn_flood_of_a_million_real_frames_moves_no_established_connection() {
+	local out flood ports cmac lmac p0 p1 hp rc=0
+	# XDP_TX out of the client's veth needs a program on its peer
+	ip -n "$P-sw" link set dev p-client xdpdrv obj "$BUILD/xdp_pass.bpf.o" sec xdp || return 1
+	rm -f "$WORK/holds.stop" "$WORK/holds.ports"
+	client python3 "$TOP/tests/e2e/client.py" holds http://10.111.1.100/ -n 50 \
+		--interval 1 --stop "$WORK/holds.stop" --ports "$WORK/holds.ports" >"$WORK/holds.out" &
+	hp=$!
+	for _ in $(seq 100); do [ -s "$WORK/holds.ports" ] && break; sleep 0.1; done
+	sleep 1.5
+	# a new ring, left to settle (10 s) so that SYNs are not remembered meanwhile
+	ctl backend set web 10.111.0.11 weight 300 >/dev/null || rc=1
+	sleep 11
+	cmac=$(ip -n "$P-client" -br link show eth0 | awk '{print $3}')
+	lmac=$(ip -n "$P-lb" -br link show eth0 | awk '{print $3}')
+	p0=$(ctl -j stats web | python3 -c 'import json,sys; print(json.load(sys.stdin)["vips"][0]["packets"])')
+	flood=$(client "$BUILD/tests/synflood" eth0 "$cmac" "$lmac" 10.111.1.100 80 1000000 2>&1) ||
+		rc=1
+	p1=$(ctl -j stats web | python3 -c 'import json,sys; print(json.load(sys.stdin)["vips"][0]["packets"])')
+	say "$flood; the VIP counted $((p1 - p0)) packets meanwhile"
+	sleep 1
+	ports=$(cat "$WORK/holds.ports")
+	# all 50 still remembered, while they are still open
+	mapq xlb_flows "(lambda s: all((ip4('10.111.0.2'), socket.htons(p)) in s for p in [${ports// /,}]))({(e['key']['src'][0], e['key']['sport']) for e in m})" ||
+		{ say "an established flow is gone from xlb_flows"; rc=1; }
+	touch "$WORK/holds.stop"
+	wait "$hp"
+	ip -n "$P-sw" link set dev p-client xdpdrv off
+	ctl backend set web 10.111.0.11 weight 100 >/dev/null || rc=1
+	out=$(cat "$WORK/holds.out")
+	say "50 keep-alive connections: $(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d.pop("ports"); print(d)' "$out")"
+	[ "$((p1 - p0))" -ge 1000000 ] || { say "the flood did not reach the VIP"; rc=1; }
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(not (d["errors"] == 0 and d["moved"] == 0 and d["requests"] >= 500))' "$out" || rc=1
+	return $rc
+}
+
 # ---- main ----------------------------------------------------------------------
 
 echo "== e2e: lab $P with 4 backends"
@@ -625,6 +671,7 @@ run_test test_https_check_sends_sni_and_verifies_only_when_asked
 run_test test_on_all_down_keep_forwards_and_drop_drops
 run_test test_aged_out_neighbours_are_asked_again_only_for_next_hops
 run_test test_status_shows_the_syn_hint_rebuilt_from_the_flow_table
+run_test test_syn_flood_of_a_million_real_frames_moves_no_established_connection
 run_test test_control_socket_survives_bad_clients
 run_test test_xlb_decap_detaches_and_unpins
 run_test test_backend_whose_interface_is_deleted_is_withdrawn
