@@ -54,7 +54,7 @@ CORE_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 
 TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tests/test_api \
               $(BUILD)/tests/test_health $(BUILD)/tests/test_xdp $(BUILD)/tests/test_decap \
-              $(BUILD)/tests/test_journal $(BUILD)/tests/test_http
+              $(BUILD)/tests/test_journal $(BUILD)/tests/test_http $(BUILD)/tests/test_neigh
 
 .PHONY: all deps test demo bench check-fmt fmt clean help progs man install uninstall deb
 .DEFAULT_GOAL := all
@@ -221,6 +221,12 @@ $(BUILD)/tests/test_journal: $(BUILD)/tests/unit/test_journal.o $(BUILD)/user/jo
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka -ljson-c
 
+# (test_neigh.c includes neigh.c to reach its static parsers)
+$(BUILD)/tests/test_neigh: $(BUILD)/tests/unit/test_neigh.o $(BUILD)/user/log.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_BPF)
+
 $(BUILD)/tests/test_http: $(BUILD)/tests/unit/test_http.o $(BUILD)/user/http_reply.o
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
@@ -256,7 +262,9 @@ $(BUILD)/tests/test_decap: $(BUILD)/tests/bpf/test_decap.o
 # A minute of traffic through kills, reloads and changes (make chaos alone;
 # CHAOS_SECONDS for longer)
 CHAOS_TEST := tests/e2e/chaos.sh
-E2E_TESTS  := tests/e2e/run.sh tests/e2e/operator.sh tests/e2e/service.sh $(CHAOS_TEST)
+# san.sh: run.sh's health-check and control tests again with the ASan xlbd
+E2E_TESTS  := tests/e2e/run.sh tests/e2e/san.sh tests/e2e/operator.sh tests/e2e/service.sh \
+              $(CHAOS_TEST)
 # make install, units, man pages, completion, the .deb (built, installed, purged)
 PKG_TEST   := tests/package/package.sh
 
@@ -264,7 +272,7 @@ PKG_TEST   := tests/package/package.sh
 # directory of their own: any report fails them.
 SAN_BUILD  := $(BUILD)/san
 SAN_TESTS  := $(addprefix $(SAN_BUILD)/tests/,test_maglev test_config test_api test_health \
-              test_journal test_http)
+              test_journal test_http test_neigh)
 SAN_XLBD   := $(SAN_BUILD)/xlbd # run once by tests/e2e/operator.sh
 
 .PHONY: san-tests

@@ -18,9 +18,12 @@ say() { echo "    $*"; }
 # A command in the lb namespace, where /sys/fs/bpf is the real bpffs.
 lbns() { nsenter --net=/run/netns/$P-lb "$@"; }
 
+# the xlbd the suite runs (tests/e2e/san.sh gives an ASan and UBSan build)
+XLBD=${XLBD:-$BUILD/xlbd}
+
 xlbd_start() {
 	# nsenter execs xlbd: $! is xlbd's pid (through a function it would be a subshell's)
-	nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$CFG" >>"$LOG" 2>&1 &
+	nsenter --net=/run/netns/$P-lb "$XLBD" -f -c "$CFG" >>"$LOG" 2>&1 &
 	XLBD_PID=$!
 	for _ in $(seq 50); do
 		ctl status >/dev/null 2>&1 && return 0
