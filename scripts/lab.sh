@@ -144,9 +144,11 @@ up() {
 	down >/dev/null 2>&1 || true
 	mkdir -p "$STATE"
 	echo "$n" >"$STATE/backends"
-	# a self-signed certificate for the backends' HTTPS (name: backend.lab)
+	# a self-signed certificate for the backends' HTTPS: the name backend.lab,
+	# and the addresses of be1 and be2 (not be3's: a check by address fails there)
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=backend.lab \
-		-addext subjectAltName=DNS:backend.lab -keyout "$STATE/tls.key" \
+		-addext "subjectAltName=DNS:backend.lab,IP:$NET4.11,IP:${NET6}:11,IP:$NET4.12,IP:${NET6}:12" \
+		-keyout "$STATE/tls.key" \
 		-out "$STATE/tls.crt" >/dev/null 2>&1
 	trap 'echo "lab: up failed; cleaning up" >&2; down' ERR
 

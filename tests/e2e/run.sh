@@ -327,12 +327,22 @@ test_exec_check_follows_the_command_exit_status() {
 # The lab's certificate is self-signed: fine without verification, refused
 # with it (tls_verify: true on one backend).
 test_https_check_sends_sni_and_verifies_only_when_asked() {
-	local rc=0
+	local rc=0 a
+	# the lab's certificate is trusted (SSL_CERT_FILE); it names backend.lab,
+	# be1's and be2's addresses, not be3's
 	wait_health tls fd11::11 up 5 || rc=1
-	say "fd11::11 (no verification): $(hfield tls fd11::11 health), $(hfield tls fd11::11 reason)"
-	wait_health tls fd11::12 down 5 || rc=1
-	say "fd11::12 (tls_verify): $(hfield tls fd11::12 health), $(hfield tls fd11::12 reason)"
-	case $(hfield tls fd11::12 reason) in "TLS error:"*certificate*) ;; *) rc=1 ;; esac
+	wait_health tls fd11::12 up 5 || rc=1
+	wait_health tls fd11::13 down 5 || rc=1
+	wait_health tlsip 10.111.0.11 up 5 || rc=1
+	wait_health tlsip 10.111.0.13 down 5 || rc=1
+	for a in "tls fd11::11 no verification" "tls fd11::12 tls_verify, host backend.lab" \
+		"tls fd11::13 tls_verify, host other.lab" "tlsip 10.111.0.11 tls_verify, by address" \
+		"tlsip 10.111.0.13 tls_verify, by address (not in the certificate)"; do
+		set -- $a
+		say "$2 ($(cut -d' ' -f3- <<<"$a")): $(hfield "$1" "$2" health), $(hfield "$1" "$2" reason)"
+	done
+	case $(hfield tls fd11::13 reason) in "TLS error:"*certificate*) ;; *) rc=1 ;; esac
+	case $(hfield tlsip 10.111.0.13 reason) in "TLS error:"*certificate*) ;; *) rc=1 ;; esac
 	return $rc
 }
 
@@ -636,6 +646,8 @@ ip -n $P-lb route add 10.111.9.4/32 via 10.111.0.14
 for i in 1 2 3 4 far; do
 	"$TOP/scripts/lab.sh" decap-attach "$i" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 done
+# the lab's certificate as xlbd's trusted CA (OpenSSL's default paths, moved)
+export SSL_CERT_FILE=/run/xlb-lab/$P/tls.crt
 xlbd_start || { echo "0 passed, 1 failed"; exit 1; }
 sleep 1 # neighbours resolved
 
