@@ -174,6 +174,19 @@ static __always_inline __u32 csum_words(const __u16 *w, int n, __u32 sum)
 }
 
 /*
+ * Cut the frame to len bytes: all of it, fragments included. The program
+ * declares no fragment support, so drivers never give it a frame in pieces,
+ * but a test run does (frames beyond a page): what it answers must be
+ * trimmed either way, and bpf_xdp_get_buff_len() sees the whole frame.
+ */
+static __always_inline int trim_to(struct xdp_md *ctx, __u32 len)
+{
+	__u64 have = bpf_xdp_get_buff_len(ctx);
+
+	return have > len ? bpf_xdp_adjust_tail(ctx, (int)len - (int)have) : 0;
+}
+
+/*
  * Answer the packet in front of us with "fragmentation needed" (IPv4) from
  * the VIP to the client: the reply quotes the packet's first 28 bytes, which
  * stay where they are; new headers go in front, the rest is cut.
@@ -225,7 +238,7 @@ static __always_inline int too_big4(struct xdp_md *ctx, const struct xlb_config 
 	sum = csum_words(ic, 18, 0); /* the ICMP header and the 28 quoted bytes */
 	ic[1] = csum_fold32(sum);
 
-	if (end - data > l2 + 56 && bpf_xdp_adjust_tail(ctx, (int)(l2 + 56) - (int)(end - data)))
+	if (trim_to(ctx, l2 + 56))
 		return -XLB_STAT_MALFORMED;
 	return 0;
 }
@@ -272,7 +285,7 @@ static __always_inline int too_big6(struct xdp_md *ctx, const struct xlb_config 
 	sum = csum_words(ic, 28, sum); /* the ICMPv6 header and the 48 quoted bytes */
 	ic[1] = csum_fold32(sum);
 
-	if (end - data > l2 + 96 && bpf_xdp_adjust_tail(ctx, (int)(l2 + 96) - (int)(end - data)))
+	if (trim_to(ctx, l2 + 96))
 		return -XLB_STAT_MALFORMED;
 	return 0;
 }

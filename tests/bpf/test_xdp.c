@@ -2226,6 +2226,10 @@ static const char *mut_check_sent(const struct result *r)
 
 		if (!wo.l4)
 			return "an ICMP answer that is a fragment";
+		/* RFC 1812 4.3.2.3, RFC 4443 2.4(c): an error fits the minimum MTU */
+		if ((wo.family == 4 ? r->out[wo.l4] == 3 : r->out[wo.l4] < 128) &&
+		    wo.ip_len > (wo.family == 4 ? 576u : 1280u))
+			return "an ICMP answer longer than 576 (IPv4) or 1280 (IPv6) bytes";
 		if (want_ok && (!wo.csum_ok || !wf_icmp_csum_ok(r->out, &wo)))
 			return "ICMP answer with a bad checksum";
 		return NULL;
@@ -2347,6 +2351,53 @@ static void test_a_million_mutated_frames_are_never_aborted_nor_sent_malformed(v
 	assert_int_equal(gstat(XLB_STAT_XDP_BASE + XDP_ABORTED), 0);
 }
 
+/*
+ * The program declares no fragment support (SEC("xdp"), not "xdp.frags"), so
+ * drivers never hand it a frame in pieces; a test run does, for frames
+ * longer than a page. It sees only the first piece, so a packet longer than
+ * that is malformed to it and dropped: never forwarded half seen, never
+ * answered "too big" with an untrimmed copy (a 4,000-byte packet with DF to
+ * a tunnel VIP, IPv4 and IPv6). Linear frames up to 3,400 bytes get their
+ * answers trimmed: the mutation test checks every one.
+ */
+static void test_a_frame_in_pieces_is_dropped_never_answered_untrimmed(void **state)
+{
+	static struct result r;
+	struct pkt_spec s4 = { .family = 4,
+			       .src = "10.0.9.1",
+			       .dst = "10.0.0.140",
+			       .sport = 4000,
+			       .dport = 80,
+			       .df = 1,
+			       .payload = 3900 };
+	struct pkt_spec s6 = { .family = 6,
+			       .src = "fd00::aa",
+			       .dst = "fd00::140",
+			       .sport = 4000,
+			       .dport = 80,
+			       .payload = 3900 };
+	const struct pkt_spec *s[2] = { &s4, &s6 };
+	__u64 malformed = gstat(XLB_STAT_MALFORMED);
+	int i;
+
+	(void)state;
+	tunnel_vip(140, "10.0.0.140", IPPROTO_TCP, XLB_FWD_IPIP, 60, "10.0.2.60");
+	tunnel_vip(142, "fd00::140", IPPROTO_TCP, XLB_FWD_IPIP, 62, "fd00:2::62");
+	config_with(0, 1500);
+	for (i = 0; i < 2; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = r.in, .data_out = r.out,
+			    .data_size_out = sizeof(r.out), .repeat = 1);
+
+		r.in_len = pkt_build(s[i], r.in);
+		assert_true(r.in_len > 3900); /* beyond a page: in pieces */
+		o.data_size_in = (__u32)r.in_len;
+		assert_int_equal(bpf_prog_test_run_opts(prog_fd, &o), 0);
+		assert_int_equal(o.retval, XDP_DROP);
+	}
+	assert_int_equal(gstat(XLB_STAT_MALFORMED), malformed + 2);
+	assert_int_equal(dp_config_set(dp, &tun_cfg), 0);
+}
+
 static void test_no_packet_was_ever_aborted(void **state)
 {
 	(void)state;
@@ -2402,6 +2453,7 @@ static const struct CMUnitTest scenarios[] = {
 	cmocka_unit_test(test_oversized_df_packet_to_a_tunnel_vip_gets_frag_needed),
 	cmocka_unit_test(test_oversized_ipv6_packet_to_a_tunnel_vip_gets_packet_too_big),
 	cmocka_unit_test(test_a_million_mutated_frames_are_never_aborted_nor_sent_malformed),
+	cmocka_unit_test(test_a_frame_in_pieces_is_dropped_never_answered_untrimmed),
 	cmocka_unit_test(test_no_packet_was_ever_aborted),
 };
 
