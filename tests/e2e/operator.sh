@@ -149,6 +149,14 @@ test_sighup_during_start_up_neither_kills_nor_half_starts() {
 	cfg=$(cfg_variant 's|^control_socket: .*|control_socket: /run/xlb/op-hup.sock|; s|^pin_path: .*|pin_path: /sys/fs/bpf/xlb-op3|' hup.yaml)
 	nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$cfg" -i eth1 >"$WORK/hup.log" 2>&1 &
 	pid=$!
+	# once xlbd's main has blocked SIGHUP (bit 0 of SigBlk, within a second):
+	# before main runs no program can hold a signal off, and on a loaded
+	# machine loading xlbd's libraries took longer than the first HUP's 20 ms
+	for _ in $(seq 200); do
+		(($(printf '%d' "0x$(awk '/^SigBlk/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)") & 1)) &&
+			break
+		sleep 0.005
+	done
 	for _ in 1 2 3 4 5; do
 		sleep 0.02
 		kill -HUP "$pid" 2>/dev/null
