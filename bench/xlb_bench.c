@@ -40,6 +40,7 @@
 #include <event2/event.h>
 #include <json-c/json.h>
 
+#include "../bpf/bench.h"
 #include "bench.skel.h"
 #include "config.h"
 #include "dataplane.h"
@@ -49,10 +50,9 @@
 #include "maglev.h"
 #include "../tests/bpf/pkt.h"
 
-#define RUNS	   5
-#define REPEAT	   1048576 /* >= 1,000,000, and 2^20 for the many-flow case */
-#define NETNS	   "xlbbench"
-#define BENCH_COPY 96
+#define RUNS   5
+#define REPEAT 1048576 /* >= 1,000,000, and 2^20 for the many-flow case */
+#define NETNS  "xlbbench"
 
 static json_object *results;
 static const char *top = ".";
@@ -140,19 +140,13 @@ static void add_vip(struct lb *lb, const char *name, const char *addr, uint16_t 
 
 /* ---- 1. per-packet cost ----------------------------------------------------- */
 
-struct bench_frame {
-	uint8_t frame[BENCH_COPY];
-	uint32_t src_base, src_mask;
-	uint32_t len, pad;
-};
-
 static struct bench_bpf *bs;
 
 /* Median ns per packet of target through the wrapper. */
 static double time_prog(int target_fd, const struct pkt_spec *s, uint32_t base, uint32_t mask,
 			int warm)
 {
-	struct bench_frame cfg = { .src_base = base, .src_mask = mask };
+	struct bench_cfg cfg = { .src_base = base, .src_mask = mask };
 	uint8_t in[PKT_MAX], out[PKT_MAX];
 	double v[RUNS];
 	uint32_t zero = 0;
@@ -327,7 +321,7 @@ static uint64_t sink_count(void)
 static double live_run(int gen_if, uint32_t flows)
 {
 	struct pkt_spec ack = TCP_ACK("10.0.0.100");
-	struct bench_frame cfg = { .src_base = 0x0c000000 + flows, .src_mask = flows - 1 };
+	struct bench_cfg cfg = { .src_base = 0x0c000000 + flows, .src_mask = flows - 1 };
 	uint8_t in[PKT_MAX];
 	uint32_t zero = 0;
 	size_t len = pkt_build(&ack, in);

@@ -21,16 +21,9 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#define BENCH_COPY 96 /* bytes restored: every header any case touches */
-#define SRC_OFF	   26 /* IPv4 source address, untagged frame */
+#include "bench.h"
 
-struct bench_cfg {
-	__u8 frame[BENCH_COPY];
-	__u32 src_base; /* host order */
-	__u32 src_mask; /* 0: the same source every time */
-	__u32 len;	/* the frame's length: a program that grew it is undone */
-	__u32 pad;
-};
+#define SRC_OFF 26 /* IPv4 source address, untagged frame */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -124,15 +124,7 @@ static json_object *do_status(struct xlbd *d)
 	json_object_object_add(r, "xdp_mode",
 			       jstr(d->attach.mode == DP_MODE_GENERIC ? "generic" : "native"));
 	json_object_object_add(r, "prog_id", json_object_new_int64(d->attach.prog_id));
-	{
-		char build[64];
-		int e = dp_prog_build(d->attach.prog_id, build, sizeof(build));
-
-		json_object_object_add(r, "prog_version",
-				       jstr(!e		   ? build
-					    : e == -ENOENT ? "unknown (an older build)"
-							   : strerror(-e)));
-	}
+	json_object_object_add(r, "prog_version", jstr(d->prog_version));
 	json_object_object_add(r, "pin_path", jstr(d->cfg->pin_path));
 	json_object_object_add(r, "adopted", json_object_new_boolean(d->adopted));
 	/* frames sent by XDP_TX from a veth arrive only where its peer runs XDP */

@@ -29,6 +29,7 @@ struct xlbd {
 	char ifname[16];
 	int ifindex;
 	struct dp_attach_info attach;
+	char prog_version[64]; /* the build that loaded the attached program (xlb_build) */
 	time_t started;
 	int adopted;
 	int detach_requested;

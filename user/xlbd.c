@@ -582,6 +582,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	made_pins = 0;
+	/* what is serving never changes while we run: read it once */
+	err = dp_prog_build(d.attach.prog_id, d.prog_version, sizeof(d.prog_version));
+	if (err)
+		snprintf(d.prog_version, sizeof(d.prog_version), "%s",
+			 err == -ENOENT ? "unknown (an older build)" : strerror(-err));
 	log_info("%s program %u on %s (%s mode), %u vips",
 		 d.attach.kept	     ? "kept"
 		 : d.attach.replaced ? "replaced by"

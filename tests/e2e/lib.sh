@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Helpers of the end-to-end suites (run.sh, operator.sh), sourced after the
+# Helpers of the end-to-end suites (and tests/package), sourced after the
 # suite has set TOP, BUILD, P (its lab prefix), WORK, CFG, SOCK, PINS, LOG.
 # Each suite keeps its own lab, so their namespaces never meet.
 

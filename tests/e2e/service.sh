@@ -201,9 +201,10 @@ test_sigterm_says_stopping_and_the_program_stays() {
 	[[ $(web) == be[12] ]] || { say "the VIP stopped answering"; return 1; }
 }
 
-# The capabilities xlbd.service leaves xlbd, as setpriv's list (+bpf,+net_admin,...).
+# The capabilities a unit ($1, default xlbd.service's) leaves its program, as
+# setpriv's list (+sys_admin,+net_admin).
 unit_caps() {
-	sed -n 's/^CapabilityBoundingSet=//p' "$UNIT" | tr 'A-Z' 'a-z' |
+	sed -n 's/^CapabilityBoundingSet=//p' "${1:-$UNIT}" | tr 'A-Z' 'a-z' |
 		sed 's/cap_/+/g; s/ /,/g'
 }
 
@@ -246,8 +247,7 @@ test_xlbd_without_cap_sys_admin_stops_at_once_and_says_why() {
 
 test_xlb_decap_works_with_only_its_units_capabilities() {
 	local caps out
-	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$TOP/scripts/systemd/xlb-decap@.service.in" |
-		tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')
+	caps=$(unit_caps "$TOP/scripts/systemd/xlb-decap@.service.in")
 	be1() { nsenter --net=/run/netns/$P-be1 setpriv --bounding-set=-all,"$caps" --inh-caps=-all \
 		"$BUILD/xlb-decap" "$@" 2>&1; }
 	out=$(be1 attach eth0) || { say "attach: $out"; return 1; }

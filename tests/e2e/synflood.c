@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "../../bpf/bench.h"
 #include "bench.skel.h"
 #include "pkt.h"
 
@@ -35,11 +36,6 @@ static int parse_mac(const char *s, __u8 m[6])
 		       : -1;
 }
 
-struct gen_cfg { /* bench.bpf.c's struct bench_cfg */
-	__u8 frame[96];
-	__u32 src_base, src_mask, len, pad;
-};
-
 int main(int argc, char **argv)
 {
 	struct pkt_spec syn = { .family = 4,
@@ -49,7 +45,7 @@ int main(int argc, char **argv)
 				.tcp_flags = TH_SYN,
 				/* gen_spoof wants 96 bytes: Ethernet padding, as on a wire */
 				.pad = 42 };
-	struct gen_cfg cfg = { .src_base = SPOOF_BASE, .src_mask = SPOOF_MASK };
+	struct bench_cfg cfg = { .src_base = SPOOF_BASE, .src_mask = SPOOF_MASK };
 	__u8 frame[PKT_MAX], src_mac[6], dst_mac[6];
 	struct bench_bpf *skel;
 	struct timespec t0, t1;

@@ -19,26 +19,11 @@ NS=xlbp-comp # the completion's xlbd, alone on a veth
 SOCK=/run/xlb/pkg-comp.sock
 PINS=/sys/fs/bpf/xlb-pkg-comp
 MAN=$TOP/docs/man
-XLBD_PID=
-pass=0
-fail=0
 
 [ "$(id -u)" -eq 0 ] || { echo "package: needs root"; echo "0 passed, 1 failed"; exit 1; }
 
-say() { echo "    $*"; }
-
-run_test() {
-	local name=$1
-	[ -n "${E2E_ONLY:-}" ] && [[ " $E2E_ONLY " != *" $name "* ]] && return 0
-	echo "--- $name"
-	if "$name"; then
-		echo "PASS $name"
-		pass=$((pass + 1))
-	else
-		echo "FAIL $name"
-		fail=$((fail + 1))
-	fi
-}
+# say, run_test and the pass/fail counts (none of its lab helpers are used)
+. "$TOP/tests/e2e/lib.sh"
 
 cleanup() {
 	[ -n "$XLBD_PID" ] && kill "$XLBD_PID" 2>/dev/null && wait "$XLBD_PID" 2>/dev/null
