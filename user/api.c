@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "names.h"
 
 enum {
 	F_VIP = 1 << 0,
@@ -114,6 +115,16 @@ void api_req_free(struct api_req *r)
 		return -EINVAL;                     \
 	} while (0)
 
+/* A word of t into *out, or -1 with msg naming the field and its words. */
+static int api_enum(const struct names *t, const char *s, int *out, char *msg, size_t msglen)
+{
+	*out = names_find(t, s);
+	if (*out >= 0)
+		return 0;
+	snprintf(msg, msglen, "%s: one of %s, got \"%s\"", t->what, names_list(t), s);
+	return -1;
+}
+
 static int field_value(struct api_req *r, unsigned flag, json_object *v, char *msg, size_t msglen)
 {
 	const char *s = json_object_get_string(v);
@@ -141,20 +152,9 @@ static int field_value(struct api_req *r, unsigned flag, json_object *v, char *m
 			       -1;
 		return 0;
 	case F_PROTOCOL:
-		r->proto = !strcmp(s, "tcp")   ? CFG_PROTO_TCP
-			   : !strcmp(s, "udp") ? CFG_PROTO_UDP
-					       : -1;
-		if (r->proto < 0)
-			return snprintf(msg, msglen, "protocol: tcp or udp, got \"%s\"", s), -1;
-		return 0;
+		return api_enum(&names_proto, s, &r->proto, msg, msglen);
 	case F_SCHEDULER:
-		r->sched = cfg_parse_scheduler(s);
-		if (r->sched < 0)
-			return snprintf(msg, msglen,
-					"scheduler: maglev, source-ip, wrr or random, got \"%s\"",
-					s),
-			       -1;
-		return 0;
+		return api_enum(&names_sched, s, &r->sched, msg, msglen);
 	case F_WEIGHT:
 		r->weight = i;
 		if (i < 0 || i > 65535)
@@ -163,19 +163,9 @@ static int field_value(struct api_req *r, unsigned flag, json_object *v, char *m
 			       -1;
 		return 0;
 	case F_STATE:
-		r->state = cfg_parse_state(s);
-		if (r->state < 0)
-			return snprintf(msg, msglen, "state: up, drain or down, got \"%s\"", s), -1;
-		return 0;
+		return api_enum(&names_state, s, &r->state, msg, msglen);
 	case F_FORWARDING:
-		r->fwd = !strcmp(s, "dsr")    ? XLB_FWD_DSR
-			 : !strcmp(s, "ipip") ? XLB_FWD_IPIP
-			 : !strcmp(s, "gue")  ? XLB_FWD_GUE
-					      : -1;
-		if (r->fwd < 0)
-			return snprintf(msg, msglen, "forwarding: dsr, ipip or gue, got \"%s\"", s),
-			       -1;
-		return 0;
+		return api_enum(&names_fwd, s, &r->fwd, msg, msglen);
 	case F_DRY_RUN:
 		r->dry_run = json_object_get_boolean(v);
 		return 0;

@@ -15,6 +15,7 @@
 #include <event2/bufferevent.h>
 
 #include "check.h"
+#include "names.h"
 #include "http_reply.h"
 
 /*
@@ -97,19 +98,19 @@ static void check_free(struct check *c)
 	free(c);
 }
 
-void check_finish(struct check *c, int ok, const char *fmt, ...)
+void check_finish(struct check *c, enum check_reason reason, const char *fmt, ...)
 {
 	struct timespec t1;
-	char reason[160];
+	char detail[160];
 	double ms;
 	va_list ap;
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (double)(t1.tv_sec - c->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - c->t0.tv_nsec) / 1e6;
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	c->done(c->arg, ok, reason, ms);
+	c->done(c->arg, reason, detail, ms);
 	check_free(c);
 }
 
@@ -119,22 +120,29 @@ void check_cancel(struct check *c)
 		check_free(c);
 }
 
-const char *check_errno_reason(int err)
+enum check_reason check_errno_reason(int err)
 {
 	switch (err) {
 	case ECONNREFUSED:
-		return "refused";
+		return CHECK_REFUSED;
 	case ECONNRESET:
 	case EPIPE:
-		return "reset";
+		return CHECK_RESET;
 	case ETIMEDOUT:
-		return "timeout";
+		return CHECK_TIMEOUT;
 	case EHOSTUNREACH:
 	case ENETUNREACH:
-		return "unreachable";
+		return CHECK_UNREACHABLE;
 	default:
-		return strerror(err);
+		return CHECK_SOCKET_ERROR;
 	}
+}
+
+const char *check_errno_text(int err)
+{
+	enum check_reason r = check_errno_reason(err);
+
+	return r == CHECK_SOCKET_ERROR ? strerror(err) : names_str(&names_check_reason, (int)r);
 }
 
 socklen_t check_sockaddr(const struct check *c, struct sockaddr_storage *ss)
@@ -173,10 +181,11 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (c->k->type == CFG_CHECK_EXEC)
-		check_finish(c, 0, "killed at timeout (%llums)",
+		check_finish(c, CHECK_TIMEOUT, "killed at timeout (%llums)",
 			     (unsigned long long)c->k->timeout_ms);
 	else
-		check_finish(c, 0, "timeout (%llums)", (unsigned long long)c->k->timeout_ms);
+		check_finish(c, CHECK_TIMEOUT, "timeout (%llums)",
+			     (unsigned long long)c->k->timeout_ms);
 }
 
 int check_start(struct event_base *base, SSL_CTX *ssl, const struct cfg_check *k,
@@ -233,7 +242,7 @@ int check_start(struct event_base *base, SSL_CTX *ssl, const struct cfg_check *k
 	}
 	if (err) {
 		/* a check that cannot even start is a failed check, reported now */
-		check_finish(c, 0, "cannot start: %s", check_errno_reason(-err));
+		check_finish(c, CHECK_CANNOT_START, "cannot start: %s", check_errno_text(-err));
 		*out = NULL;
 	}
 	return 0;

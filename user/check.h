@@ -19,7 +19,33 @@
 
 struct http_reply;
 
-typedef void (*check_done_fn)(void *arg, int ok, const char *reason, double ms);
+/*
+ * Why a check ended, as relayd names its results: a bounded set, so metric
+ * labels and counters stay few; the words are names_check_reason's. The
+ * detail that goes with it (the status, the errno's text) is free text, for
+ * logs and xlbctl only.
+ */
+enum check_reason {
+	CHECK_OK,
+	CHECK_REFUSED,
+	CHECK_RESET,
+	CHECK_TIMEOUT,
+	CHECK_UNREACHABLE,	/* host or network unreachable */
+	CHECK_PORT_UNREACHABLE, /* UDP: ICMP port unreachable */
+	CHECK_SOCKET_ERROR,	/* any other socket error */
+	CHECK_HTTP_STATUS,	/* a status outside expect_status */
+	CHECK_BODY_MISMATCH,
+	CHECK_BAD_RESPONSE, /* not HTTP, or cut short */
+	CHECK_TLS_ERROR,
+	CHECK_REPLY_MISMATCH, /* UDP: the reply lacks expect */
+	CHECK_EXIT_STATUS,    /* exec: a non-zero exit */
+	CHECK_KILLED,	      /* exec: ended by a signal */
+	CHECK_CANNOT_START,
+	CHECK_NREASONS
+};
+
+/* ok is reason == CHECK_OK; detail says more, for people. */
+typedef void (*check_done_fn)(void *arg, enum check_reason reason, const char *detail, double ms);
 
 struct check {
 	struct event_base *base;
@@ -50,10 +76,11 @@ int check_start(struct event_base *base, SSL_CTX *ssl, const struct cfg_check *k
 void check_cancel(struct check *c);
 
 /* For the kinds: finish with a verdict (calls done, frees c). */
-void check_finish(struct check *c, int ok, const char *fmt, ...)
+void check_finish(struct check *c, enum check_reason reason, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* The reason for a socket error, as operators name it. */
-const char *check_errno_reason(int err);
+/* The reason for a socket error, and its words for the detail. */
+enum check_reason check_errno_reason(int err);
+const char *check_errno_text(int err);
 /* Fill a sockaddr for the check's address and port. */
 socklen_t check_sockaddr(const struct check *c, struct sockaddr_storage *ss);
 

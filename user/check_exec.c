@@ -29,11 +29,11 @@ static void on_exit_ready(evutil_socket_t fd, short what, void *arg)
 		return;
 	c->pid = 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		check_finish(c, 1, "exit status 0");
+		check_finish(c, CHECK_OK, "exit status 0");
 	else if (WIFEXITED(status))
-		check_finish(c, 0, "exit status %d", WEXITSTATUS(status));
+		check_finish(c, CHECK_EXIT_STATUS, "exit status %d", WEXITSTATUS(status));
 	else
-		check_finish(c, 0, "killed by signal %d", WTERMSIG(status));
+		check_finish(c, CHECK_KILLED, "killed by signal %d", WTERMSIG(status));
 }
 
 int check_exec_start(struct check *c)

@@ -25,15 +25,16 @@ static void judge(struct check *c)
 	struct http_reply *r = c->http;
 
 	if (!check_status_ok(c->k, r->status)) {
-		check_finish(c, 0, "HTTP status %d", r->status);
+		check_finish(c, CHECK_HTTP_STATUS, "HTTP status %d", r->status);
 		return;
 	}
 	if (c->k->expect_body && !(r->body_len && memmem(r->body, r->body_len, c->k->expect_body,
 							 strlen(c->k->expect_body)))) {
-		check_finish(c, 0, "body mismatch (no \"%.40s\")", c->k->expect_body);
+		check_finish(c, CHECK_BODY_MISMATCH, "body mismatch (no \"%.40s\")",
+			     c->k->expect_body);
 		return;
 	}
-	check_finish(c, 1, "HTTP status %d", r->status);
+	check_finish(c, CHECK_OK, "HTTP status %d", r->status);
 }
 
 /*
@@ -60,7 +61,7 @@ static void feed(struct check *c, struct evbuffer *in, int at_eof)
 	if (r > 0)
 		judge(c);
 	else if (r < 0)
-		check_finish(c, 0, "bad response: %s", c->http->err);
+		check_finish(c, CHECK_BAD_RESPONSE, "bad response: %s", c->http->err);
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
@@ -98,11 +99,12 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		char buf[120];
 
 		ERR_error_string_n(ssl_err, buf, sizeof(buf));
-		check_finish(c, 0, "TLS error: %s", buf);
+		check_finish(c, CHECK_TLS_ERROR, "TLS error: %s", buf);
 	} else if (c->k->type == CFG_CHECK_HTTPS && !EVUTIL_SOCKET_ERROR()) {
-		check_finish(c, 0, "TLS error: handshake failed");
+		check_finish(c, CHECK_TLS_ERROR, "TLS error: handshake failed");
 	} else {
-		check_finish(c, 0, "%s", check_errno_reason(EVUTIL_SOCKET_ERROR()));
+		check_finish(c, check_errno_reason(EVUTIL_SOCKET_ERROR()), "%s",
+			     check_errno_text(EVUTIL_SOCKET_ERROR()));
 	}
 }
 

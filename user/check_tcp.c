@@ -13,9 +13,10 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 
 	(void)bev;
 	if (what & BEV_EVENT_CONNECTED)
-		check_finish(c, 1, "connected");
+		check_finish(c, CHECK_OK, "connected");
 	else
-		check_finish(c, 0, "%s", check_errno_reason(EVUTIL_SOCKET_ERROR()));
+		check_finish(c, check_errno_reason(EVUTIL_SOCKET_ERROR()), "%s",
+			     check_errno_text(EVUTIL_SOCKET_ERROR()));
 }
 
 int check_tcp_start(struct check *c)

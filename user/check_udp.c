@@ -23,16 +23,17 @@ static void on_reply(evutil_socket_t fd, short what, void *arg)
 		if (errno == EAGAIN || errno == EINTR)
 			return;
 		if (errno == ECONNREFUSED)
-			check_finish(c, 0, "ICMP unreachable");
+			check_finish(c, CHECK_PORT_UNREACHABLE, "ICMP unreachable");
 		else
-			check_finish(c, 0, "%s", check_errno_reason(errno));
+			check_finish(c, check_errno_reason(errno), "%s", check_errno_text(errno));
 		return;
 	}
 	if (!check_udp_reply_ok(c->k->expect, buf, (size_t)n)) {
-		check_finish(c, 0, "reply mismatch (no \"%.40s\")", c->k->expect);
+		check_finish(c, CHECK_REPLY_MISMATCH, "reply mismatch (no \"%.40s\")",
+			     c->k->expect);
 		return;
 	}
-	check_finish(c, 1, "reply of %zd bytes", n);
+	check_finish(c, CHECK_OK, "reply of %zd bytes", n);
 }
 
 int check_udp_start(struct check *c)

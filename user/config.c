@@ -20,53 +20,18 @@
 
 #include "config.h"
 #include "maglev.h"
+#include "names.h"
 
 /* ---- schema ---------------------------------------------------------------- */
 
-static const cyaml_strval_t xdp_mode_strs[] = {
-	{ "auto", CFG_XDP_AUTO },
-	{ "native", CFG_XDP_NATIVE },
-	{ "generic", CFG_XDP_GENERIC },
-};
-
-static const cyaml_strval_t fwd_strs[] = {
-	{ "dsr", CFG_FWD_DSR },
-	{ "ipip", CFG_FWD_IPIP },
-	{ "gue", CFG_FWD_GUE },
-};
-
-static const cyaml_strval_t proto_strs[] = {
-	{ "tcp", CFG_PROTO_TCP },
-	{ "udp", CFG_PROTO_UDP },
-};
-
-static const cyaml_strval_t sched_strs[] = {
-	{ "maglev", XLB_SCHED_MAGLEV },
-	{ "source-ip", XLB_SCHED_SOURCE_IP },
-	{ "wrr", XLB_SCHED_WRR },
-	{ "random", XLB_SCHED_RANDOM },
-};
-
-static const cyaml_strval_t state_strs[] = {
-	{ "up", CFG_STATE_UP },
-	{ "drain", CFG_STATE_DRAIN },
-	{ "down", CFG_STATE_DOWN },
-};
-
-static const cyaml_strval_t check_type_strs[] = {
-	{ "tcp", CFG_CHECK_TCP }, { "http", CFG_CHECK_HTTP }, { "https", CFG_CHECK_HTTPS },
-	{ "udp", CFG_CHECK_UDP }, { "exec", CFG_CHECK_EXEC },
-};
-
-static const cyaml_strval_t initial_strs[] = {
-	{ "down", CFG_INITIAL_DOWN },
-	{ "up", CFG_INITIAL_UP },
-};
-
-static const cyaml_strval_t all_down_strs[] = {
-	{ "keep", CFG_ALL_DOWN_KEEP },
-	{ "drop", CFG_ALL_DOWN_DROP },
-};
+static const cyaml_strval_t xdp_mode_strs[] = { NAMES_XDP_MODE(NAMES_STRVAL) };
+static const cyaml_strval_t fwd_strs[] = { NAMES_FWD(NAMES_STRVAL, 1) };
+static const cyaml_strval_t proto_strs[] = { NAMES_PROTO(NAMES_STRVAL) };
+static const cyaml_strval_t sched_strs[] = { NAMES_SCHED(NAMES_STRVAL) };
+static const cyaml_strval_t state_strs[] = { NAMES_STATE(NAMES_STRVAL) };
+static const cyaml_strval_t check_type_strs[] = { NAMES_CHECK_TYPE(NAMES_STRVAL) };
+static const cyaml_strval_t initial_strs[] = { NAMES_INITIAL(NAMES_STRVAL) };
+static const cyaml_strval_t all_down_strs[] = { NAMES_ALL_DOWN(NAMES_STRVAL) };
 
 #define NSTR(a) (sizeof(a) / sizeof((a)[0]))
 #define OPT	CYAML_FLAG_OPTIONAL
@@ -260,42 +225,6 @@ int cfg_parse_status_range(const char *s, struct cfg_status_range *r)
 	return 0;
 }
 
-static int strval_find(const cyaml_strval_t *t, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; s && i < n; i++)
-		if (!strcmp(t[i].str, s))
-			return (int)t[i].val;
-	return -EINVAL;
-}
-
-static const char *strval_name(const cyaml_strval_t *t, size_t n, int v)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (t[i].val == v)
-			return t[i].str;
-	return "?";
-}
-
-int cfg_parse_scheduler(const char *s)
-{
-	return strval_find(sched_strs, NSTR(sched_strs), s);
-}
-
-const char *cfg_scheduler_name(int sched)
-{
-	return strval_name(sched_strs, NSTR(sched_strs), sched);
-}
-
-const char *cfg_check_type_name(enum cfg_check_type t)
-{
-	return t == CFG_CHECK_UNSET ? "none"
-				    : strval_name(check_type_strs, NSTR(check_type_strs), t);
-}
-
 #define OVER(f)                        \
 	do {                           \
 		if (o->f)              \
@@ -358,16 +287,6 @@ int cfg_backend_check(const struct cfg_vip *v, const struct cfg_backend *b, stru
 	out->expect_status = NULL;
 	out->expect_status_count = 0;
 	return 0;
-}
-
-int cfg_parse_state(const char *s)
-{
-	return strval_find(state_strs, NSTR(state_strs), s);
-}
-
-const char *cfg_state_name(enum cfg_state st)
-{
-	return strval_name(state_strs, NSTR(state_strs), st);
 }
 
 /* ---- errors ---------------------------------------------------------------- */
@@ -556,23 +475,15 @@ static yaml_node_t *cfg_find_key(struct cfg_ctx *c, const char *key, size_t line
 /* The allowed words of an enumerated field, for its error message. */
 static const char *enum_words(const char *field)
 {
-	static const struct {
-		const char *field, *words;
-	} t[] = {
-		{ "scheduler", "maglev, source-ip, wrr, random" },
-		{ "protocol", "tcp, udp" },
-		{ "state", "up, drain, down" },
-		{ "xdp_mode", "auto, native, generic" },
-		{ "forwarding", "dsr, ipip, gue" },
-		{ "type", "tcp, http, https, udp, exec" },
-		{ "initial_state", "down, up" },
-		{ "on_all_down", "keep, drop" },
+	static const struct names *t[] = {
+		&names_sched,	&names_proto,	   &names_state,   &names_xdp_mode,
+		&names_cfg_fwd, &names_check_type, &names_initial, &names_all_down,
 	};
 	size_t i;
 
 	for (i = 0; i < NSTR(t); i++)
-		if (!strcmp(t[i].field, field))
-			return t[i].words;
+		if (!strcmp(t[i]->what, field))
+			return names_list(t[i]);
 	return NULL;
 }
 

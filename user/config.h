@@ -152,11 +152,6 @@ int cfg_parse_status_range(const char *s, struct cfg_status_range *r);
  * has a check. out owns nothing: its strings point into the config.
  */
 int cfg_backend_check(const struct cfg_vip *v, const struct cfg_backend *b, struct cfg_check *out);
-const char *cfg_check_type_name(enum cfg_check_type t);
-int cfg_parse_scheduler(const char *s);
-const char *cfg_scheduler_name(int sched);
-const char *cfg_state_name(enum cfg_state st);
-int cfg_parse_state(const char *s);
 void cfg_addr_str(const struct xlb_addr *a, char *buf, size_t len);
 
 #endif /* XLB_CONFIG_H */

@@ -15,6 +15,7 @@
 #include "health.h"
 #include "journal.h"
 #include "log.h"
+#include "names.h"
 #include "notify.h"
 #include "version.h"
 
@@ -49,9 +50,9 @@ static json_object *backend_json(struct xlbd *d, struct lb_vip *v, struct lb_bac
 	json_object_object_add(o, "address", jaddr(&b->addr));
 	json_object_object_add(o, "weight", json_object_new_int64(b->weight));
 	json_object_object_add(o, "effective_weight", json_object_new_int64(b->eff_weight));
-	json_object_object_add(o, "state", jstr(cfg_state_name(b->admin)));
-	json_object_object_add(o, "health", jstr(lb_health_name(b->health)));
-	json_object_object_add(o, "forwarding", jstr(lb_dp_state_name(b->written.state)));
+	json_object_object_add(o, "state", jstr(names_str(&names_state, (int)b->admin)));
+	json_object_object_add(o, "health", jstr(names_str(&names_health, (int)b->health)));
+	json_object_object_add(o, "forwarding", jstr(names_str(&names_be_state, b->written.state)));
 	if (b->mac_ok) {
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", b->mac[0], b->mac[1],
 			 b->mac[2], b->mac[3], b->mac[4], b->mac[5]);
@@ -92,8 +93,8 @@ static json_object *vip_json(struct xlbd *d, struct lb_vip *v)
 	json_object_object_add(o, "address", jaddr(&v->addr));
 	json_object_object_add(o, "port", json_object_new_int(v->port));
 	json_object_object_add(o, "protocol", jstr(v->proto == CFG_PROTO_UDP ? "udp" : "tcp"));
-	json_object_object_add(o, "scheduler", jstr(cfg_scheduler_name(v->sched)));
-	json_object_object_add(o, "forwarding", jstr(lb_fwd_name(v->fwd_mode)));
+	json_object_object_add(o, "scheduler", jstr(names_str(&names_sched, v->sched)));
+	json_object_object_add(o, "forwarding", jstr(names_str(&names_fwd, v->fwd_mode)));
 	json_object_object_add(o, "ring_size", json_object_new_int64(v->ring_size));
 	json_object_object_add(o, "udp_idle_timeout_s", json_object_new_int64(v->udp_timeout_s));
 	json_object_object_add(o, "id", json_object_new_int64(v->id));
@@ -321,8 +322,8 @@ static void reload_global_changes(const struct cfg *o, const struct cfg *n, json
 	if (str_differs(a, b)) \
 	SAY("%s %s -> %s", k, (a) ? (a) : "(none)", (b) ? (b) : "(none)")
 	if (o->forwarding != n->forwarding)
-		SAY("forwarding %s -> %s", lb_fwd_name(lb_fwd_mode((int)o->forwarding)),
-		    lb_fwd_name(lb_fwd_mode((int)n->forwarding)));
+		SAY("forwarding %s -> %s", names_str(&names_fwd, lb_fwd_mode((int)o->forwarding)),
+		    names_str(&names_fwd, lb_fwd_mode((int)n->forwarding)));
 	STR("tunnel_source", o->tunnel_source, n->tunnel_source);
 	STR("tunnel_source6", o->tunnel_source6, n->tunnel_source6);
 	STR("tunnel_flow_prefix", o->tunnel_flow_prefix, n->tunnel_flow_prefix);

@@ -24,6 +24,7 @@
 #include "check.h"
 #include "health.h"
 #include "log.h"
+#include "names.h"
 
 int hstate_feed(struct hstate *s, int ok, unsigned rise, unsigned fall)
 {
@@ -74,7 +75,9 @@ struct hc {
 	struct hstate st;
 	int checked; /* a result came in */
 	int last_ok;
-	char reason[160];
+	enum check_reason last_reason;
+	char reason[160]; /* its detail */
+	struct health_counters cnt;
 	double latency_ms;
 	struct timespec changed; /* CLOCK_REALTIME of the last transition */
 	struct timespec up_mono; /* CLOCK_MONOTONIC when it last went up */
@@ -160,27 +163,52 @@ static void hc_schedule(struct hc *c, uint64_t ms)
 	evtimer_add(c->tick, &tv);
 }
 
-static void on_result(void *arg, int ok, const char *reason, double ms)
+const double health_duration_le[HEALTH_DURATION_BUCKETS] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+};
+
+static void count_result(struct health_counters *n, enum check_reason why, double ms)
+{
+	unsigned i;
+
+	if (why < CHECK_NREASONS)
+		n->results[why]++;
+	for (i = 0; i < HEALTH_DURATION_BUCKETS; i++)
+		if (ms / 1e3 <= health_duration_le[i])
+			n->duration_le[i]++;
+	n->count++;
+	n->duration_sum_s += ms / 1e3;
+}
+
+static void on_result(void *arg, enum check_reason why, const char *reason, double ms)
 {
 	struct hc *c = arg;
 	enum lb_health old = c->st.state;
+	int ok = why == CHECK_OK;
 	char as[64];
 
 	c->running = NULL;
 	c->checked = 1;
 	c->last_ok = ok;
+	c->last_reason = why;
 	c->latency_ms = ms;
 	snprintf(c->reason, sizeof(c->reason), "%s", reason);
 	if (ok)
 		c->n_ok++;
 	else
 		c->n_fail++;
+	count_result(&c->cnt, why, ms);
 
 	if (hstate_feed(&c->st, ok, c->k.rise, c->k.fall)) {
+		if (c->st.state == LB_HEALTH_UP)
+			c->cnt.went_up++;
+		else
+			c->cnt.went_down++;
 		clock_gettime(CLOCK_REALTIME, &c->changed);
 		cfg_addr_str(&c->addr, as, sizeof(as));
 		log_info("vip %s: backend %s %s -> %s: %s (%.1f ms) after %u %s in a row", c->vip,
-			 as, lb_health_name(old), lb_health_name(c->st.state), reason, ms,
+			 as, names_str(&names_health, (int)old),
+			 names_str(&names_health, (int)c->st.state), reason, ms,
 			 ok ? c->st.ok_run : c->st.fail_run, ok ? "successes" : "failures");
 		/* slow start is for coming back, not for the first rise after start */
 		if (c->st.state == LB_HEALTH_UP && c->k.slow_start_ms && c->was_up) {
@@ -220,7 +248,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 			cfg_addr_str(&c->addr, as, sizeof(as));
 			log_warnx("vip %s: backend %s: checks skipped: xlbd itself is short of "
 				  "something (%s); its health stays %s",
-				  c->vip, as, strerror(-err), lb_health_name(c->st.state));
+				  c->vip, as, strerror(-err),
+				  names_str(&names_health, (int)c->st.state));
 		}
 		hc_schedule(c, c->k.interval_ms);
 		return;
@@ -437,6 +466,14 @@ void health_sync(struct health *h, const struct cfg *cfg)
 	}
 }
 
+const struct health_counters *health_backend_counters(struct health *h, const char *vip,
+						      const struct xlb_addr *addr)
+{
+	struct hc *c = hc_find(h, vip, addr);
+
+	return c ? &c->cnt : NULL;
+}
+
 void health_backend_json(struct health *h, const struct lb_vip *v, const struct lb_backend *b,
 			 json_object *o)
 {
@@ -453,13 +490,19 @@ void health_backend_json(struct health *h, const struct lb_vip *v, const struct 
 	clock_gettime(CLOCK_REALTIME, &now);
 	since = (double)(now.tv_sec - c->changed.tv_sec) +
 		(double)(now.tv_nsec - c->changed.tv_nsec) / 1e9;
-	json_object_object_add(o, "check", json_object_new_string(cfg_check_type_name(c->k.type)));
+	json_object_object_add(
+		o, "check", json_object_new_string(names_str(&names_check_type, (int)c->k.type)));
 	json_object_object_add(
 		o, "health",
-		json_object_new_string(c->checked ? lb_health_name(c->st.state) : "unknown"));
+		json_object_new_string(c->checked ? names_str(&names_health, (int)c->st.state)
+						  : "unknown"));
 	json_object_object_add(o, "reason",
 			       json_object_new_string(c->checked ? c->reason : "not checked yet"));
 	json_object_object_add(o, "last_ok", json_object_new_boolean(c->last_ok));
+	json_object_object_add(o, "result",
+			       c->checked ? json_object_new_string(names_str(&names_check_reason,
+									     (int)c->last_reason))
+					  : NULL);
 	json_object_object_add(o, "latency_ms", api_number(c->latency_ms, 2));
 	json_object_object_add(o, "since", api_number(since, 1));
 	json_object_object_add(

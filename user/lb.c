@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "lb.h"
+#include "names.h"
 #include "log.h"
 #include "maglev.h"
 
@@ -62,16 +63,6 @@ struct lb {
 };
 
 static uint64_t mono_ns(void);
-
-const char *lb_dp_state_name(uint8_t st)
-{
-	return st == XLB_BE_UP ? "up" : st == XLB_BE_DRAIN ? "drain" : "down";
-}
-
-const char *lb_health_name(enum lb_health h)
-{
-	return h == LB_HEALTH_UP ? "up" : h == LB_HEALTH_DOWN ? "down" : "unknown";
-}
 
 struct lb *lb_new(struct dp *dp, lb_resolve_fn resolve, void *ctx)
 {
@@ -849,26 +840,11 @@ static void vip_remove(struct lb *lb, unsigned i)
 
 /* ---- the config ------------------------------------------------------------- */
 
-const char *lb_fwd_name(uint8_t mode)
-{
-	return mode == XLB_FWD_IPIP ? "ipip" : mode == XLB_FWD_GUE ? "gue" : "dsr";
-}
-
-static const char *all_down_name(enum cfg_all_down a)
-{
-	return a == CFG_ALL_DOWN_DROP ? "drop" : "keep";
-}
-
 uint8_t lb_fwd_mode(int cfg_fwd)
 {
 	return cfg_fwd == CFG_FWD_IPIP	? XLB_FWD_IPIP
 	       : cfg_fwd == CFG_FWD_GUE ? XLB_FWD_GUE
 					: XLB_FWD_DSR;
-}
-
-static const char *proto_name(enum cfg_proto p)
-{
-	return p == CFG_PROTO_UDP ? "udp" : "tcp";
 }
 
 /*
@@ -904,7 +880,7 @@ static int apply_backends(struct lb *lb, struct lb_vip *v, const struct cfg_vip 
 		cfg_addr_str(&c->addr, as, sizeof(as));
 		if (!b) {
 			change(ch, 0, "vip %s: backend %s added (weight %u, %s)", cv->name, as,
-			       c->weight, cfg_state_name(c->state));
+			       c->weight, names_str(&names_state, (int)c->state));
 			if (dry)
 				continue;
 			b = be_new(lb, v, &c->addr);
@@ -924,7 +900,8 @@ static int apply_backends(struct lb *lb, struct lb_vip *v, const struct cfg_vip 
 			       b->weight, c->weight);
 		if (b->admin != c->state)
 			change(ch, b->from_cli, "vip %s: backend %s state %s -> %s", v->name, as,
-			       cfg_state_name(b->admin), cfg_state_name(c->state));
+			       names_str(&names_state, (int)b->admin),
+			       names_str(&names_state, (int)c->state));
 		if (dry)
 			continue;
 		b->weight = c->weight;
@@ -965,7 +942,7 @@ int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
 		cfg_addr_str(&cv->addr, as, sizeof(as));
 		if (!v) {
 			change(ch, 0, "vip %s added (%s port %u %s)", cv->name, as, cv->port,
-			       proto_name(proto));
+			       names_str(&names_proto, (int)proto));
 			if (dry) {
 				apply_backends(lb, NULL, cv, ch);
 				continue;
@@ -976,24 +953,26 @@ int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
 		} else if (memcmp(&v->addr, &cv->addr, sizeof(v->addr)) || v->port != cv->port ||
 			   v->proto != proto) {
 			change(ch, v->from_cli, "vip %s: now %s port %u %s", v->name, as, cv->port,
-			       proto_name(proto));
+			       names_str(&names_proto, (int)proto));
 		}
 		if (v->sched != cv->scheduler && v->ring_sig)
 			change(ch, v->from_cli, "vip %s: scheduler %s -> %s", v->name,
-			       cfg_scheduler_name(v->sched), cfg_scheduler_name(cv->scheduler));
+			       names_str(&names_sched, v->sched),
+			       names_str(&names_sched, cv->scheduler));
 		if (v->ring_size != cv->ring_size && v->ring_sig)
 			change(ch, v->from_cli, "vip %s: ring_size %u -> %u", v->name, v->ring_size,
 			       cv->ring_size);
 		if (v->fwd_mode != lb_fwd_mode(cfg_vip_fwd(cfg, cv)) && v->ring_sig)
 			change(ch, v->from_cli, "vip %s: forwarding %s -> %s", v->name,
-			       lb_fwd_name(v->fwd_mode),
-			       lb_fwd_name(lb_fwd_mode(cfg_vip_fwd(cfg, cv))));
+			       names_str(&names_fwd, v->fwd_mode),
+			       names_str(&names_fwd, lb_fwd_mode(cfg_vip_fwd(cfg, cv))));
 		if (v->udp_timeout_s != cv->udp_timeout_s && v->ring_sig && proto == CFG_PROTO_UDP)
 			change(ch, v->from_cli, "vip %s: udp_idle_timeout %us -> %us", v->name,
 			       v->udp_timeout_s, cv->udp_timeout_s);
 		if (v->on_all_down != cv->on_all_down && v->ring_sig)
 			change(ch, v->from_cli, "vip %s: on_all_down %s -> %s", v->name,
-			       all_down_name(v->on_all_down), all_down_name(cv->on_all_down));
+			       names_str(&names_all_down, (int)v->on_all_down),
+			       names_str(&names_all_down, (int)cv->on_all_down));
 		if (dry) {
 			apply_backends(lb, v, cv, ch);
 			continue;
@@ -1072,8 +1051,9 @@ int lb_vip_add(struct lb *lb, const char *name, const struct xlb_addr *addr, uin
 	if (e)
 		return ERR(e, "vip %s: data plane update failed: %s", name, strerror(-e));
 	cfg_addr_str(addr, as, sizeof(as));
-	return DONE("vip %s added (%s port %u %s, %s, %s)", name, as, port, proto_name(proto),
-		    cfg_scheduler_name(sched), lb_fwd_name(v->fwd_mode));
+	return DONE("vip %s added (%s port %u %s, %s, %s)", name, as, port,
+		    names_str(&names_proto, (int)proto), names_str(&names_sched, sched),
+		    names_str(&names_fwd, v->fwd_mode));
 }
 
 int lb_vip_del(struct lb *lb, const char *name, char *err, size_t errlen)
@@ -1184,7 +1164,8 @@ int lb_backend_set(struct lb *lb, const char *vip, const struct xlb_addr *addr, 
 	}
 	if (state >= 0) {
 		snprintf(what + n, sizeof(what) - (size_t)n, "%s state %s -> %s",
-			 weight >= 0 ? "," : "", cfg_state_name(b->admin), cfg_state_name(state));
+			 weight >= 0 ? "," : "", names_str(&names_state, (int)b->admin),
+			 names_str(&names_state, (int)state));
 		b->admin = state;
 	}
 	b->from_cli = 1;

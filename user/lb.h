@@ -173,10 +173,7 @@ void lb_settle(struct lb *lb);
 /* Rebuild and swap the ring, write backends and the VIP entry as needed. */
 int lb_vip_sync(struct lb *lb, struct lb_vip *v);
 
-const char *lb_dp_state_name(uint8_t st);
-/* XLB_FWD_*: dsr, ipip, gue; and the XLB_FWD_* of a CFG_FWD_* (default: dsr). */
-const char *lb_fwd_name(uint8_t mode);
+/* The XLB_FWD_* of a CFG_FWD_* (default: dsr). */
 uint8_t lb_fwd_mode(int cfg_fwd);
-const char *lb_health_name(enum lb_health h);
 
 #endif /* XLB_LB_H */

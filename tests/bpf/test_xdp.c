@@ -22,6 +22,7 @@
 #include "dataplane.h"
 #include "config.h"
 #include "maglev.h"
+#include "names.h"
 #include "pkt.h"
 #include "wellformed.h"
 
@@ -1343,7 +1344,8 @@ static void syn_flood(struct tvip *v, const char *dst, int recorded)
 	}
 	print_message("  %s: after %d SYNs, %d of %d established flows in the table, %d on "
 		      "their backend\n",
-		      cfg_scheduler_name(v->sched), FLOOD_SYNS, in_table, FLOOD_ESTABLISHED, kept);
+		      names_str(&names_sched, v->sched), FLOOD_SYNS, in_table, FLOOD_ESTABLISHED,
+		      kept);
 	assert_int_equal(in_table, FLOOD_ESTABLISHED);
 	assert_int_equal(kept, FLOOD_ESTABLISHED);
 	ring_set(v, v->nbe, v->be, v->w);

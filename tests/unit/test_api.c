@@ -113,15 +113,15 @@ static const struct bad bads[] = {
 	{ "bad_state",
 	  "{\"cmd\":\"backend.set\",\"vip\":\"w\",\"address\":\"1.2.3.4\","
 	  "\"state\":\"off\"}",
-	  API_E_INVALID, "state: up, drain or down, got \"off\"" },
+	  API_E_INVALID, "state: one of up, drain, down, got \"off\"" },
 	{ "bad_scheduler",
 	  "{\"cmd\":\"vip.add\",\"vip\":\"w\",\"address\":\"1.2.3.4\",\"port\":1,"
 	  "\"scheduler\":\"rr\"}",
-	  API_E_INVALID, "scheduler: maglev, source-ip, wrr or random, got \"rr\"" },
+	  API_E_INVALID, "scheduler: one of maglev, source-ip, wrr, random, got \"rr\"" },
 	{ "bad_forwarding",
 	  "{\"cmd\":\"vip.add\",\"vip\":\"w\",\"address\":\"1.2.3.4\",\"port\":1,"
 	  "\"forwarding\":\"nat\"}",
-	  API_E_INVALID, "forwarding: dsr, ipip or gue, got \"nat\"" },
+	  API_E_INVALID, "forwarding: one of dsr, ipip, gue, got \"nat\"" },
 	{ "bad_mac",
 	  "{\"cmd\":\"backend.add\",\"vip\":\"w\",\"address\":\"1.2.3.4\","
 	  "\"mac\":\"zz\"}",
