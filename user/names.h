@@ -14,23 +14,24 @@
  * The words, as lists X(word, value): names.c makes its tables of them, and
  * config.c its parser's (libcyaml wants arrays it can size at compile time).
  */
-#define NAMES_SCHED(X)                \
-	X("maglev", XLB_SCHED_MAGLEV) \
-	X("source-ip", XLB_SCHED_SOURCE_IP) X("wrr", XLB_SCHED_WRR) X("random", XLB_SCHED_RANDOM)
+/* clang-format off */
+#define NAMES_SCHED(X) \
+	X("maglev", XLB_SCHED_MAGLEV) X("source-ip", XLB_SCHED_SOURCE_IP) \
+	X("wrr", XLB_SCHED_WRR) X("random", XLB_SCHED_RANDOM)
 /* the config's forwarding is XLB_FWD_* + 1 (0: the instance's), so off is 0 or 1 */
 #define NAMES_FWD(X, off) \
 	X("dsr", XLB_FWD_DSR + (off)) X("ipip", XLB_FWD_IPIP + (off)) X("gue", XLB_FWD_GUE + (off))
 #define NAMES_PROTO(X) X("tcp", CFG_PROTO_TCP) X("udp", CFG_PROTO_UDP)
 #define NAMES_STATE(X) X("up", CFG_STATE_UP) X("drain", CFG_STATE_DRAIN) X("down", CFG_STATE_DOWN)
-#define NAMES_CHECK_TYPE(X)                                                           \
-	X("tcp", CFG_CHECK_TCP)                                                       \
-	X("http", CFG_CHECK_HTTP) X("https", CFG_CHECK_HTTPS) X("udp", CFG_CHECK_UDP) \
-		X("exec", CFG_CHECK_EXEC)
+#define NAMES_CHECK_TYPE(X) \
+	X("tcp", CFG_CHECK_TCP) X("http", CFG_CHECK_HTTP) X("https", CFG_CHECK_HTTPS) \
+	X("udp", CFG_CHECK_UDP) X("exec", CFG_CHECK_EXEC)
 #define NAMES_XDP_MODE(X) \
 	X("auto", CFG_XDP_AUTO) X("native", CFG_XDP_NATIVE) X("generic", CFG_XDP_GENERIC)
-#define NAMES_INITIAL(X)   X("down", CFG_INITIAL_DOWN) X("up", CFG_INITIAL_UP)
-#define NAMES_ALL_DOWN(X)  X("keep", CFG_ALL_DOWN_KEEP) X("drop", CFG_ALL_DOWN_DROP)
+#define NAMES_INITIAL(X) X("down", CFG_INITIAL_DOWN) X("up", CFG_INITIAL_UP)
+#define NAMES_ALL_DOWN(X) X("keep", CFG_ALL_DOWN_KEEP) X("drop", CFG_ALL_DOWN_DROP)
 #define NAMES_STRVAL(w, v) { (w), (v) },
+/* clang-format on */
 
 struct names {
 	const char *what; /* the field, as errors name it: "scheduler" */
