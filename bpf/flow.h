@@ -228,6 +228,7 @@ struct xlb_pick {
 	__u32 be_id;
 	__u8 new_flow; /* recorded now as a new flow */
 	__u8 hit;      /* found in a flow table */
+	__u8 moved;    /* its remembered backend went down: placed anew */
 };
 
 /*
@@ -245,9 +246,14 @@ static __always_inline int flow_established(struct xlb_pkt *p, struct xlb_pick *
 	pick->be = flow_backend(f);
 	if (!pick->be) {
 		stats_count(XLB_STAT_FLOW_MOVED);
+		pick->moved = 1;
 		return 0;
 	}
-	if (p->key.proto != IPPROTO_TCP) {
+	if (p->key.proto == IPPROTO_TCP) {
+		/* the first FIN or RST: closing (one write a flow, for xlbd's count) */
+		if ((p->tcp_flags & (XLB_TCP_FIN | XLB_TCP_RST)) && !f->last_seen)
+			f->last_seen = bpf_ktime_get_coarse_ns();
+	} else {
 		now = bpf_ktime_get_coarse_ns();
 		idle = now - f->last_seen;
 		if (idle > (__u64)pick->be->udp_timeout * XLB_NSEC_PER_SEC) {
@@ -322,6 +328,7 @@ static __always_inline int flow_place(const struct xlb_vip *vip, struct xlb_pkt 
 		if (f) { /* a reused 5-tuple: its record follows the new placement */
 			f->backend_id = pick->be_id;
 			f->backend_gen = pick->be->gen;
+			f->last_seen = 0; /* open again */
 		}
 		return 0;
 	}
@@ -330,9 +337,14 @@ static __always_inline int flow_place(const struct xlb_vip *vip, struct xlb_pkt 
 	if (!stateless && p->key.proto == IPPROTO_TCP) {
 		f = syn_remembered(p, since);
 		if (f && (pick->be = flow_backend(f))) {
+			struct xlb_flow nf = {
+				.backend_id = f->backend_id,
+				.backend_gen = f->backend_gen,
+			}; /* open: last_seen 0 (the SYN's time stays behind) */
+
 			pick->be_id = f->backend_id;
 			pick->hit = 1;
-			bpf_map_update_elem(&xlb_flows, &p->key, f, BPF_ANY);
+			bpf_map_update_elem(&xlb_flows, &p->key, &nf, BPF_ANY);
 			flow_bits_set(h);
 			return 0;
 		}

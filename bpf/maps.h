@@ -18,6 +18,22 @@ struct {
 	__type(value, struct xlb_config);
 } xlb_config SEC(".maps");
 
+#ifndef XLB_EVENTS_BYTES
+#define XLB_EVENTS_BYTES (256 * 1024) /* 4096 events waiting for xlbd */
+#endif
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, XLB_EVENTS_BYTES);
+} xlb_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xlb_mon);
+} xlb_mon SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

@@ -33,7 +33,9 @@
 #define XLB_IP_MF     0x2000
 #define XLB_IP_OFFSET 0x1fff
 
+#define XLB_TCP_FIN 0x01
 #define XLB_TCP_SYN 0x02
+#define XLB_TCP_RST 0x04
 #define XLB_TCP_ACK 0x10
 
 struct xlb_vlan_hdr {

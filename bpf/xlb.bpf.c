@@ -7,6 +7,7 @@
 #include "parse.h"
 #include "flow.h"
 #include "forward.h"
+#include "monitor.h"
 #include "stats.h"
 
 /*
@@ -87,6 +88,7 @@ static __always_inline int balance_icmp(struct xdp_md *ctx, struct xlb_pkt *p, i
 			return -XLB_STAT_NO_BACKEND;
 	}
 	stats_count(XLB_STAT_ICMP_ROUTED);
+	monitor_event(XLB_EV_ICMP_ROUTED, 0, p, pick.be->vip_id, pick.be_id);
 	count_vip(pick.be->vip_id, p, &pick);
 	return send(ctx, p, &pick, action);
 }
@@ -118,8 +120,13 @@ static __always_inline int balance(struct xdp_md *ctx, struct xlb_pkt *p, int *a
 		err = flow_place(vip, p, &pick);
 	}
 	count_vip(vip->id, p, &pick);
-	if (err)
+	if (err) {
+		monitor_event(XLB_EV_DROP, -err, p, vip->id, XLB_EV_BE_NONE);
 		return err;
+	}
+	if (pick.new_flow)
+		monitor_event(pick.moved ? XLB_EV_FLOW_MOVED : XLB_EV_NEW_FLOW, 0, p, vip->id,
+			      pick.be_id);
 	return send(ctx, p, &pick, action);
 }
 
@@ -138,6 +145,9 @@ int xlb_xdp(struct xdp_md *ctx)
 	if (err) {
 		reason = -err;
 		action = reason_action(reason);
+		/* balance() sent a VIP's no_backend drops, with the VIP's id */
+		if (action == XDP_DROP && (reason != XLB_STAT_NO_BACKEND || pkt.is_icmp))
+			monitor_event(XLB_EV_DROP, reason, &pkt, XLB_EV_VIP_NONE, XLB_EV_BE_NONE);
 	} else {
 		reason = XLB_STAT_FORWARDED;
 	}

@@ -46,6 +46,8 @@
 #define XLB_MAP_STATS	  "xlb_stats"
 #define XLB_MAP_VIP_STATS "xlb_vip_stats"
 #define XLB_MAP_BE_STATS  "xlb_be_stats"
+#define XLB_MAP_EVENTS	  "xlb_events"
+#define XLB_MAP_MON	  "xlb_mon"
 #define XLB_PROG_NAME	  "xlb_xdp"
 
 /* ---- instance configuration (xlb_config, one entry) ---------------------- */
@@ -54,10 +56,12 @@
 #define XLB_CFG_F_SRC_FLOW  0x1
 /* Answer ICMP echo requests to VIP addresses (else they go to the kernel). */
 #define XLB_CFG_F_ICMP_ECHO 0x2
+/* Sample events into xlb_events (xlbctl monitor), at most monitor_rate a second a CPU. */
+#define XLB_CFG_F_MONITOR   0x4
 
 struct xlb_config {
-	__u8 if_mac[6]; /* source MAC of forwarded frames */
-	__u8 pad[2];
+	__u8 if_mac[6];	    /* source MAC of forwarded frames */
+	__u16 monitor_rate; /* XLB_CFG_F_MONITOR: events a second, per CPU */
 	__u32 ifindex;	    /* interface the program serves */
 	__u32 flags;	    /* XLB_CFG_F_* */
 	__be32 tun_src4;    /* outer IPv4 source (or, with SRC_FLOW, its prefix) */
@@ -260,7 +264,13 @@ _Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key size");
 struct xlb_flow {
 	__u32 backend_id;
 	__u32 backend_gen; /* xlb_backend.gen when the flow was placed */
-	__u64 last_seen;   /* coarse monotonic ns; kept for UDP only */
+	/*
+	 * Coarse monotonic ns. UDP: the last packet (refreshed at most every
+	 * 250 ms). TCP: 0 while open; when the first FIN or RST was seen, so
+	 * xlbd can tell active flows from closing ones (ipvsadm's ActiveConn
+	 * and InActConn) without a write on every packet.
+	 */
+	__u64 last_seen;
 };
 _Static_assert(sizeof(struct xlb_flow) == 16, "xlb_flow size");
 
@@ -341,6 +351,40 @@ _Static_assert(__builtin_offsetof(struct xlb_global_stats, forwarded) == XLB_STA
 	       "xlb_global_stats forwarded");
 _Static_assert(__builtin_offsetof(struct xlb_global_stats, udp_expired) == XLB_STAT_UDP_EXPIRED * 8,
 	       "xlb_global_stats udp_expired");
+
+/* ---- sampled events (xlb_events: a BPF ring buffer; xlbctl monitor) ------- */
+
+#define XLB_EV_NEW_FLOW	   1 /* a flow placed on the ring and remembered */
+#define XLB_EV_FLOW_MOVED  2 /* a remembered flow whose backend went down, placed anew */
+#define XLB_EV_DROP	   3 /* a packet dropped; reason: its XLB_STAT_* */
+#define XLB_EV_ICMP_ROUTED 4 /* an ICMP error about a flow, sent to its backend */
+
+struct xlb_event {
+	__u64 ts_ns;	  /* coarse monotonic */
+	__u8 type;	  /* XLB_EV_* */
+	__u8 reason;	  /* XLB_EV_DROP: XLB_STAT_* */
+	__u8 family;	  /* XLB_AF_* (0: not parsed that far) */
+	__u8 proto;	  /* IPPROTO_* */
+	__be16 sport;	  /* the client's */
+	__be16 dport;	  /* the VIP's */
+	__u32 vip_id;	  /* XLB_EV_VIP_NONE: not known */
+	__u32 backend_id; /* XLB_EV_BE_NONE: not known */
+	__be32 src[4];
+	__be32 dst[4];
+};
+_Static_assert(sizeof(struct xlb_event) == 56, "xlb_event size");
+#define XLB_EV_VIP_NONE 0xffffffffU
+#define XLB_EV_BE_NONE	0xffffffffU
+
+/* xlb_mon: per-CPU, one entry: the rate limit's window, and what it cut. */
+struct xlb_mon {
+	__u64 window_ns; /* start of the current second */
+	__u32 sent;	 /* events sent in it */
+	__u32 pad;
+	__u64 suppressed; /* events over the rate, not sent (ever) */
+	__u64 lost;	  /* events the ring buffer had no room for (ever) */
+};
+_Static_assert(sizeof(struct xlb_mon) == 32, "xlb_mon size");
 
 /* ---- the backend's decapsulation program (bpf/xlb_decap.bpf.c) ---------- */
 

@@ -858,6 +858,23 @@ int dp_stats_backend(struct dp *dp, __u32 be_id, struct xlb_be_stats *out)
 			  sizeof(*out) / sizeof(__u64));
 }
 
+int dp_events_fd(struct dp *dp)
+{
+	return map_fd(dp->skel->maps.xlb_events);
+}
+
+int dp_monitor_counts(struct dp *dp, __u64 *suppressed, __u64 *lost)
+{
+	struct xlb_mon m;
+	int err = percpu_sum(dp, dp->skel->maps.xlb_mon, 0, (__u64 *)&m, sizeof(m) / sizeof(__u64));
+
+	if (err)
+		return err;
+	*suppressed = m.suppressed;
+	*lost = m.lost;
+	return 0;
+}
+
 int dp_flow_get(struct dp *dp, const struct xlb_flow_key *key, int syn, struct xlb_flow *out)
 {
 	const struct bpf_map *m = syn ? dp->skel->maps.xlb_syn_flows : dp->skel->maps.xlb_flows;

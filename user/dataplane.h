@@ -130,6 +130,13 @@ void dp_flow_bits_saturate(struct dp *dp);
  */
 int dp_memory(struct dp *dp, __u64 *maps_bytes, __u64 *rings_bytes, __u32 *nrings);
 
+/*
+ * Sampled events (xlb_events, a ring buffer: XLB_CFG_F_MONITOR turns them on)
+ * and what the program's rate limit and the ring's size cut, summed over CPUs.
+ */
+int dp_events_fd(struct dp *dp);
+int dp_monitor_counts(struct dp *dp, __u64 *suppressed, __u64 *lost);
+
 /* The remembered flow of key, from xlb_flows (syn = 0) or xlb_syn_flows. */
 int dp_flow_get(struct dp *dp, const struct xlb_flow_key *key, int syn, struct xlb_flow *out);
 /* Forget an established flow: its next packet is placed by the ring. */

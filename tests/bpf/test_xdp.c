@@ -6,6 +6,7 @@
  * the rings built by user/maglev.c, the code the daemon uses.
  */
 #include <errno.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -700,6 +701,52 @@ static void test_maglev_syn_is_placed_unrecorded_and_its_ack_records_the_flow(vo
 	assert_int_equal(v1.new_flows, v0.new_flows + 1);
 	assert_int_equal(v1.flow_misses, v0.flow_misses + 2);
 	assert_int_equal(v1.flow_hits, v0.flow_hits + 1);
+}
+
+/* xlb_flows' last_seen of a TCP flow: 0 while open, when closing began. */
+static __u64 tcp_closing_since(const char *src, const char *dst, __u16 sport)
+{
+	struct pkt_spec s = { .family = 4, .src = src, .dst = dst, .sport = sport, .dport = 80 };
+	struct xlb_flow_key k;
+	struct xlb_flow f;
+
+	spec_key(&s, &k);
+	assert_int_equal(dp_flow_get(dp, &k, 0, &f), 0);
+	return f.last_seen;
+}
+
+static void test_fin_or_rst_marks_a_flow_closing_and_a_new_syn_opens_it_again(void **state)
+{
+	static const struct {
+		int vip;
+		const char *dst;
+	} vs[] = { { V_TCP, "10.0.0.100" }, { V_WRR, "10.0.0.103" } };
+	static const __u8 closers[] = { TH_FIN | TH_ACK, TH_RST };
+	unsigned i, c;
+	__u64 t;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		for (c = 0; c < 2; c++) {
+			__u16 port = (__u16)(4100 + i * 2 + c);
+			int be = send_tcp("192.0.2.78", vs[i].dst, port, 80, TH_SYN);
+
+			assert_int_equal(send_tcp("192.0.2.78", vs[i].dst, port, 80, TH_ACK), be);
+			/* open: nothing written (wrr's SYN time stays in the SYN table) */
+			assert_int_equal(tcp_closing_since("192.0.2.78", vs[i].dst, port), 0);
+			assert_int_equal(send_tcp("192.0.2.78", vs[i].dst, port, 80, closers[c]),
+					 be);
+			t = tcp_closing_since("192.0.2.78", vs[i].dst, port);
+			assert_true(t != 0);
+			/* the last ACK goes where the flow went, and keeps the first mark */
+			assert_int_equal(send_tcp("192.0.2.78", vs[i].dst, port, 80, TH_ACK), be);
+			assert_int_equal(tcp_closing_since("192.0.2.78", vs[i].dst, port), t);
+			/* the tuple reused: open again */
+			be = send_tcp("192.0.2.78", vs[i].dst, port, 80, TH_SYN);
+			assert_int_equal(send_tcp("192.0.2.78", vs[i].dst, port, 80, TH_ACK), be);
+			assert_int_equal(tcp_closing_since("192.0.2.78", vs[i].dst, port), 0);
+		}
+	}
 }
 
 static void test_wrr_syn_is_half_open_until_its_ack_establishes_it(void **state)
@@ -1624,6 +1671,135 @@ static void config_with(__u32 flags, __u16 mtu)
 	assert_int_equal(dp_config_set(dp, &c), 0);
 }
 
+/* ---- sampled events (xlbctl monitor) --------------------------------------- */
+
+struct got_events {
+	struct xlb_event ev[64];
+	int n;
+};
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct got_events *g = ctx;
+
+	assert_int_equal(len, sizeof(struct xlb_event));
+	if (g->n < 64)
+		memcpy(&g->ev[g->n], data, sizeof(struct xlb_event));
+	g->n++;
+	return 0;
+}
+
+static void drain_events(struct ring_buffer *rb, struct got_events *g)
+{
+	memset(g, 0, sizeof(*g));
+	assert_true(ring_buffer__consume(rb) >= 0);
+}
+
+static void monitor_on(__u16 rate)
+{
+	struct xlb_config c = tun_cfg;
+
+	c.flags |= XLB_CFG_F_MONITOR;
+	c.monitor_rate = rate;
+	assert_int_equal(dp_config_set(dp, &c), 0);
+}
+
+static void test_monitor_sends_new_flows_moves_and_drops_only_when_on_within_its_rate(void **state)
+{
+	struct got_events g;
+	struct ring_buffer *rb = ring_buffer__new(dp_events_fd(dp), on_event, &g, NULL);
+	__u64 sup0, sup1, lost;
+	cpu_set_t all, one;
+	char src[32];
+	int be, i;
+
+	(void)state;
+	assert_non_null(rb);
+	/* one CPU: the rate is counted per CPU */
+	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+
+	/* off (a rate set, the flag not): new flows and drops send nothing */
+	{
+		struct xlb_config c = tun_cfg;
+
+		c.monitor_rate = 4;
+		assert_int_equal(dp_config_set(dp, &c), 0);
+	}
+	drain_events(rb, &g);
+	send_udp("192.0.2.90", "10.0.0.100", 7000, 53);
+	send_tcp("192.0.2.90", "10.0.0.105", 7000, 80, TH_SYN);
+	drain_events(rb, &g);
+	assert_int_equal(g.n, 0);
+
+	/* on: a new flow names its VIP, client and backend */
+	monitor_on(4);
+	be = send_udp("192.0.2.91", "10.0.0.100", 7001, 53);
+	drain_events(rb, &g);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.ev[0].type, XLB_EV_NEW_FLOW);
+	assert_int_equal(g.ev[0].vip_id, vips[V_UDP].id);
+	assert_int_equal(g.ev[0].backend_id, be);
+	assert_int_equal(g.ev[0].proto, IPPROTO_UDP);
+	assert_int_equal(ntohs(g.ev[0].sport), 7001);
+	assert_int_equal(ntohl(g.ev[0].src[0]), 0xc000025b);
+	/* a hit sends nothing */
+	send_udp("192.0.2.91", "10.0.0.100", 7001, 53);
+	drain_events(rb, &g);
+	assert_int_equal(g.n, 0);
+	/* a drop, with its reason and VIP */
+	send_tcp("192.0.2.92", "10.0.0.105", 7002, 80, TH_SYN);
+	drain_events(rb, &g);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.ev[0].type, XLB_EV_DROP);
+	assert_int_equal(g.ev[0].reason, XLB_STAT_NO_BACKEND);
+	assert_int_equal(g.ev[0].vip_id, vips[V_EMPTY].id);
+
+	/* past the rate: 4 a second a CPU, the rest counted */
+	assert_int_equal(dp_monitor_counts(dp, &sup0, &lost), 0);
+	sleep_ms(1100);
+	for (i = 0; i < 10; i++) {
+		client_addr((unsigned)i, src, sizeof(src));
+		send_udp(src, "10.0.0.100", 7100, 53);
+	}
+	drain_events(rb, &g);
+	assert_int_equal(g.n, 4);
+	assert_int_equal(dp_monitor_counts(dp, &sup1, &lost), 0);
+	assert_int_equal(sup1 - sup0, 6);
+
+	config_with(0, 0);
+	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+	ring_buffer__free(rb);
+}
+
+static void test_monitor_says_when_a_flow_moves_off_a_down_backend(void **state)
+{
+	struct got_events g;
+	struct ring_buffer *rb = ring_buffer__new(dp_events_fd(dp), on_event, &g, NULL);
+	static const __u32 only16[] = { 16 };
+	int be;
+
+	(void)state;
+	assert_non_null(rb);
+	be = send_tcp("192.0.2.93", "10.0.0.106", 7003, 80, TH_SYN);
+	send_tcp("192.0.2.93", "10.0.0.106", 7003, 80, TH_ACK);
+	monitor_on(100);
+	drain_events(rb, &g);
+	backend_put((__u32)be, vips[V_SWAP].id, XLB_BE_DOWN, 1);
+	ring_set(&vips[V_SWAP], 1, be == 16 ? (const __u32[]){ 15 } : only16, NULL);
+	assert_int_equal(send_tcp("192.0.2.93", "10.0.0.106", 7003, 80, TH_ACK),
+			 be == 16 ? 15 : 16);
+	drain_events(rb, &g);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.ev[0].type, XLB_EV_FLOW_MOVED);
+	assert_int_equal(g.ev[0].backend_id, be == 16 ? 15 : 16);
+	config_with(0, 0);
+	restore_swap_vip();
+	ring_buffer__free(rb);
+}
+
 /* ---- backends behind another interface (XDP_REDIRECT) ------------------------ */
 
 #define REDIRECT_OIF 7 /* any index: test runs do not carry out the redirect */
@@ -2412,6 +2588,9 @@ static void test_no_packet_was_ever_aborted(void **state)
 
 static const struct CMUnitTest scenarios[] = {
 	cmocka_unit_test(test_maglev_syn_is_placed_unrecorded_and_its_ack_records_the_flow),
+	cmocka_unit_test(test_fin_or_rst_marks_a_flow_closing_and_a_new_syn_opens_it_again),
+	cmocka_unit_test(test_monitor_sends_new_flows_moves_and_drops_only_when_on_within_its_rate),
+	cmocka_unit_test(test_monitor_says_when_a_flow_moves_off_a_down_backend),
 	cmocka_unit_test(test_wrr_syn_is_half_open_until_its_ack_establishes_it),
 	cmocka_unit_test(test_maglev_syn_reusing_a_recorded_tuple_is_placed_afresh),
 	cmocka_unit_test(test_wrr_syn_reusing_a_recorded_tuple_is_placed_afresh),
