@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <arpa/inet.h>
@@ -39,10 +40,11 @@ struct dp {
 	struct xlb_egress egress[XLB_MAX_EGRESS]; /* as written to xlb_egress */
 	__u64 *flow_bits;			  /* xlb_flow_bits, mapped */
 	size_t flow_bits_len;
-	__u32 flow_bits_words; /* of each bitmap */
-	int sweeping;	       /* a rebuild of the hint is under way */
-	int sweep_started;     /* sweep_cursor is valid */
-	__u32 sweep_cursor;    /* where the walk of xlb_flows is */
+	__u32 flow_bits_words;			       /* of each bitmap */
+	int sweeping;				       /* a rebuild of the hint is under way */
+	int sweep_started;			       /* sweep_cursor is valid */
+	__u32 sweep_cursor;			       /* where the walk of xlb_flows is */
+	struct xlb_backend sweep_be[XLB_MAX_BACKENDS]; /* as the walk began: gen, timeout */
 };
 
 /*
@@ -1000,6 +1002,48 @@ int dp_memory(struct dp *dp, __u64 *maps_bytes, __u64 *rings_bytes, __u32 *nring
  */
 #define DP_SWEEP_BATCH 4096
 
+static __u64 mono_coarse_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &t); /* the program's clock */
+	return (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
+}
+
+/* The backends as the walk begins: a flow counts for the generation it names. */
+static int sweep_read_backends(struct dp *dp)
+{
+	int fd = map_fd(dp->skel->maps.xlb_backends);
+	__u32 id;
+
+	for (id = 0; id < XLB_MAX_BACKENDS; id++)
+		if (bpf_map_lookup_elem(fd, &id, &dp->sweep_be[id]))
+			return -errno;
+	return 0;
+}
+
+/* A flow of the table, counted for its backend: open, closing, or past its time. */
+static void sweep_count(struct dp *dp, const struct xlb_flow_key *k, const struct xlb_flow *f,
+			struct dp_sweep *out)
+{
+	const struct xlb_backend *be;
+
+	if (f->backend_id >= XLB_MAX_BACKENDS)
+		return;
+	be = &dp->sweep_be[f->backend_id];
+	if (!be->gen || be->gen != f->backend_gen)
+		return; /* its backend is gone: the next packet places it anew */
+	if (k->proto == IPPROTO_TCP) {
+		if (f->last_seen)
+			out->closing[f->backend_id]++;
+		else
+			out->active[f->backend_id]++;
+	} else if (out->started_ns - f->last_seen <= (__u64)be->udp_timeout * 1000000000ULL ||
+		   f->last_seen > out->started_ns) {
+		out->active[f->backend_id]++;
+	}
+}
+
 int dp_flow_bits_sweep_step(struct dp *dp, __u32 budget, struct dp_sweep *out)
 {
 	static struct xlb_flow_key keys[DP_SWEEP_BATCH];
@@ -1013,6 +1057,10 @@ int dp_flow_bits_sweep_step(struct dp *dp, __u32 budget, struct dp_sweep *out)
 	if (!dp->sweeping) {
 		memset(out, 0, sizeof(*out));
 		memset(bm, 0, (size_t)words * sizeof(*bm));
+		err = sweep_read_backends(dp);
+		if (err)
+			return err;
+		out->started_ns = mono_coarse_ns();
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		dp->sweeping = 1;
 		dp->sweep_started = 0;
@@ -1029,6 +1077,7 @@ int dp_flow_bits_sweep_step(struct dp *dp, __u32 budget, struct dp_sweep *out)
 		for (i = 0; i < count; i++) {
 			__u32 h;
 
+			sweep_count(dp, &keys[i], &vals[i], out);
 			if (keys[i].proto != IPPROTO_TCP)
 				continue;
 			h = hash_flow(&keys[i]);

@@ -105,14 +105,22 @@ int dp_backend_get(struct dp *dp, __u32 id, struct xlb_backend *out);
 
 /*
  * The SYN hint, xlb_flow_bits (xlb_abi.h): rebuild it from the flows
- * xlb_flows holds now, dropping the bits of flows it no longer holds. Safe
- * while the program runs. dp_flow_bits_test(): the bit SYNs read for a key.
+ * xlb_flows holds now, dropping the bits of flows it no longer holds, and
+ * count each backend's flows on the way. Safe while the program runs. dp_flow_bits_test(): the bit SYNs read for a key.
  */
 struct dp_sweep {
-	__u64 flows;	 /* in xlb_flows */
-	__u64 tcp_flows; /* of them, with a bit */
-	__u64 bits;	 /* in a bitmap */
-	__u64 bits_set;	 /* when the sweep ended */
+	__u64 flows;	  /* in xlb_flows */
+	__u64 tcp_flows;  /* of them, with a bit */
+	__u64 bits;	  /* in a bitmap */
+	__u64 bits_set;	  /* when the sweep ended */
+	__u64 started_ns; /* CLOCK_MONOTONIC_COARSE when the walk began */
+	/*
+	 * The same walk counts, by backend id, the flows the table holds for
+	 * the backend that id names now: TCP open (no FIN or RST seen), TCP
+	 * closing, and UDP not idle past the VIP's timeout (active too).
+	 */
+	__u32 active[XLB_MAX_BACKENDS];
+	__u32 closing[XLB_MAX_BACKENDS];
 };
 int dp_flow_bits_sweep(struct dp *dp, struct dp_sweep *out);
 /*

@@ -1234,6 +1234,65 @@ static void test_a_stale_remembered_syn_never_steers_a_later_handshake(void **st
 	restore_swap_vip();
 }
 
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void test_the_sweep_counts_each_backends_open_and_closing_flows(void **state)
+{
+	static struct dp_sweep s0, s1, s2;
+	int be[SWAP_CLIENTS], i, n15 = 0, fin15 = 0, fin16 = 0;
+	char src[32];
+
+	(void)state;
+	assert_int_equal(dp_flow_bits_sweep(dp, &s0), 0);
+	establish_swap_flows(be, 52000);
+	for (i = 0; i < SWAP_CLIENTS; i++) {
+		n15 += be[i] == 15;
+		if (i % 3)
+			continue;
+		client_addr(i, src, sizeof(src));
+		send_tcp(src, "10.0.0.106", 52000, 80, i % 2 ? TH_RST : TH_FIN | TH_ACK);
+		fin15 += be[i] == 15;
+		fin16 += be[i] == 16;
+	}
+	assert_int_equal(dp_flow_bits_sweep(dp, &s1), 0);
+	assert_int_equal(s1.active[15] - s0.active[15], n15 - fin15);
+	assert_int_equal(s1.active[16] - s0.active[16], SWAP_CLIENTS - n15 - fin16);
+	assert_int_equal(s1.closing[15] - s0.closing[15], fin15);
+	assert_int_equal(s1.closing[16] - s0.closing[16], fin16);
+
+	/* id 15 given to a new backend: the old one's flows are not the new one's */
+	backend_put(15, vips[V_SWAP].id, XLB_BE_UP, 2);
+	assert_int_equal(dp_flow_bits_sweep(dp, &s2), 0);
+	assert_int_equal(s2.active[15] + s2.closing[15], 0);
+	assert_int_equal(s2.active[16], s1.active[16]);
+	restore_swap_vip();
+}
+
+static void test_the_sweep_counts_udp_flows_until_their_idle_timeout(void **state)
+{
+	static struct dp_sweep s0, s1, s2;
+	int be17 = 0, i;
+	char src[32];
+
+	(void)state;
+	assert_int_equal(dp_flow_bits_sweep(dp, &s0), 0);
+	for (i = 0; i < 50; i++) {
+		client_addr(i, src, sizeof(src));
+		be17 += send_udp(src, "10.0.0.106", 52100, 53) == 17;
+	}
+	assert_int_equal(dp_flow_bits_sweep(dp, &s1), 0);
+	assert_int_equal(s1.active[17] + s1.active[18], 50); /* older ones have expired */
+	assert_true(s1.active[17] >= (__u32)be17);
+	sleep_ms(2100); /* past V_SWAPU's 1 s */
+	assert_int_equal(dp_flow_bits_sweep(dp, &s2), 0);
+	assert_int_equal(s2.active[17] + s2.active[18], 0);
+}
+
 static void test_drained_backend_keeps_its_flows_and_a_down_one_loses_them(void **state)
 {
 	static const __u32 only16[] = { 16 };
@@ -1292,13 +1351,6 @@ static void test_flows_leave_a_backend_id_given_to_a_new_backend(void **state)
 	assert_int_equal(dp_flow_get(dp, &k, 0, &f), 0);
 	assert_int_equal(f.backend_gen, 2);
 	restore_swap_vip();
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 static void test_udp_flow_lives_while_active_and_expires_after_its_idle_timeout(void **state)
@@ -2589,6 +2641,8 @@ static void test_no_packet_was_ever_aborted(void **state)
 static const struct CMUnitTest scenarios[] = {
 	cmocka_unit_test(test_maglev_syn_is_placed_unrecorded_and_its_ack_records_the_flow),
 	cmocka_unit_test(test_fin_or_rst_marks_a_flow_closing_and_a_new_syn_opens_it_again),
+	cmocka_unit_test(test_the_sweep_counts_each_backends_open_and_closing_flows),
+	cmocka_unit_test(test_the_sweep_counts_udp_flows_until_their_idle_timeout),
 	cmocka_unit_test(test_monitor_sends_new_flows_moves_and_drops_only_when_on_within_its_rate),
 	cmocka_unit_test(test_monitor_says_when_a_flow_moves_off_a_down_backend),
 	cmocka_unit_test(test_wrr_syn_is_half_open_until_its_ack_establishes_it),
