@@ -61,7 +61,8 @@ TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tes
 
 XLBD_OBJS  := $(BUILD)/user/xlbd.o $(BUILD)/user/daemon.o $(BUILD)/user/control.o \
               $(BUILD)/user/instance.o $(BUILD)/user/journal.o $(BUILD)/user/notify.o \
-              $(BUILD)/user/caps.o
+              $(BUILD)/user/caps.o $(BUILD)/user/stats.o $(BUILD)/user/explain.o \
+              $(BUILD)/user/monitor.o $(BUILD)/user/metrics.o
 
 # sd_notify(3) through libsystemd where it is installed; SYSTEMD=0 (or a host
 # without it) builds an xlbd that tells no service manager anything
@@ -95,7 +96,7 @@ $(BUILD)/xlb-decap: $(BUILD)/user/xlb_decap.o $(BUILD)/user/log.o $(BUILD)/user/
 
 $(BUILD)/xlbctl: $(BUILD)/user/xlbctl.o $(CORE_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CORE)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CORE) -lncurses
 
 progs: $(PROGS)
 
@@ -264,6 +265,7 @@ $(BUILD)/tests/test_decap: $(BUILD)/tests/bpf/test_decap.o
 CHAOS_TEST := tests/e2e/chaos.sh
 # san.sh: run.sh's health-check and control tests again with the ASan xlbd
 E2E_TESTS  := tests/e2e/run.sh tests/e2e/san.sh tests/e2e/operator.sh tests/e2e/service.sh \
+              tests/e2e/observe.sh \
               $(CHAOS_TEST)
 # make install, units, man pages, completion, the .deb (built, installed, purged)
 PKG_TEST   := tests/package/package.sh

@@ -23,6 +23,10 @@ enum {
 	F_MAC = 1 << 7,
 	F_FORWARDING = 1 << 8,
 	F_DRY_RUN = 1 << 9,
+	F_RATE = 1 << 10,
+	F_CLIENT = 1 << 11,
+	F_CLIENT_PORT = 1 << 12,
+	F_EVENTS_PER_S = 1 << 13,
 };
 
 static const struct {
@@ -39,10 +43,15 @@ static const struct {
 	[API_BACKEND_ADD] = { "backend.add", F_VIP | F_ADDRESS, F_WEIGHT | F_MAC },
 	[API_BACKEND_DEL] = { "backend.del", F_VIP | F_ADDRESS, 0 },
 	[API_BACKEND_SET] = { "backend.set", F_VIP | F_ADDRESS, F_WEIGHT | F_STATE },
-	[API_STATS] = { "stats", 0, F_VIP },
+	[API_STATS] = { "stats", 0, F_VIP | F_RATE },
 	[API_HEALTH] = { "health", 0, F_VIP },
 	[API_RELOAD] = { "reload", 0, F_DRY_RUN },
 	[API_DETACH] = { "detach", 0, 0 },
+	[API_STATS_ZERO] = { "stats.zero", 0, F_VIP },
+	/* a VIP by name, or by address and port (and protocol: tcp) */
+	[API_EXPLAIN] = { "explain", F_CLIENT | F_CLIENT_PORT,
+			  F_VIP | F_ADDRESS | F_PORT | F_PROTOCOL },
+	[API_MONITOR] = { "monitor", 0, F_EVENTS_PER_S },
 };
 
 static const struct {
@@ -60,6 +69,10 @@ static const struct {
 	{ "mac", F_MAC, json_type_string },
 	{ "forwarding", F_FORWARDING, json_type_string },
 	{ "dry_run", F_DRY_RUN, json_type_boolean },
+	{ "rate", F_RATE, json_type_boolean },
+	{ "client", F_CLIENT, json_type_string },
+	{ "client_port", F_CLIENT_PORT, json_type_int },
+	{ "events_per_s", F_EVENTS_PER_S, json_type_int },
 };
 
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -169,6 +182,28 @@ static int field_value(struct api_req *r, unsigned flag, json_object *v, char *m
 	case F_DRY_RUN:
 		r->dry_run = json_object_get_boolean(v);
 		return 0;
+	case F_RATE:
+		r->rate = json_object_get_boolean(v);
+		return 0;
+	case F_CLIENT:
+		r->has_client = 1;
+		if (cfg_parse_addr(s, &r->client))
+			return snprintf(msg, msglen, "client: not an IP address: \"%s\"", s), -1;
+		return 0;
+	case F_CLIENT_PORT:
+		r->client_port = i;
+		if (i < 1 || i > 65535)
+			return snprintf(msg, msglen, "client_port: must be 1..65535, got %lld",
+					(long long)i),
+			       -1;
+		return 0;
+	case F_EVENTS_PER_S:
+		r->events_per_s = i;
+		if (i < 1 || i > 65535)
+			return snprintf(msg, msglen, "events_per_s: must be 1..65535, got %lld",
+					(long long)i),
+			       -1;
+		return 0;
 	case F_MAC:
 		r->has_mac = 1;
 		if (cfg_parse_mac(s, r->mac))
@@ -188,7 +223,7 @@ int api_parse_request(const char *buf, size_t len, struct api_req *r, const char
 	size_t used;
 
 	memset(r, 0, sizeof(*r));
-	r->port = r->weight = -1;
+	r->port = r->weight = r->client_port = r->events_per_s = -1;
 	r->proto = r->sched = r->state = r->fwd = -1;
 	if (len > API_MAX_REQUEST)
 		FAIL(API_E_TOO_LARGE, "request of %zu bytes; at most %d", len, API_MAX_REQUEST);
@@ -247,5 +282,9 @@ int api_parse_request(const char *buf, size_t len, struct api_req *r, const char
 			FAIL(API_E_BAD_REQUEST, "%s: %s is required", cmds[c].name, fields[i].name);
 	if (c == API_BACKEND_SET && !(seen & (F_WEIGHT | F_STATE)))
 		FAIL(API_E_BAD_REQUEST, "backend.set: give weight or state");
+	if (c == API_EXPLAIN &&
+	    !(seen & F_VIP) == !((seen & (F_ADDRESS | F_PORT)) == (F_ADDRESS | F_PORT)))
+		FAIL(API_E_BAD_REQUEST,
+		     "explain: give the VIP's name (vip), or its address and port");
 	return 0;
 }

@@ -29,6 +29,9 @@ enum api_cmd {
 	API_HEALTH,
 	API_RELOAD,
 	API_DETACH,
+	API_STATS_ZERO,
+	API_EXPLAIN,
+	API_MONITOR,
 	API_NCMDS
 };
 
@@ -45,8 +48,13 @@ struct api_req {
 	int state;	/* enum cfg_state, -1 */
 	uint8_t mac[6];
 	int has_mac;
-	int dry_run;	  /* reload: say what would change, change nothing */
-	json_object *obj; /* owns the strings above */
+	int dry_run;		/* reload: say what would change, change nothing */
+	int rate;		/* stats: add rates over the last interval */
+	struct xlb_addr client; /* explain: the client's address */
+	int has_client;
+	int64_t client_port;  /* explain: -1 when not given */
+	int64_t events_per_s; /* monitor: -1 when not given */
+	json_object *obj;     /* owns the strings above */
 };
 
 /*

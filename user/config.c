@@ -113,6 +113,8 @@ static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_STRING_PTR("pin_path", OPT_PTR, struct cfg, pin_path, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_STRING_PTR("control_socket", OPT_PTR, struct cfg, control_socket, 0,
 			       CYAML_UNLIMITED),
+	CYAML_FIELD_STRING_PTR("metrics_listen", OPT_PTR, struct cfg, metrics_listen, 0,
+			       CYAML_UNLIMITED),
 	CYAML_FIELD_UINT("max_flows", OPT, struct cfg, max_flows),
 	CYAML_FIELD_STRING_PTR("tunnel_source", OPT_PTR, struct cfg, tunnel_source, 0,
 			       CYAML_UNLIMITED),
@@ -158,6 +160,38 @@ void cfg_addr_str(const struct xlb_addr *a, char *buf, size_t len)
 }
 
 /* xx:xx:xx:xx:xx:xx exactly: two hex digits a byte, a unicast address. */
+int cfg_parse_listen(const char *s, struct xlb_addr *a, uint16_t *port)
+{
+	char host[64];
+	const char *colon, *h = s;
+	size_t hl;
+	char *end;
+	unsigned long p;
+
+	colon = strrchr(s, ':');
+	if (!colon)
+		return -EINVAL;
+	hl = (size_t)(colon - s);
+	if (s[0] == '[') { /* [v6]:port */
+		if (hl < 3 || s[hl - 1] != ']')
+			return -EINVAL;
+		h = s + 1;
+		hl -= 2;
+	}
+	if (!hl || hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, h, hl);
+	host[hl] = 0;
+	if (cfg_parse_addr(host, a) || (s[0] != '[' && a->family == XLB_AF_INET6))
+		return -EINVAL;
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (errno || *end || end == colon + 1 || p < 1 || p > 65535)
+		return -EINVAL;
+	*port = (uint16_t)p;
+	return 0;
+}
+
 int cfg_parse_mac(const char *s, uint8_t mac[6])
 {
 	static const char hex[] = "0123456789abcdef";
@@ -917,6 +951,11 @@ static void validate(struct cfg_ctx *c, struct cfg *cfg)
 	    (cfg->control_socket[0] != '/' || strlen(cfg->control_socket) >= 108))
 		cfg_errf(c, cfg_node(c, -1, -1, "control_socket"),
 			 "control_socket: must be an absolute path under 108 characters");
+	if (cfg->metrics_listen &&
+	    cfg_parse_listen(cfg->metrics_listen, &cfg->metrics_addr, &cfg->metrics_port))
+		cfg_errf(c, cfg_node(c, -1, -1, "metrics_listen"),
+			 "metrics_listen: ADDRESS:PORT or [IPV6]:PORT, got \"%s\"",
+			 cfg->metrics_listen);
 	if (cfg->vips_count > XLB_MAX_VIPS)
 		cfg_errf(c, cfg_node(c, -1, -1, "vips"), "vips: at most %d, got %u", XLB_MAX_VIPS,
 			 cfg->vips_count);

@@ -109,6 +109,7 @@ struct cfg {
 	enum cfg_forwarding forwarding;
 	char *pin_path;
 	char *control_socket;
+	char *metrics_listen; /* "ADDR:PORT" ("[V6]:PORT") of the Prometheus endpoint; NULL: none */
 	uint32_t max_flows;
 	char *tunnel_source;	   /* outer IPv4 source, or "flow" */
 	char *tunnel_source6;	   /* outer IPv6 source */
@@ -123,6 +124,8 @@ struct cfg {
 	int tun_flow;
 	struct xlb_addr tun_src4, tun_src6;
 	uint32_t tun_len4, tun_len6; /* prefix lengths with tunnel_source: flow */
+	struct xlb_addr metrics_addr;
+	uint16_t metrics_port;
 };
 
 /* The data plane's mode for a VIP: its own, else the instance's, else dsr. */
@@ -143,6 +146,8 @@ void cfg_free(struct cfg *cfg);
 /* Parsers shared with the control API. 0 or -EINVAL. */
 int cfg_parse_addr(const char *s, struct xlb_addr *a);
 int cfg_parse_mac(const char *s, uint8_t mac[6]);
+/* "ADDR:PORT" or "[V6ADDR]:PORT", port 1..65535. */
+int cfg_parse_listen(const char *s, struct xlb_addr *a, uint16_t *port);
 int cfg_parse_duration_ms(const char *s, uint64_t *ms);
 /* "200-299", "301": one range; 0 or -EINVAL. */
 int cfg_parse_status_range(const char *s, struct cfg_status_range *r);

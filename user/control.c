@@ -31,6 +31,12 @@ struct control {
 	void *ctx;
 	unsigned nclients;
 	int busy_logged; /* the cap was met: said once until it is not */
+	/* clients that asked for a stream of events (monitor), and who to tell */
+	struct bufferevent *subs[CONTROL_MAX_CLIENTS];
+	unsigned nsubs;
+	control_subs_fn subs_cb;
+	void *subs_ctx;
+	uint64_t sub_dropped; /* lines not sent to subscribers that read too slowly */
 };
 
 static void reply(struct bufferevent *bev, json_object *r)
@@ -48,18 +54,44 @@ static void handle_line(struct control *c, struct bufferevent *bev, const char *
 	struct api_req req;
 	const char *code;
 	char msg[512];
+	json_object *r;
+	int ok;
 
 	if (api_parse_request(line, len, &req, &code, msg, sizeof(msg))) {
 		reply(bev, api_error(code, "%s", msg));
 		return;
 	}
-	reply(bev, c->handler(c->ctx, &req));
+	r = c->handler(c->ctx, &req);
+	ok = !json_object_object_get_ex(r, "error", NULL);
+	reply(bev, r);
+	/* a monitor stays: events follow its reply, a line each, until it goes */
+	if (ok && req.cmd == API_MONITOR && c->nsubs < CONTROL_MAX_CLIENTS) {
+		unsigned i;
+
+		for (i = 0; i < c->nsubs && c->subs[i] != bev; i++)
+			;
+		if (i == c->nsubs) {
+			c->subs[c->nsubs++] = bev;
+			bufferevent_set_timeouts(bev, NULL, NULL);
+			if (c->subs_cb)
+				c->subs_cb(c->subs_ctx, c->nsubs, &req);
+		}
+	}
 	api_req_free(&req);
 }
 
 /* Every client ends here, whatever way it goes. */
 static void client_free(struct control *c, struct bufferevent *bev)
 {
+	unsigned i;
+
+	for (i = 0; i < c->nsubs; i++)
+		if (c->subs[i] == bev) {
+			c->subs[i] = c->subs[--c->nsubs];
+			if (c->subs_cb)
+				c->subs_cb(c->subs_ctx, c->nsubs, NULL);
+			break;
+		}
 	bufferevent_free(bev);
 	c->nclients--;
 	if (c->nclients < CONTROL_MAX_CLIENTS)
@@ -174,6 +206,37 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	bufferevent_setwatermark(bev, EV_WRITE, CONTROL_OUT_HIGH / 2, 0);
 	bufferevent_set_timeouts(bev, &idle, &idle);
 	bufferevent_enable(bev, EV_READ);
+}
+
+void control_on_subscribers(struct control *c, control_subs_fn fn, void *ctx)
+{
+	c->subs_cb = fn;
+	c->subs_ctx = ctx;
+}
+
+unsigned control_publish(struct control *c, const char *line)
+{
+	size_t len = strlen(line);
+	unsigned i, sent = 0;
+
+	for (i = 0; i < c->nsubs; i++) {
+		struct evbuffer *out = bufferevent_get_output(c->subs[i]);
+
+		/* a monitor that does not read loses lines, never the daemon's memory */
+		if (evbuffer_get_length(out) >= CONTROL_OUT_HIGH) {
+			c->sub_dropped++;
+			continue;
+		}
+		bufferevent_write(c->subs[i], line, len);
+		bufferevent_write(c->subs[i], "\n", 1);
+		sent++;
+	}
+	return sent;
+}
+
+uint64_t control_dropped(const struct control *c)
+{
+	return c->sub_dropped;
 }
 
 static void on_retry(evutil_socket_t fd, short what, void *arg)

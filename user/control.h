@@ -7,6 +7,7 @@
 #ifndef XLB_CONTROL_H
 #define XLB_CONTROL_H
 
+#include <stdint.h>
 #include <event2/event.h>
 #include <json-c/json.h>
 #include "api.h"
@@ -19,5 +20,17 @@ typedef json_object *(*control_handler)(void *ctx, const struct api_req *req);
 int control_open(struct control **cp, struct event_base *base, const char *path, int mode,
 		 control_handler h, void *ctx);
 void control_close(struct control *c);
+
+/*
+ * Streams (xlbctl monitor): a client whose monitor request was answered ok
+ * stays subscribed until it closes; fn hears the count change (req: the new
+ * subscriber's request, NULL when one left). control_publish() sends a line
+ * to each and returns how many got it; one that reads too slowly loses lines
+ * (control_dropped counts them).
+ */
+typedef void (*control_subs_fn)(void *ctx, unsigned n, const struct api_req *req);
+void control_on_subscribers(struct control *c, control_subs_fn fn, void *ctx);
+unsigned control_publish(struct control *c, const char *line);
+uint64_t control_dropped(const struct control *c);
 
 #endif /* XLB_CONTROL_H */

@@ -14,7 +14,11 @@
 #include "daemon.h"
 #include "health.h"
 #include "journal.h"
+#include "explain.h"
 #include "log.h"
+#include "metrics.h"
+#include "monitor.h"
+#include "stats.h"
 #include "names.h"
 #include "notify.h"
 #include "version.h"
@@ -79,6 +83,18 @@ static json_object *backend_json(struct xlbd *d, struct lb_vip *v, struct lb_bac
 	}
 	json_object_object_add(o, "id", json_object_new_int64(b->id));
 	json_object_object_add(o, "changed_by_xlbctl", json_object_new_boolean(b->from_cli));
+	/* the last walk of the flow table (every 10 s or so), as ipvsadm's ActiveConn */
+	if (d->sweep_at && b->id < XLB_MAX_BACKENDS) {
+		json_object_object_add(o, "active_flows",
+				       json_object_new_int64(d->sweep.active[b->id]));
+		json_object_object_add(o, "closing_flows",
+				       json_object_new_int64(d->sweep.closing[b->id]));
+		json_object_object_add(o, "flows_counted_at", json_object_new_int64(d->sweep_at));
+	} else {
+		json_object_object_add(o, "active_flows", NULL);
+		json_object_object_add(o, "closing_flows", NULL);
+		json_object_object_add(o, "flows_counted_at", NULL);
+	}
 	if (d->health)
 		health_backend_json(d->health, v, b, o);
 	return o;
@@ -189,11 +205,28 @@ static const struct {
 	GSTAT(icmp_echo),    GSTAT(icmp_routed), GSTAT(icmp_too_big),
 };
 
-static json_object *do_stats(struct xlbd *d, const char *only)
+/* packets, bytes, new flows: since zeroed, and with rate, a second */
+static void add_view(json_object *o, const struct stats_view *sv, int rate)
+{
+	static const char *const k[3] = { "packets", "bytes", "new_flows" };
+	static const char *const kr[3] = { "packets_per_s", "bytes_per_s", "new_flows_per_s" };
+	unsigned i;
+
+	for (i = 0; i < 3; i++)
+		json_object_object_add(o, k[i], json_object_new_int64((int64_t)sv->shown[i]));
+	if (!rate)
+		return;
+	for (i = 0; i < 3; i++)
+		json_object_object_add(o, kr[i], api_number(sv->rate[i], 1));
+}
+
+static json_object *do_stats(struct xlbd *d, const char *only, int rate)
 {
 	json_object *r = api_ok(), *vips = json_object_new_array(), *g = json_object_new_object();
 	struct xlb_global_stats gs;
+	struct stats_view sv;
 	unsigned i, j;
+	time_t z;
 
 	if (!dp_stats_global(d->dp, &gs))
 		for (i = 0; i < sizeof(gstats) / sizeof(gstats[0]); i++)
@@ -201,6 +234,8 @@ static json_object *do_stats(struct xlbd *d, const char *only)
 				g, gstats[i].name,
 				json_object_new_int64(*(int64_t *)((char *)&gs + gstats[i].off)));
 	json_object_object_add(r, "global", g);
+	if (rate)
+		json_object_object_add(r, "interval_s", api_number(stats_interval(d->stats), 3));
 	for (i = 0; i < lb_vip_count(d->lb); i++) {
 		struct lb_vip *v = lb_vip_at(d->lb, i);
 		json_object *o, *bes = json_object_new_array();
@@ -211,28 +246,22 @@ static json_object *do_stats(struct xlbd *d, const char *only)
 			continue;
 		}
 		dp_stats_vip(d->dp, v->id, &vs);
+		stats_vip(d->stats, v, &sv);
 		o = json_object_new_object();
 		json_object_object_add(o, "name", jstr(v->name));
-		json_object_object_add(o, "packets", json_object_new_int64((int64_t)vs.packets));
-		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)vs.bytes));
-		json_object_object_add(o, "new_flows",
-				       json_object_new_int64((int64_t)vs.new_flows));
+		add_view(o, &sv, rate);
 		json_object_object_add(o, "flow_hits",
 				       json_object_new_int64((int64_t)vs.flow_hits));
 		json_object_object_add(o, "flow_misses",
 				       json_object_new_int64((int64_t)vs.flow_misses));
+		z = stats_zeroed_at(d->stats, v);
+		json_object_object_add(o, "zeroed_at", z ? json_object_new_int64(z) : NULL);
 		for (j = 0; j < v->nbe; j++) {
-			struct xlb_be_stats bs = {};
 			json_object *b = json_object_new_object();
 
-			dp_stats_backend(d->dp, v->be[j]->id, &bs);
+			stats_backend(d->stats, v, v->be[j], &sv);
 			json_object_object_add(b, "address", jaddr(&v->be[j]->addr));
-			json_object_object_add(b, "packets",
-					       json_object_new_int64((int64_t)bs.packets));
-			json_object_object_add(b, "bytes",
-					       json_object_new_int64((int64_t)bs.bytes));
-			json_object_object_add(b, "new_flows",
-					       json_object_new_int64((int64_t)bs.new_flows));
+			add_view(b, &sv, rate);
 			json_object_array_add(bes, b);
 		}
 		json_object_object_add(o, "backends", bes);
@@ -255,6 +284,7 @@ static json_object *errno_reply(int err, const char *msg)
 int xlbd_dp_config(struct xlbd *d, const struct cfg *cfg)
 {
 	struct xlb_config xc = { .ifindex = (__u32)d->ifindex };
+	unsigned rate;
 
 	memcpy(xc.if_mac, d->if_mac, 6);
 	xc.tun_src4 = cfg->tun_src4.a[0];
@@ -267,6 +297,10 @@ int xlbd_dp_config(struct xlbd *d, const struct cfg *cfg)
 			xc.tun_mask6 = htonl((uint32_t)((1ULL << (128 - cfg->tun_len6)) - 1));
 	}
 	xc.gue_port = htons((uint16_t)cfg->gue_port);
+	if (monitor_on(d->mon, &rate)) {
+		xc.flags |= XLB_CFG_F_MONITOR;
+		xc.monitor_rate = (__u16)(rate > 65535 ? 65535 : rate);
+	}
 	xc.mtu = (__u16)cfg->mtu;
 	if (cfg->icmp_echo)
 		xc.flags |= XLB_CFG_F_ICMP_ECHO;
@@ -324,6 +358,7 @@ static void reload_global_changes(const struct cfg *o, const struct cfg *n, json
 	if (o->forwarding != n->forwarding)
 		SAY("forwarding %s -> %s", names_str(&names_fwd, lb_fwd_mode((int)o->forwarding)),
 		    names_str(&names_fwd, lb_fwd_mode((int)n->forwarding)));
+	STR("metrics_listen", o->metrics_listen, n->metrics_listen);
 	STR("tunnel_source", o->tunnel_source, n->tunnel_source);
 	STR("tunnel_source6", o->tunnel_source6, n->tunnel_source6);
 	STR("tunnel_flow_prefix", o->tunnel_flow_prefix, n->tunnel_flow_prefix);
@@ -349,7 +384,7 @@ json_object *xlbd_reload(struct xlbd *d, int dry)
 	json_object *r, *global;
 	const char *fixed;
 	unsigned i, n;
-	int err, e;
+	int err, e, relisten;
 
 	if (!f)
 		return api_error(API_E_INTERNAL, "out of memory");
@@ -390,8 +425,19 @@ json_object *xlbd_reload(struct xlbd *d, int dry)
 			err = lb_apply_config(d->lb, cfg, &ch);
 		if (d->health)
 			health_sync(d->health, cfg);
+		relisten = str_differs(d->cfg->metrics_listen, cfg->metrics_listen);
 		cfg_free(d->cfg);
 		d->cfg = cfg;
+		if (relisten) {
+			metrics_close(d->metrics);
+			d->metrics = NULL;
+			if (cfg->metrics_listen && (e = metrics_open(&d->metrics, d))) {
+				log_warnx("metrics_listen %s: %s; no metrics are served",
+					  cfg->metrics_listen, strerror(-e));
+				if (!err)
+					err = e;
+			}
+		}
 		/* the file's word is the running state again */
 		if (d->journal && (e = journal_clear(d->journal)))
 			log_warnx("emptying the runtime state file: %s", strerror(-e));
@@ -531,7 +577,7 @@ json_object *xlbd_handle(void *ctx, const struct api_req *q)
 	case API_STATS:
 		if (q->vip && !lb_vip_find(d->lb, q->vip))
 			return api_error(API_E_NOT_FOUND, "no vip %s", q->vip);
-		return do_stats(d, q->vip);
+		return do_stats(d, q->vip, q->rate);
 	case API_RELOAD:
 		return xlbd_reload(d, q->dry_run);
 	case API_DETACH: {
@@ -541,6 +587,24 @@ json_object *xlbd_handle(void *ctx, const struct api_req *q)
 		d->detach_requested = 1;
 		event_base_loopexit(d->base, &t);
 		return api_ok();
+	}
+	case API_STATS_ZERO:
+		if (q->vip && !lb_vip_find(d->lb, q->vip))
+			return api_error(API_E_NOT_FOUND, "no vip %s", q->vip);
+		stats_zero(d->stats, q->vip);
+		log_info("counters shown by xlbctl zeroed: %s", q->vip ? q->vip : "every vip");
+		return api_ok();
+	case API_EXPLAIN:
+		return explain(d, q);
+	case API_MONITOR: {
+		/* the control socket keeps the client as a subscriber (control.h) */
+		json_object *r = api_ok();
+
+		json_object_object_add(r, "events_per_s",
+				       json_object_new_int64(q->events_per_s > 0
+								     ? q->events_per_s
+								     : MONITOR_RATE_DEFAULT));
+		return r;
 	}
 	case API_NCMDS:
 		break;

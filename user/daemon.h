@@ -16,6 +16,9 @@
 
 struct health;
 struct journal;
+struct stats;
+struct monitor;
+struct metrics;
 
 struct xlbd {
 	struct event_base *base;
@@ -46,6 +49,10 @@ struct xlbd {
 	int ready;		 /* the service manager was told (notify_ready) */
 	time_t ready_by;	 /* then at the latest, resolved or not */
 	struct event *ev_watchdog;
+	struct stats *stats;	 /* counters over time: rates, zeroing */
+	struct event *ev_stats;	 /* samples them */
+	struct monitor *mon;	 /* xlbctl monitor's events */
+	struct metrics *metrics; /* the Prometheus endpoint, when metrics_listen is set */
 };
 
 /* Write xlb_config from cfg: the interface, the tunnel sources, GUE's port. */

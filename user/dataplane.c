@@ -749,6 +749,64 @@ int dp_ring_del(struct dp *dp, __u32 vip_id)
 	return dp_ring_base_del(dp, vip_id);
 }
 
+int dp_ring_read(struct dp *dp, __u32 vip_id, int base, __u32 *ring, __u32 max, __u32 *size)
+{
+	const struct bpf_map *outer = base ? dp->skel->maps.xlb_rings_prev
+					   : dp->skel->maps.xlb_rings;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), id, i, n;
+	__u64 elem = 0, *mem;
+	int fd, err = 0;
+
+	/* userspace reads an outer map's entry as the inner map's id */
+	if (bpf_map_lookup_elem(map_fd(outer), &vip_id, &id))
+		return -errno;
+	fd = bpf_map_get_fd_by_id(id);
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		err = -errno;
+		goto out;
+	}
+	n = info.max_entries * XLB_RING_PER_ELEM;
+	/* rings are mmapable: one mapping, not a syscall an element */
+	mem = info.map_flags & BPF_F_MMAPABLE
+		      ? mmap(NULL, (size_t)info.max_entries * 8, PROT_READ, MAP_SHARED, fd, 0)
+		      : MAP_FAILED;
+	for (i = 0; i < n && i < max; i++) {
+		__u32 k = i / XLB_RING_PER_ELEM;
+
+		if (mem != MAP_FAILED)
+			elem = mem[k];
+		else if (i % XLB_RING_PER_ELEM == 0 && bpf_map_lookup_elem(fd, &k, &elem)) {
+			err = -errno;
+			break;
+		}
+		ring[i] = (__u32)(elem >> (16 * (i % XLB_RING_PER_ELEM))) & 0xffff;
+	}
+	if (mem != MAP_FAILED)
+		munmap(mem, (size_t)info.max_entries * 8);
+	*size = i;
+out:
+	close(fd);
+	return err;
+}
+
+__u32 dp_flow_hash(const struct xlb_flow_key *k, int sched)
+{
+	return sched == XLB_SCHED_SOURCE_IP ? hash_source(k) : hash_flow(k);
+}
+
+__u32 dp_ring_slot(__u32 h, __u32 size)
+{
+	return hash_reduce(h, size);
+}
+
+int dp_vip_get(struct dp *dp, const struct xlb_vip_key *key, struct xlb_vip *out)
+{
+	return bpf_map_lookup_elem(map_fd(dp->skel->maps.xlb_vips), key, out) ? -errno : 0;
+}
+
 int dp_ring_keep_base(struct dp *dp, __u32 vip_id)
 {
 	__u32 id;

@@ -70,6 +70,20 @@ int dp_vip_del(struct dp *dp, const struct xlb_vip_key *key);
 int dp_ring_swap(struct dp *dp, __u32 vip_id, const __u32 *ring, __u32 size);
 int dp_ring_del(struct dp *dp, __u32 vip_id);
 /*
+ * Read a VIP's ring (base: the base ring of a young VIP) as the program
+ * sees it: backend ids, XLB_RING_NONE (0xffff) for an empty slot. size gets
+ * the slots read, the ring's elements rounded up to whole u64s (at most max).
+ */
+int dp_ring_read(struct dp *dp, __u32 vip_id, int base, __u32 *ring, __u32 max, __u32 *size);
+/*
+ * The program's own placement arithmetic: the hash a scheduler places a flow
+ * by (source-ip: the client's address; else the 5-tuple), and its slot.
+ */
+__u32 dp_flow_hash(const struct xlb_flow_key *k, int sched);
+__u32 dp_ring_slot(__u32 h, __u32 size);
+/* The entry of xlb_vips a key finds, as the program looks it up. */
+int dp_vip_get(struct dp *dp, const struct xlb_vip_key *key, struct xlb_vip *out);
+/*
  * A young VIP (xlb_vip_young in xlb_abi.h): keep the ring in use as its base
  * ring; say since and until when (CLOCK_MONOTONIC_COARSE ns, the program's
  * clock) and how large the base is; drop the base.

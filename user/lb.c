@@ -1360,3 +1360,49 @@ void lb_routes_changed(struct lb *lb)
 			lb_vip_sync(lb, v);
 	}
 }
+
+/* FNV-1a, 64 bits: stable across hosts, builds and runs */
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 0x100000001b3ULL;
+	return h;
+}
+
+int lb_ring_fingerprint(struct lb *lb, const struct lb_vip *v, uint64_t *fp)
+{
+	static uint32_t ring[XLB_RING_SIZE_MAX + XLB_RING_PER_ELEM];
+	static const struct lb_backend *by_id[XLB_MAX_BACKENDS];
+	uint64_t h = 0xcbf29ce484222325ULL;
+	uint32_t n, i, j, size = v->ring_in_dp;
+	int err;
+
+	if (!size)
+		return -ENOENT;
+	err = dp_ring_read(lb->dp, v->id, 0, ring, sizeof(ring) / sizeof(ring[0]), &n);
+	if (err)
+		return err;
+	if (n < size)
+		return -EIO;
+	memset(by_id, 0, sizeof(by_id));
+	for (j = 0; j < v->nbe; j++)
+		if (v->be[j]->id < XLB_MAX_BACKENDS)
+			by_id[v->be[j]->id] = v->be[j];
+	h = fnv1a(h, &size, sizeof(size));
+	/* each slot by the address it names: ids differ from host to host */
+	for (i = 0; i < size; i++) {
+		static const uint8_t none[17] = { 0xff };
+		const struct lb_backend *b = ring[i] < XLB_MAX_BACKENDS ? by_id[ring[i]] : NULL;
+
+		if (b) {
+			h = fnv1a(h, &b->addr.family, 1);
+			h = fnv1a(h, b->addr.a, sizeof(b->addr.a));
+		} else {
+			h = fnv1a(h, none, sizeof(none));
+		}
+	}
+	*fp = h;
+	return 0;
+}

@@ -173,6 +173,13 @@ void lb_settle(struct lb *lb);
 /* Rebuild and swap the ring, write backends and the VIP entry as needed. */
 int lb_vip_sync(struct lb *lb, struct lb_vip *v);
 
+/*
+ * A fingerprint of the VIP's ring as the data plane holds it: the backend
+ * address each slot names, hashed in order. The same configuration gives the
+ * same fingerprint on every host and every run. 0, -ENOENT (no ring), -errno.
+ */
+int lb_ring_fingerprint(struct lb *lb, const struct lb_vip *v, uint64_t *fp);
+
 /* The XLB_FWD_* of a CFG_FWD_* (default: dsr). */
 uint8_t lb_fwd_mode(int cfg_fwd);
 

@@ -15,8 +15,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include <ncurses.h>
 
 #include "api.h"
 #include "config.h"
@@ -110,6 +112,70 @@ io_err:
 	json_object_put(req);
 	free(buf);
 	close(fd);
+	return EXIT_UNREACH;
+}
+
+static FILE *stream; /* a monitor's connection, after its reply */
+
+/*
+ * Send a request whose reply is followed by a stream of lines (monitor):
+ * *reply gets the first line; the connection stays open in stream_fd.
+ */
+static int call_stream(json_object *req, json_object **reply)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
+								    JSON_C_TO_STRING_NOSLASHESCAPE);
+	char line[4096];
+	int fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		fprintf(stderr, "xlbctl: cannot reach xlbd at %s: %s\n", sock_path,
+			strerror(errno));
+		json_object_put(req);
+		return EXIT_UNREACH;
+	}
+	if (write(fd, s, strlen(s)) < 0 || write(fd, "\n", 1) < 0) {
+		json_object_put(req);
+		fprintf(stderr, "xlbctl: writing to xlbd: %s\n", strerror(errno));
+		return EXIT_UNREACH;
+	}
+	json_object_put(req);
+	stream = fdopen(fd, "r");
+	if (!stream || !fgets(line, sizeof(line), stream)) {
+		fprintf(stderr, "xlbctl: xlbd closed the connection\n");
+		return EXIT_UNREACH;
+	}
+	*reply = json_tokener_parse(line);
+	if (!*reply) {
+		fprintf(stderr, "xlbctl: xlbd's reply is not JSON\n");
+		return EXIT_UNREACH;
+	}
+	return 0;
+}
+
+/* Lines until xlbd closes: each shown, or printed as it came (show NULL). */
+static int stream_events(void (*show)(json_object *))
+{
+	char line[4096];
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (fgets(line, sizeof(line), stream)) {
+		json_object *e;
+
+		if (!show) {
+			fputs(line, stdout);
+			continue;
+		}
+		e = json_tokener_parse(line);
+		if (e)
+			show(e);
+		json_object_put(e);
+	}
+	fclose(stream);
+	fprintf(stderr, "xlbctl: xlbd ended the stream\n");
 	return EXIT_UNREACH;
 }
 
@@ -646,17 +712,185 @@ static void show_stats(json_object *r)
 	       geti(g, "encap_fail"));
 }
 
+static void show_rates(json_object *r)
+{
+	json_object *vips = get(r, "vips");
+	size_t i, j;
+
+	printf("rates over the last %.1f s\n", json_object_get_double(get(r, "interval_s")));
+	printf("%-24s %12s %14s %12s\n", "VIP / BACKEND", "PACKETS/S", "BYTES/S", "NEW FLOWS/S");
+	for (i = 0; i < json_object_array_length(vips); i++) {
+		json_object *v = json_object_array_get_idx(vips, i), *bes = get(v, "backends");
+
+		printf("%-24s %12.1f %14.1f %12.1f\n", gets(v, "name"),
+		       json_object_get_double(get(v, "packets_per_s")),
+		       json_object_get_double(get(v, "bytes_per_s")),
+		       json_object_get_double(get(v, "new_flows_per_s")));
+		for (j = 0; j < json_object_array_length(bes); j++) {
+			json_object *b = json_object_array_get_idx(bes, j);
+
+			printf("  %-22s %12.1f %14.1f %12.1f\n", gets(b, "address"),
+			       json_object_get_double(get(b, "packets_per_s")),
+			       json_object_get_double(get(b, "bytes_per_s")),
+			       json_object_get_double(get(b, "new_flows_per_s")));
+		}
+	}
+}
+
+static void show_zeroed(json_object *r)
+{
+	(void)r;
+	printf("counters zeroed (xlbctl's figures; the maps and the metrics count on)\n");
+}
+
 static int do_stats(int argc, char **argv)
 {
-	json_object *q = request("stats");
+	json_object *q;
+	int rate = 0;
 
-	if (argc > 1) {
-		json_object_put(q);
-		return usage_err("usage: stats [VIP]");
+	if (argc && !strcmp(argv[0], "zero")) {
+		if (argc > 2)
+			return usage_err("usage: stats zero [VIP]");
+		q = request("stats.zero");
+		if (argc == 2)
+			add_s(q, "vip", argv[1]);
+		return run(q, show_zeroed);
 	}
+	if (argc && !strcmp(argv[0], "--rate")) {
+		rate = 1;
+		argc--;
+		argv++;
+	}
+	if (argc > 1)
+		return usage_err("usage: stats [--rate] [VIP] | stats zero [VIP]");
+	q = request("stats");
 	if (argc)
 		add_s(q, "vip", argv[0]);
-	return run(q, show_stats);
+	if (rate)
+		json_object_object_add(q, "rate", json_object_new_boolean(1));
+	return run(q, rate ? show_rates : show_stats);
+}
+
+/* ---- explain ------------------------------------------------------------------ */
+
+static void show_explain(json_object *r)
+{
+	json_object *w = get(r, "why"), *b = get(r, "backend");
+	size_t i;
+
+	printf("%s: %s\n", gets(r, "flow"), gets(r, "verdict"));
+	for (i = 0; i < json_object_array_length(w); i++)
+		printf("  %s\n", json_object_get_string(json_object_array_get_idx(w, i)));
+	if (b)
+		printf("  -> backend %s (%s, health %s): %s, next hop %s via %s (XDP_%s)\n",
+		       gets(b, "address"), gets(b, "forwarding_state"), gets(b, "health"),
+		       gets(b, "forwarding"), gets(b, "next_hop_mac"), gets(b, "interface"),
+		       strcmp(gets(b, "xdp_action"), "tx") ? "REDIRECT" : "TX");
+}
+
+/* "ADDR:PORT" or "[V6]:PORT" into the request's fields k and kport. */
+static int add_endpoint(json_object *q, const char *k, const char *kport, const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	char host[64];
+	size_t n;
+
+	if (!colon || colon == s)
+		return -1;
+	n = (size_t)(colon - s);
+	if (s[0] == '[') {
+		if (n < 3 || s[n - 1] != ']')
+			return -1;
+		s++;
+		n -= 2;
+	}
+	if (n >= sizeof(host))
+		return -1;
+	memcpy(host, s, n);
+	host[n] = 0;
+	add_s(q, k, host);
+	return add_i(q, kport, colon + 1);
+}
+
+static int do_explain(int argc, char **argv)
+{
+	json_object *q = request("explain");
+
+	/* explain CLIENT:PORT VIP | explain CLIENT:PORT VIPADDR:PORT [tcp|udp] */
+	if (argc < 2 || argc > 3 || add_endpoint(q, "client", "client_port", argv[0]))
+		goto usage;
+	/* VIP names never hold a ':'; endpoints always do */
+	if (strchr(argv[1], ':')) {
+		if (add_endpoint(q, "address", "port", argv[1]))
+			goto usage;
+		if (argc == 3)
+			add_s(q, "protocol", argv[2]);
+	} else {
+		if (argc == 3)
+			goto usage;
+		add_s(q, "vip", argv[1]);
+	}
+	return run(q, show_explain);
+usage:
+	json_object_put(q);
+	return usage_err("usage: explain CLIENT:PORT VIP | explain CLIENT:PORT VIPADDR:PORT "
+			 "[tcp|udp]");
+}
+
+/* ---- monitor ------------------------------------------------------------------ */
+
+static void show_event(json_object *e)
+{
+	const char *ev = gets(e, "event");
+	time_t t = (time_t)json_object_get_double(get(e, "time"));
+	struct tm tm;
+	char ts[16];
+
+	localtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	if (!strcmp(ev, "summary")) {
+		printf("%s (%lld events over the rate of %lld a second a CPU not shown, %lld "
+		       "lost)\n",
+		       ts, geti(e, "suppressed"), geti(e, "events_per_s"), geti(e, "lost"));
+		return;
+	}
+	printf("%s %-11s %-4s %s -> %s (%s)", ts, ev, gets(e, "protocol"), gets(e, "client"),
+	       gets(e, "destination"), get(e, "vip") ? gets(e, "vip") : "no vip");
+	if (get(e, "backend"))
+		printf(" backend %s", gets(e, "backend"));
+	if (get(e, "reason"))
+		printf(" reason %s", gets(e, "reason"));
+	printf("\n");
+}
+
+static int do_monitor(int argc, char **argv)
+{
+	json_object *q = request("monitor"), *r;
+	int rc;
+
+	if (argc == 2 && !strcmp(argv[0], "--rate")) {
+		if (add_i(q, "events_per_s", argv[1]))
+			argc = -1;
+	} else if (argc) {
+		argc = -1;
+	}
+	if (argc < 0) {
+		json_object_put(q);
+		return usage_err("usage: monitor [--rate EVENTS_PER_S]");
+	}
+	rc = call_stream(q, &r);
+	if (rc)
+		return rc;
+	if (get(r, "error")) {
+		fprintf(stderr, "xlbctl: %s\n", gets(get(r, "error"), "message"));
+		json_object_put(r);
+		return EXIT_REFUSED;
+	}
+	json_object_put(r);
+	if (!json_out)
+		fprintf(stderr, "xlbctl: monitoring (at most %s events a second a CPU); ^C ends\n",
+			argc ? argv[1] : "100");
+	return stream_events(json_out ? NULL : show_event);
 }
 
 static void show_reload(json_object *r)
@@ -723,6 +957,209 @@ static int do_detach(int argc, char **argv)
 	return run(request("detach"), show_detached);
 }
 
+/* ---- top: a live view ----------------------------------------------------------- */
+
+enum top_sort { SORT_NAME, SORT_PPS, SORT_BPS, SORT_FLOWS, SORT_ACTIVE, SORT_N };
+static const char *const sort_names[SORT_N] = { "address", "pps", "bps", "new/s", "active" };
+
+struct top_row {
+	json_object *b, *s; /* the backend in vip.list, and in stats */
+	double key;
+};
+
+static json_object *find_named(json_object *arr, const char *k, const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(arr); i++)
+		if (!strcmp(gets(json_object_array_get_idx(arr, i), k), v))
+			return json_object_array_get_idx(arr, i);
+	return NULL;
+}
+
+static double getd(json_object *o, const char *k)
+{
+	return json_object_get_double(get(o, k));
+}
+
+static void fmt_rate(double v, const char *unit, char *buf, size_t len)
+{
+	if (v >= 1e9)
+		snprintf(buf, len, "%.2fG%s", v / 1e9, unit);
+	else if (v >= 1e6)
+		snprintf(buf, len, "%.2fM%s", v / 1e6, unit);
+	else if (v >= 1e4)
+		snprintf(buf, len, "%.1fk%s", v / 1e3, unit);
+	else
+		snprintf(buf, len, "%.0f%s", v, unit);
+}
+
+static int top_cmp_sort;
+
+static int top_cmp(const void *a, const void *b)
+{
+	const struct top_row *x = a, *y = b;
+
+	if (top_cmp_sort == SORT_NAME)
+		return strcmp(gets(x->b, "address"), gets(y->b, "address"));
+	return x->key < y->key ? 1 : x->key > y->key ? -1 : 0;
+}
+
+/*
+ * One frame, as lines into out (a terminal's window, or stdout). Every
+ * figure comes from two requests made just now: stats with rates (the
+ * daemon samples every second) and vip.list (state, weights, flows, checks).
+ */
+static int top_frame(const char *only, int sort, int pick, FILE *out, int *nvips)
+{
+	json_object *q, *st, *vl, *svips, *vips;
+	struct top_row rows[512];
+	size_t i, j, n;
+	int rc, shown = 0;
+
+	q = request("stats");
+	json_object_object_add(q, "rate", json_object_new_boolean(1));
+	if ((rc = call(q, &st)))
+		return rc;
+	if ((rc = call(request("vip.list"), &vl))) {
+		json_object_put(st);
+		return rc;
+	}
+	svips = get(st, "vips");
+	vips = get(vl, "vips");
+	*nvips = (int)json_object_array_length(vips);
+	fprintf(out, "xlb top: %d vips, rates over %.1f s, sorted by %s (s), vip %s (v), q quits\n",
+		*nvips, getd(st, "interval_s"), sort_names[sort],
+		pick < 0 ? (only ? only : "all") : "one");
+	for (i = 0; i < json_object_array_length(vips); i++) {
+		json_object *v = json_object_array_get_idx(vips, i), *bes = get(v, "backends");
+		json_object *sv = find_named(svips, "name", gets(v, "name"));
+		char pps[16], bps[16], nfs[16];
+
+		if ((only && strcmp(only, gets(v, "name"))) || (pick >= 0 && (int)i != pick))
+			continue;
+		fmt_rate(sv ? getd(sv, "packets_per_s") : 0, "", pps, sizeof(pps));
+		fmt_rate(sv ? getd(sv, "bytes_per_s") * 8 : 0, "b", bps, sizeof(bps));
+		fmt_rate(sv ? getd(sv, "new_flows_per_s") : 0, "", nfs, sizeof(nfs));
+		fprintf(out, "\nVIP %s %s:%lld/%s %s %s  %s pps %s %s new/s  %lld packets\n",
+			gets(v, "name"), gets(v, "address"), geti(v, "port"), gets(v, "protocol"),
+			gets(v, "scheduler"), gets(v, "forwarding"), pps, bps, nfs,
+			sv ? geti(sv, "packets") : 0);
+		fprintf(out, "  %-26s %-5s %-7s %6s %4s %7s %9s %10s %7s %12s  %s\n", "BACKEND",
+			"STATE", "HEALTH", "WEIGHT", "EFF", "ACTIVE", "PPS", "BPS", "NEW/S",
+			"PACKETS", "LAST CHECK");
+		n = json_object_array_length(bes);
+		if (n > sizeof(rows) / sizeof(rows[0]))
+			n = sizeof(rows) / sizeof(rows[0]);
+		for (j = 0; j < n; j++) {
+			rows[j].b = json_object_array_get_idx(bes, j);
+			rows[j].s = sv ? find_named(get(sv, "backends"), "address",
+						    gets(rows[j].b, "address"))
+				       : NULL;
+			rows[j].key = !rows[j].s	   ? 0
+				      : sort == SORT_PPS   ? getd(rows[j].s, "packets_per_s")
+				      : sort == SORT_BPS   ? getd(rows[j].s, "bytes_per_s")
+				      : sort == SORT_FLOWS ? getd(rows[j].s, "new_flows_per_s")
+				      : sort == SORT_ACTIVE
+					      ? (double)geti(rows[j].b, "active_flows")
+					      : 0;
+		}
+		top_cmp_sort = sort;
+		qsort(rows, n, sizeof(rows[0]), top_cmp);
+		for (j = 0; j < n; j++) {
+			json_object *b = rows[j].b, *s = rows[j].s;
+			char check[48] = "-", active[16] = "-";
+
+			if (get(b, "result"))
+				snprintf(check, sizeof(check), "%s %.1fms", gets(b, "result"),
+					 getd(b, "latency_ms"));
+			if (get(b, "active_flows"))
+				snprintf(active, sizeof(active), "%lld", geti(b, "active_flows"));
+			fmt_rate(s ? getd(s, "packets_per_s") : 0, "", pps, sizeof(pps));
+			fmt_rate(s ? getd(s, "bytes_per_s") * 8 : 0, "b", bps, sizeof(bps));
+			fmt_rate(s ? getd(s, "new_flows_per_s") : 0, "", nfs, sizeof(nfs));
+			fprintf(out, "  %-26s %-5s %-7s %6lld %4lld %7s %9s %10s %7s %12lld  %s\n",
+				gets(b, "address"), gets(b, "state"), gets(b, "health"),
+				geti(b, "weight"), geti(b, "effective_weight"), active, pps, bps,
+				nfs, s ? geti(s, "packets") : 0, check);
+		}
+		shown++;
+	}
+	if (only && !shown)
+		fprintf(out, "\nno vip %s\n", only);
+	json_object_put(st);
+	json_object_put(vl);
+	return 0;
+}
+
+static int do_top(int argc, char **argv)
+{
+	int count = -1, sort = SORT_NAME, pick = -1, nvips = 0, rc, ch, i;
+	double delay = 1.0;
+	const char *only = NULL;
+	char *buf;
+	size_t len;
+	FILE *mem;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-n") && i + 1 < argc)
+			count = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "-d") && i + 1 < argc)
+			delay = atof(argv[++i]);
+		else if (argv[i][0] != '-' && !only)
+			only = argv[i];
+		else
+			return usage_err("usage: top [-n COUNT] [-d SECONDS] [VIP]");
+	}
+	if (delay < 0.1 || delay > 3600)
+		return usage_err("top: -d must be 0.1 to 3600 seconds");
+	/* not a terminal: plain frames, one unless -n says more */
+	if (!isatty(STDOUT_FILENO)) {
+		for (i = 0; count < 0 ? i < 1 : i < count; i++) {
+			if (i)
+				usleep((useconds_t)(delay * 1e6));
+			rc = top_frame(only, sort, -1, stdout, &nvips);
+			if (rc)
+				return rc;
+			fflush(stdout);
+		}
+		return 0;
+	}
+	initscr();
+	cbreak();
+	noecho();
+	curs_set(0);
+	keypad(stdscr, TRUE);
+	timeout((int)(delay * 1000));
+	for (i = 0; count < 0 || i < count; i++) {
+		mem = open_memstream(&buf, &len);
+		if (!mem) {
+			endwin();
+			return EXIT_REFUSED;
+		}
+		rc = top_frame(only, sort, pick, mem, &nvips);
+		fclose(mem);
+		if (rc) {
+			free(buf);
+			endwin();
+			return rc;
+		}
+		erase();
+		mvaddnstr(0, 0, buf, (int)len);
+		refresh();
+		free(buf);
+		ch = getch();
+		if (ch == 'q' || ch == 'Q')
+			break;
+		if (ch == 's')
+			sort = (sort + 1) % SORT_N;
+		if (ch == 'v' || ch == '\t')
+			pick = pick + 1 >= nvips ? -1 : pick + 1;
+	}
+	endwin();
+	return 0;
+}
+
 static int do_help(int argc, char **argv);
 
 /* clang-format off */
@@ -730,7 +1167,10 @@ static const struct cmd top_cmds[] = {
 	{ "status", do_status, "status" },
 	{ "vip", do_vip, NULL },
 	{ "backend", do_backend, NULL },
-	{ "stats", do_stats, "stats [VIP]" },
+	{ "stats", do_stats, "stats [--rate] [VIP] | stats zero [VIP]" },
+	{ "top", do_top, "top [-n COUNT] [-d SECONDS] [VIP]" },
+	{ "explain", do_explain, "explain CLIENT:PORT VIP | explain CLIENT:PORT VIPADDR:PORT [tcp|udp]" },
+	{ "monitor", do_monitor, "monitor [--rate EVENTS_PER_S]" },
 	{ "health", do_health, "health [VIP]" },
 	{ "reload", do_reload, "reload [--dry-run]" },
 	{ "detach", do_detach, "detach [--yes]", 1 },

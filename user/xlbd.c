@@ -31,7 +31,10 @@
 #include "instance.h"
 #include "journal.h"
 #include "log.h"
+#include "metrics.h"
+#include "monitor.h"
 #include "notify.h"
+#include "stats.h"
 #include "version.h"
 
 #define XLBD_CONF_DEFAULT  "/etc/xlb/xlb.yaml"
@@ -255,6 +258,15 @@ static void on_sweep_timer(evutil_socket_t fd, short what, void *arg)
 	}
 	/* r == 0: more to walk, after whatever else is waiting */
 	evtimer_add(d->ev_sweep, &next);
+}
+
+static void on_stats_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct xlbd *d = arg;
+
+	(void)fd;
+	(void)what;
+	stats_sample(d->stats);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -582,6 +594,23 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	made_pins = 0;
+	d.stats = stats_new(d.dp, d.lb);
+	if (!d.stats)
+		fatalx("counters: out of memory");
+	err = monitor_new(&d.mon, &d);
+	if (err)
+		log_warnx("xlbctl monitor will not work: reading %s: %s", XLB_MAP_EVENTS,
+			  strerror(-err));
+	else
+		control_on_subscribers(d.ctl, monitor_subscribers, &d);
+	if (d.cfg->metrics_listen) {
+		err = metrics_open(&d.metrics, &d);
+		if (err) {
+			log_warnx("metrics_listen %s: %s", d.cfg->metrics_listen, strerror(-err));
+			goto out;
+		}
+		log_info("metrics on http://%s/metrics", d.cfg->metrics_listen);
+	}
 	/* what is serving never changes while we run: read it once */
 	err = dp_prog_build(d.attach.prog_id, d.prog_version, sizeof(d.prog_version));
 	if (err)
@@ -618,6 +647,13 @@ int main(int argc, char **argv)
 	ev_neigh = event_new(d.base, neigh_fd(d.neigh), EV_READ | EV_PERSIST, on_neigh, &d);
 	ev_timer = event_new(d.base, -1, EV_PERSIST, on_resolve_timer, &d);
 	d.ev_sweep = evtimer_new(d.base, on_sweep_timer, &d);
+	d.ev_stats = event_new(d.base, -1, EV_PERSIST, on_stats_timer, &d);
+	{
+		struct timeval st = { STATS_SAMPLE_MS / 1000, (STATS_SAMPLE_MS % 1000) * 1000 };
+
+		stats_sample(d.stats);
+		event_add(d.ev_stats, &st);
+	}
 	event_add(ev_neigh, NULL);
 	event_add(ev_timer, &period);
 	/* a first rebuild at once: our program now sets the bits of what it records */
@@ -675,7 +711,14 @@ out:
 		event_free(d.ev_sweep);
 	if (d.ev_watchdog)
 		event_free(d.ev_watchdog);
+	if (d.ev_stats)
+		event_free(d.ev_stats);
+	metrics_close(d.metrics);
+	/* monitors go first: the last one leaving turns sampling off */
 	control_close(d.ctl);
+	monitor_free(d.mon);
+	d.mon = NULL;
+	stats_free(d.stats);
 	health_free(d.health);
 	lb_free(d.lb);
 	neigh_close(d.neigh);
