@@ -36,7 +36,7 @@ for k in sorted(d):
 cleanup() {
 	if [ "${KEEP:-0}" = 1 ]; then
 		title "The lab stays up (KEEP=1). Explore:"
-		note "$BUILD/xlbctl status | vip list | health | stats"
+		note "$BUILD/xlbctl status | vip list | health | stats | top | monitor"
 		note "bpftool map dump pinned $PINS/xlb_stats"
 		note "ip netns exec xlb-client curl http://10.111.1.100/"
 		note "tear down:  $BUILD/xlbctl detach; $TOP/scripts/lab.sh down"
@@ -104,5 +104,20 @@ spread 300
 title "7. Counters, as the XDP program keeps them (xlbctl stats)"
 ctl stats | sed 's/^/   /'
 note "the same from the pinned maps, no daemon needed: bpftool map dump pinned $PINS/xlb_stats"
+
+title "8. A glance while traffic flows: xlbctl top, explain, and the Prometheus metrics"
+client python3 "$TOP/tests/e2e/client.py" spread http://10.111.1.100/ -n 1500 -p 4 >/dev/null &
+load=$!
+sleep 2
+ctl top | sed 's/^/   /'
+note ""
+note "where would a client at 10.111.0.2, port 40000, go? (xlbctl explain 10.111.0.2:40000 web)"
+ctl explain 10.111.0.2:40000 web | sed 's/^/   /'
+note ""
+note "what Prometheus reads at http://127.0.0.1:9477/metrics (in the lb namespace):"
+nsenter --net=/run/netns/xlb-lb curl -s http://127.0.0.1:9477/metrics |
+	grep -E '^xlb_(vip_packets_total|backend_healthy|backend_active_flows)\{vip="web"' | sed 's/^/   /'
+wait "$load" || true
+note "live: xlbctl top (s sorts, v picks a VIP, q quits); xlbctl monitor streams new flows and drops"
 
 title "Done. The lab is torn down (KEEP=1 make demo leaves it up)."

@@ -224,9 +224,12 @@ json_object *explain(struct xlbd *d, const struct api_req *q)
 		json_object_object_add(r, "flow_table", o);
 		if (usable) {
 			why(w,
-			    "xlb_flows remembers this flow on backend %u (generation %u, %s): "
+			    "xlb_flows remembers this flow on backend %u (generation %u, %s)%s: "
 			    "its packets go there whatever the ring says",
-			    f.backend_id, f.backend_gen, names_str(&names_be_state, fe.state));
+			    f.backend_id, f.backend_gen, names_str(&names_be_state, fe.state),
+			    k.proto == IPPROTO_TCP && f.last_seen
+				    ? ", closing (a FIN or RST was seen)"
+				    : "");
 			json_object_object_add(r, "decision", json_object_new_string("remembered"));
 			json_object_object_add(r, "backend", backend_obj(d, v, f.backend_id, &fe));
 			json_object_object_add(r, "verdict", json_object_new_string("forward"));
@@ -284,7 +287,8 @@ json_object *explain(struct xlbd *d, const struct api_req *q)
 		    id == XLB_RING_NONE ? "no backend" : "a backend now down");
 		json_object_object_add(r, "verdict", json_object_new_string("drop"));
 	} else {
-		why(w, "slot %u: backend %u", slot, id);
+		why(w, "slot %u: backend %u (%s)", slot, id,
+		    addr_str(e.family, e.addr, cs, sizeof(cs)));
 		json_object_object_add(r, "decision", json_object_new_string("ring"));
 		json_object_object_add(r, "backend", backend_obj(d, v, id, &e));
 		json_object_object_add(r, "verdict", json_object_new_string("forward"));

@@ -399,23 +399,31 @@ static void show_vips(json_object *r)
 static void show_backends_of(json_object *v)
 {
 	json_object *bes = get(v, "backends");
+	long long counted = 0;
 	size_t i;
 
 	printf("vip %s (%s port %lld %s, %s)\n", gets(v, "name"), gets(v, "address"),
 	       geti(v, "port"), gets(v, "protocol"), gets(v, "scheduler"));
-	printf("  %-28s %-6s %-9s %-6s %-7s %-10s %-17s %s\n", "ADDRESS", "WEIGHT", "EFFECTIVE",
-	       "STATE", "HEALTH", "FORWARDING", "MAC", "VIA");
+	printf("  %-28s %-6s %-9s %-6s %-7s %-10s %7s %7s %-17s %s\n", "ADDRESS", "WEIGHT",
+	       "EFFECTIVE", "STATE", "HEALTH", "FORWARDING", "ACTIVE", "CLOSING", "MAC", "VIA");
 	for (i = 0; i < json_object_array_length(bes); i++) {
 		json_object *b = json_object_array_get_idx(bes, i);
-		char unresolved[40];
+		char unresolved[40], active[16] = "-", closing[16] = "-";
 
 		snprintf(unresolved, sizeof(unresolved), "(%s)", gets(b, "mac_state"));
-		printf("  %-28s %-6lld %-9lld %-6s %-7s %-10s %-17s %s%s\n", gets(b, "address"),
-		       geti(b, "weight"), geti(b, "effective_weight"), gets(b, "state"),
-		       gets(b, "health"), gets(b, "forwarding"),
+		if (get(b, "active_flows")) {
+			snprintf(active, sizeof(active), "%lld", geti(b, "active_flows"));
+			snprintf(closing, sizeof(closing), "%lld", geti(b, "closing_flows"));
+			counted = geti(b, "flows_counted_at");
+		}
+		printf("  %-28s %-6lld %-9lld %-6s %-7s %-10s %7s %7s %-17s %s%s\n",
+		       gets(b, "address"), geti(b, "weight"), geti(b, "effective_weight"),
+		       gets(b, "state"), gets(b, "health"), gets(b, "forwarding"), active, closing,
 		       get(b, "mac") ? gets(b, "mac") : unresolved, gets(b, "interface"),
 		       json_object_get_boolean(get(b, "changed_by_xlbctl")) ? "  *xlbctl" : "");
 	}
+	if (counted)
+		printf("  (flows counted %llds ago)\n", (long long)(time(NULL) - counted));
 }
 
 static void show_vip(json_object *r)
@@ -637,12 +645,13 @@ static void show_health(json_object *r)
 					  : "  ALL DOWN: dropping")
 			       : "");
 		/* as in vip show: WEIGHT configured, EFFECTIVE in the ring now */
-		printf("  %-26s %-5s %-7s %-6s %-9s %-6s %-9s %-7s %9s %s\n", "BACKEND", "STATE",
-		       "HEALTH", "WEIGHT", "EFFECTIVE", "CHECK", "LATENCY", "SINCE", "OK/FAIL",
-		       "LAST RESULT");
+		printf("  %-26s %-5s %-7s %-6s %-9s %6s %-6s %-9s %-7s %9s %s\n", "BACKEND",
+		       "STATE", "HEALTH", "WEIGHT", "EFFECTIVE", "ACTIVE", "CHECK", "LATENCY",
+		       "SINCE", "OK/FAIL", "LAST RESULT");
 		for (j = 0; j < json_object_array_length(bes); j++) {
 			json_object *b = json_object_array_get_idx(bes, j);
-			char lat[16] = "-", since[16] = "-", okf[24] = "-";
+			char lat[16] = "-", since[16] = "-", okf[24] = "-", active[16] = "-";
+			char result[200];
 
 			if (get(b, "latency_ms")) {
 				snprintf(lat, sizeof(lat), "%.1fms",
@@ -652,10 +661,18 @@ static void show_health(json_object *r)
 				snprintf(okf, sizeof(okf), "%lld/%lld", geti(b, "successes"),
 					 geti(b, "failures"));
 			}
-			printf("  %-26s %-5s %-7s %-6lld %-9lld %-6s %-9s %-7s %9s %s\n",
+			if (get(b, "active_flows"))
+				snprintf(active, sizeof(active), "%lld", geti(b, "active_flows"));
+			/* the named result, and what it means here when that says more */
+			if (get(b, "result") && strcmp(gets(b, "result"), gets(b, "reason")))
+				snprintf(result, sizeof(result), "%s: %s", gets(b, "result"),
+					 gets(b, "reason"));
+			else
+				snprintf(result, sizeof(result), "%s", gets(b, "reason"));
+			printf("  %-26s %-5s %-7s %-6lld %-9lld %6s %-6s %-9s %-7s %9s %s\n",
 			       gets(b, "address"), gets(b, "state"), gets(b, "health"),
-			       geti(b, "weight"), geti(b, "effective_weight"), gets(b, "check"),
-			       lat, since, okf, gets(b, "reason"));
+			       geti(b, "weight"), geti(b, "effective_weight"), active,
+			       gets(b, "check"), lat, since, okf, result);
 		}
 	}
 }

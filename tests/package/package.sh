@@ -225,8 +225,12 @@ comp_xlbd_start() {
 test_completion_offers_objects_verbs_and_the_daemons_names() {
 	local x="$BUILD/xlbctl -s $SOCK" rc=0
 	comp_xlbd_start || return 1
-	offers "xlbctl " "backend detach health help reload stats status vip" || rc=1
+	offers "xlbctl " "backend detach explain health help monitor reload stats status top vip" ||
+		rc=1
 	offers "xlbctl st" "stats status" || rc=1
+	offers "$x stats " "--rate dns web zero" || rc=1
+	offers "$x explain 10.0.0.1:5 " "dns web" || rc=1
+	offers "$x top -n 2 " "-d -n dns web" || rc=1
 	offers "xlbctl -" "--help --json --pretty --socket --version -j -p -s" || rc=1
 	offers "xlbctl vip " "add del list show" || rc=1
 	offers "xlbctl backend s" "set" || rc=1

@@ -171,6 +171,14 @@ static const struct bad bads[] = {
 	{ "unknown_forwarding", "forwarding: nat\n",
 	  "xlb.yaml:1:13: forwarding: unknown forwarding \"nat\" (expected one of: dsr, ipip, "
 	  "gue)\n" },
+	{ "metrics_listen_without_a_port", "metrics_listen: 127.0.0.1\n",
+	  "xlb.yaml:1:17: metrics_listen: ADDRESS:PORT or [IPV6]:PORT, got \"127.0.0.1\"\n" },
+	{ "metrics_listen_with_port_0", "metrics_listen: 127.0.0.1:0\n",
+	  "xlb.yaml:1:17: metrics_listen: ADDRESS:PORT or [IPV6]:PORT, got \"127.0.0.1:0\"\n" },
+	{ "metrics_listen_ipv6_without_brackets", "metrics_listen: ::1:9477\n",
+	  "xlb.yaml:1:17: metrics_listen: ADDRESS:PORT or [IPV6]:PORT, got \"::1:9477\"\n" },
+	{ "metrics_listen_a_host_name", "metrics_listen: localhost:9477\n",
+	  "xlb.yaml:1:17: metrics_listen: ADDRESS:PORT or [IPV6]:PORT, got \"localhost:9477\"\n" },
 	{ "bad_vip_address", "vips:\n  - name: web\n    address: 10.0.0.300\n    port: 80\n",
 	  "xlb.yaml:3:14: address: not an IP address: \"10.0.0.300\"\n" },
 	{ "bad_backend_address", HEAD "    backends:\n      - address: backend-1\n",
@@ -356,6 +364,24 @@ static void test_more_errors_than_20_stop_at_20(void **state)
 	assert_non_null(strstr(err, "more than 20 errors; stopping here"));
 }
 
+static void test_metrics_listen_takes_ipv4_and_bracketed_ipv6(void **state)
+{
+	struct xlb_addr a;
+	uint16_t port;
+
+	(void)state;
+	assert_int_equal(cfg_parse_listen("127.0.0.1:9477", &a, &port), 0);
+	assert_int_equal(a.family, XLB_AF_INET);
+	assert_int_equal(port, 9477);
+	assert_int_equal(cfg_parse_listen("[::1]:65535", &a, &port), 0);
+	assert_int_equal(a.family, XLB_AF_INET6);
+	assert_int_equal(port, 65535);
+	assert_int_equal(cfg_parse_listen("[::1]9477", &a, &port), -EINVAL);
+	assert_int_equal(cfg_parse_listen("1.2.3.4:65536", &a, &port), -EINVAL);
+	assert_int_equal(cfg_parse_listen("1.2.3.4:12x", &a, &port), -EINVAL);
+	assert_int_equal(cfg_parse_listen(":9477", &a, &port), -EINVAL);
+}
+
 static void test_durations_parse(void **state)
 {
 	uint64_t ms;
@@ -400,6 +426,7 @@ int main(void)
 		cmocka_unit_test(test_ipip_vip_may_have_backends_of_the_other_family),
 		cmocka_unit_test(test_missing_file_names_the_file),
 		cmocka_unit_test(test_durations_parse),
+		cmocka_unit_test(test_metrics_listen_takes_ipv4_and_bracketed_ipv6),
 		cmocka_unit_test(test_a_fifo_in_place_of_the_file_is_refused_without_waiting),
 		cmocka_unit_test(test_a_file_over_1_mib_is_refused),
 		cmocka_unit_test(test_an_alias_bomb_is_refused_at_once),
