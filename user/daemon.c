@@ -152,6 +152,14 @@ static json_object *do_status(struct xlbd *d)
 					   "frames counted as forwarded are dropped by the kernel "
 					   "(attach one to the peer, even one that passes)"));
 	json_object_object_add(r, "warnings", warn);
+	json_object_object_add(r, "metrics_listen",
+			       d->metrics ? jstr(d->cfg->metrics_listen) : NULL);
+	{
+		unsigned rate;
+
+		json_object_object_add(r, "monitoring",
+				       json_object_new_boolean(monitor_on(d->mon, &rate)));
+	}
 	json_object_object_add(r, "vips", json_object_new_int((int)lb_vip_count(d->lb)));
 	json_object_object_add(r, "backends", json_object_new_int((int)nbe));
 	if (!dp_stats_global(d->dp, &g)) {

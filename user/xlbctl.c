@@ -345,6 +345,11 @@ static void show_status(json_object *r)
 	printf("  config      %s\n", gets(r, "config"));
 	printf("  pins        %s%s\n", gets(r, "pin_path"),
 	       json_object_get_boolean(get(r, "adopted")) ? " (adopted at start)" : "");
+	printf("  metrics     %s%s%s\n", get(r, "metrics_listen") ? "http://" : "none",
+	       get(r, "metrics_listen") ? gets(r, "metrics_listen") : "",
+	       get(r, "metrics_listen") ? "/metrics" : " (metrics_listen)");
+	if (json_object_get_boolean(get(r, "monitoring")))
+		printf("  monitor     on: events are being sampled for xlbctl monitor\n");
 	printf("  vips        %lld, backends %lld\n", geti(r, "vips"), geti(r, "backends"));
 	printf("  packets     %lld forwarded, %lld passed, %lld dropped\n",
 	       geti(r, "packets_forwarded"), geti(r, "packets_passed"), geti(r, "packets_dropped"));
@@ -1045,9 +1050,13 @@ static int top_frame(const char *only, int sort, int pick, FILE *out, int *nvips
 	svips = get(st, "vips");
 	vips = get(vl, "vips");
 	*nvips = (int)json_object_array_length(vips);
+	if (pick >= *nvips)
+		pick = -1;
 	fprintf(out, "xlb top: %d vips, rates over %.1f s, sorted by %s (s), vip %s (v), q quits\n",
 		*nvips, getd(st, "interval_s"), sort_names[sort],
-		pick < 0 ? (only ? only : "all") : "one");
+		pick >= 0 ? gets(json_object_array_get_idx(vips, (size_t)pick), "name")
+		: only	  ? only
+			  : "all");
 	for (i = 0; i < json_object_array_length(vips); i++) {
 		json_object *v = json_object_array_get_idx(vips, i), *bes = get(v, "backends");
 		json_object *sv = find_named(svips, "name", gets(v, "name"));

@@ -272,6 +272,15 @@ print([b["packets"] for b in r["vips"][0]["backends"] if b["address"] == sys.arg
 	sleep 1
 	s2=$(tmux capture-pane -p -t "$TMUX_S")
 	[[ $s2 == *"sorted by pps"* ]] || { say "s did not sort by pps"; return 1; }
+	# v shows one VIP after the other
+	tmux send-keys -t "$TMUX_S" v
+	sleep 1
+	s2=$(tmux capture-pane -p -t "$TMUX_S")
+	[[ $s2 == *"vip web (v)"* && $s2 != *"VIP dns"* ]] || { say "v did not pick web:"; sed 's/^/      /' <<<"$s2" | head -5; return 1; }
+	tmux send-keys -t "$TMUX_S" v
+	sleep 1
+	s2=$(tmux capture-pane -p -t "$TMUX_S")
+	[[ $s2 == *"vip dns (v)"* && $s2 != *"VIP web"* ]] || { say "v did not pick dns"; return 1; }
 	tmux send-keys -t "$TMUX_S" q
 	sleep 1
 	tmux has-session -t "$TMUX_S" 2>/dev/null && { say "q did not quit"; return 1; }
