@@ -293,8 +293,8 @@ FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 10
 
-$(BUILD)/fuzz/fuzz_api: tests/fuzz/fuzz_api.c user/api.c user/config.c user/maglev.c
-$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c user/api.c user/config.c user/maglev.c
+$(BUILD)/fuzz/fuzz_api: tests/fuzz/fuzz_api.c $(CORE_SRCS)
+$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(CORE_SRCS)
 $(BUILD)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c user/http_reply.c
 $(BUILD)/fuzz/fuzz_udp: tests/fuzz/fuzz_udp.c
 $(BUILD)/fuzz/fuzz_netlink: tests/fuzz/fuzz_netlink.c user/neigh.c user/log.c
