@@ -62,7 +62,7 @@ TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tes
 XLBD_OBJS  := $(BUILD)/user/xlbd.o $(BUILD)/user/daemon.o $(BUILD)/user/control.o \
               $(BUILD)/user/instance.o $(BUILD)/user/journal.o $(BUILD)/user/notify.o \
               $(BUILD)/user/caps.o $(BUILD)/user/stats.o $(BUILD)/user/explain.o \
-              $(BUILD)/user/monitor.o $(BUILD)/user/metrics.o
+              $(BUILD)/user/monitor.o $(BUILD)/user/metrics.o $(BUILD)/user/announce.o
 
 # sd_notify(3) through libsystemd where it is installed; SYSTEMD=0 (or a host
 # without it) builds an xlbd that tells no service manager anything
@@ -86,7 +86,7 @@ all: $(BPF_OBJ) $(BUILD)/xdp_pass.bpf.o $(SKEL) $(BUILD)/xlb_decap.skel.h $(PROG
 
 $(BUILD)/xlbd: $(XLBD_OBJS) $(HEALTH_OBJS) $(DP_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT) $(LIBS_SYSTEMD)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT) $(LIBS_SYSTEMD) -lmnl
 
 $(BUILD)/user/xlb_decap.o: $(BUILD)/xlb_decap.skel.h
 

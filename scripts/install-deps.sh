@@ -11,11 +11,13 @@ PKGS=(
 	make gcc clang llvm libc6-dev linux-libc-dev pkg-config libssl-dev
 	libbpf-dev bpftool libxdp-dev libclang-rt-14-dev
 	libcyaml-dev libyaml-dev libjson-c-dev libevent-dev libcmocka-dev libhttp-parser-dev
-	libsystemd-dev libncurses-dev
+	libsystemd-dev libncurses-dev libmnl-dev
 	# lab and tests
 	iproute2 iputils-ping ethtool curl procps util-linux python3 openssl tcpdump
 	# observability tests (tests/e2e/observe.sh): a real Prometheus, a real terminal
 	prometheus tmux
+	# announcing VIPs (tests/e2e/announce.sh): a real routing daemon
+	bird2
 	# man pages, the Debian package, the units (tests/package, tests/e2e/service.sh)
 	scdoc mandoc groff-base man-db build-essential debhelper dpkg-dev lintian systemd
 	libcap2-bin

@@ -52,6 +52,8 @@ static const struct {
 	[API_EXPLAIN] = { "explain", F_CLIENT | F_CLIENT_PORT,
 			  F_VIP | F_ADDRESS | F_PORT | F_PROTOCOL },
 	[API_MONITOR] = { "monitor", 0, F_EVENTS_PER_S },
+	[API_HOST_DRAIN] = { "host.drain", 0, 0 },
+	[API_HOST_UNDRAIN] = { "host.undrain", 0, 0 },
 };
 
 static const struct {

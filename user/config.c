@@ -82,6 +82,16 @@ static const cyaml_schema_value_t backend_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct cfg_backend, backend_fields),
 };
 
+static const cyaml_schema_field_t announce_fields[] = {
+	CYAML_FIELD_UINT("table", OPT, struct cfg_announce, table),
+	CYAML_FIELD_UINT("min_healthy", OPT, struct cfg_announce, min_healthy),
+	CYAML_FIELD_STRING_PTR("hold_down", OPT_PTR, struct cfg_announce, hold_down, 0,
+			       CYAML_UNLIMITED),
+	CYAML_FIELD_STRING_PTR("withdraw_delay", OPT_PTR, struct cfg_announce, withdraw_delay, 0,
+			       CYAML_UNLIMITED),
+	CYAML_FIELD_END
+};
+
 static const cyaml_schema_field_t vip_fields[] = {
 	CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, struct cfg_vip, name, 0,
 			       CYAML_UNLIMITED),
@@ -99,6 +109,7 @@ static const cyaml_schema_field_t vip_fields[] = {
 	CYAML_FIELD_ENUM("on_all_down", OPT, struct cfg_vip, on_all_down, all_down_strs,
 			 NSTR(all_down_strs)),
 	CYAML_FIELD_ENUM("forwarding", OPT, struct cfg_vip, forwarding, fwd_strs, NSTR(fwd_strs)),
+	CYAML_FIELD_UINT("announce_min_healthy", OPT, struct cfg_vip, announce_min_healthy),
 	CYAML_FIELD_END
 };
 
@@ -115,6 +126,7 @@ static const cyaml_schema_field_t top_fields[] = {
 			       CYAML_UNLIMITED),
 	CYAML_FIELD_STRING_PTR("metrics_listen", OPT_PTR, struct cfg, metrics_listen, 0,
 			       CYAML_UNLIMITED),
+	CYAML_FIELD_MAPPING_PTR("announce", OPT_PTR, struct cfg, announce, announce_fields),
 	CYAML_FIELD_UINT("max_flows", OPT, struct cfg, max_flows),
 	CYAML_FIELD_STRING_PTR("tunnel_source", OPT_PTR, struct cfg, tunnel_source, 0,
 			       CYAML_UNLIMITED),
@@ -786,6 +798,13 @@ static void validate_vip(struct cfg_ctx *c, struct cfg *cfg, int vi)
 	if (!cfg_name_ok(v->name))
 		cfg_errf(c, cfg_node(c, vi, -1, "name"),
 			 "name: 1 to 31 letters, digits, '_', '.' or '-', got \"%s\"", v->name);
+	if (v->announce_min_healthy && !cfg->announce)
+		cfg_errf(c, cfg_node(c, vi, -1, "announce_min_healthy"),
+			 "announce_min_healthy: nothing is announced without an announce: section");
+	if (v->announce_min_healthy > XLB_MAX_BACKENDS)
+		cfg_errf(c, cfg_node(c, vi, -1, "announce_min_healthy"),
+			 "announce_min_healthy: must be 1..%d, got %u", XLB_MAX_BACKENDS,
+			 v->announce_min_healthy);
 	for (j = 0; j < vi; j++)
 		if (!strcmp(cfg->vips[j].name, v->name))
 			cfg_errf(c, cfg_node(c, vi, -1, "name"), "name: duplicate vip \"%s\"",
@@ -935,11 +954,62 @@ static void validate_tunnel(struct cfg_ctx *c, struct cfg *cfg)
 	}
 }
 
+static yaml_node_t *announce_node(struct cfg_ctx *c, const char *key)
+{
+	yaml_node_t *n = cfg_node(c, -1, -1, "announce"), *m;
+
+	if (key && c->have_doc && (m = ymap_get(&c->doc, n, key)))
+		return m;
+	return n;
+}
+
+static void announce_duration(struct cfg_ctx *c, const char *key, const char *s, uint64_t *out)
+{
+	uint64_t ms;
+
+	if (!s)
+		return;
+	if (cfg_parse_duration_ms(s, &ms) || ms > 600000)
+		cfg_errf(c, announce_node(c, key),
+			 "announce: %s: must be a duration from 0s to 10m (like 5s), got \"%s\"", key,
+			 s);
+	else
+		*out = ms;
+}
+
+static void validate_announce(struct cfg_ctx *c, struct cfg *cfg)
+{
+	struct cfg_announce *a = cfg->announce;
+
+	if (!a)
+		return;
+	if (!a->table)
+		a->table = CFG_ANNOUNCE_TABLE_DEFAULT;
+	/* 253..255 are the kernel's default, main and local tables */
+	if (a->table >= 253 && a->table <= 255)
+		cfg_errf(c, announce_node(c, "table"),
+			 "announce: table: %u is the kernel's %s table; choose one no ip rule "
+			 "reads, like 200",
+			 a->table, a->table == 253 ? "default" : a->table == 254 ? "main" : "local");
+	a->min_healthy_set = a->min_healthy > 0;
+	if (!a->min_healthy)
+		a->min_healthy = 1;
+	if (a->min_healthy > XLB_MAX_BACKENDS)
+		cfg_errf(c, announce_node(c, "min_healthy"),
+			 "announce: min_healthy: must be 1..%d, got %u", XLB_MAX_BACKENDS,
+			 a->min_healthy);
+	a->hold_down_ms = CFG_ANNOUNCE_HOLD_DOWN_MS;
+	a->withdraw_delay_ms = CFG_ANNOUNCE_WITHDRAW_DELAY_MS;
+	announce_duration(c, "hold_down", a->hold_down, &a->hold_down_ms);
+	announce_duration(c, "withdraw_delay", a->withdraw_delay, &a->withdraw_delay_ms);
+}
+
 static void validate(struct cfg_ctx *c, struct cfg *cfg)
 {
 	unsigned vi, total = 0;
 
 	validate_tunnel(c, cfg);
+	validate_announce(c, cfg);
 
 	if (cfg->interface && (!*cfg->interface || strlen(cfg->interface) >= 16))
 		cfg_errf(c, cfg_node(c, -1, -1, "interface"),

@@ -85,6 +85,24 @@ struct cfg_backend {
 	int has_mac;
 };
 
+/*
+ * announce: the VIPs as routes in a kernel table, for a routing daemon
+ * (BIRD, FRR) to announce over BGP. Absent: nothing is announced.
+ */
+struct cfg_announce {
+	uint32_t table;	      /* the kernel routing table (no ip rule reads it) */
+	uint32_t min_healthy; /* backends in a VIP's ring for it to be announced */
+	char *hold_down;      /* eligible this long before it is announced */
+	char *withdraw_delay; /* detach: withdraw, wait this long, then detach */
+	/* parsed */
+	uint64_t hold_down_ms, withdraw_delay_ms;
+	int min_healthy_set;
+};
+
+#define CFG_ANNOUNCE_TABLE_DEFAULT     200
+#define CFG_ANNOUNCE_HOLD_DOWN_MS      5000
+#define CFG_ANNOUNCE_WITHDRAW_DELAY_MS 3000
+
 struct cfg_vip {
 	char *name;
 	char *address;
@@ -98,6 +116,7 @@ struct cfg_vip {
 	struct cfg_check *check;
 	enum cfg_all_down on_all_down;
 	enum cfg_forwarding forwarding; /* CFG_FWD_DEFAULT: the instance's */
+	uint32_t announce_min_healthy;	/* 0: announce.min_healthy */
 	/* parsed */
 	struct xlb_addr addr;
 	uint32_t udp_timeout_s;
@@ -110,6 +129,7 @@ struct cfg {
 	char *pin_path;
 	char *control_socket;
 	char *metrics_listen; /* "ADDR:PORT" ("[V6]:PORT") of the Prometheus endpoint; NULL: none */
+	struct cfg_announce *announce;
 	uint32_t max_flows;
 	char *tunnel_source;	   /* outer IPv4 source, or "flow" */
 	char *tunnel_source6;	   /* outer IPv6 source */

@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "health.h"
 #include "journal.h"
+#include "announce.h"
 #include "explain.h"
 #include "log.h"
 #include "metrics.h"
@@ -118,6 +119,18 @@ static json_object *vip_json(struct xlbd *d, struct lb_vip *v)
 	json_object_object_add(o, "on_all_down",
 			       jstr(v->on_all_down == CFG_ALL_DOWN_DROP ? "drop" : "keep"));
 	json_object_object_add(o, "changed_by_xlbctl", json_object_new_boolean(v->from_cli));
+	json_object_object_add(o, "announce", announce_vip_json(d->ann, v));
+	{
+		uint64_t fp;
+		char s[20];
+
+		if (!lb_ring_fingerprint(d->lb, v, &fp)) {
+			snprintf(s, sizeof(s), "%016llx", (unsigned long long)fp);
+			json_object_object_add(o, "fingerprint", jstr(s));
+		} else {
+			json_object_object_add(o, "fingerprint", NULL);
+		}
+	}
 	for (i = 0; i < v->nbe; i++)
 		json_object_array_add(bes, backend_json(d, v, v->be[i]));
 	json_object_object_add(o, "backends", bes);
@@ -152,6 +165,7 @@ static json_object *do_status(struct xlbd *d)
 					   "frames counted as forwarded are dropped by the kernel "
 					   "(attach one to the peer, even one that passes)"));
 	json_object_object_add(r, "warnings", warn);
+	json_object_object_add(r, "announce", announce_status_json(d->ann));
 	json_object_object_add(r, "metrics_listen",
 			       d->metrics ? jstr(d->cfg->metrics_listen) : NULL);
 	{
@@ -382,6 +396,34 @@ static void reload_global_changes(const struct cfg *o, const struct cfg *n, json
 #undef SAY
 }
 
+/*
+ * The announce: section changed (d->cfg is the new file, old the last): a
+ * table left or changed is emptied of our routes; a new one is opened and
+ * filled. Other keys are read live.
+ */
+static void reannounce(struct xlbd *d, const struct cfg *old)
+{
+	const struct cfg_announce *o = old->announce, *n = d->cfg->announce;
+	int err;
+
+	if (o && n && o->table == n->table && d->ann) {
+		announce_sync(d->ann);
+		return;
+	}
+	if (d->ann) {
+		announce_withdraw_all(d->ann); /* from the table it was opened on */
+		announce_close(d->ann);
+		d->ann = NULL;
+	}
+	if (!n)
+		return;
+	err = announce_open(&d->ann, d);
+	if (err)
+		log_warnx("announce: the route socket: %s; nothing is announced", strerror(-err));
+	else
+		announce_sync(d->ann);
+}
+
 json_object *xlbd_reload(struct xlbd *d, int dry)
 {
 	struct lb_changes ch = { .dry = dry };
@@ -427,15 +469,17 @@ json_object *xlbd_reload(struct xlbd *d, int dry)
 		err = lb_apply_config(d->lb, cfg, &ch);
 		cfg_free(cfg);
 	} else {
+		struct cfg *old = d->cfg;
+
 		notify_reloading();
+		/* lb's subscribers (health, announcements) read the new file */
+		d->cfg = cfg;
 		err = xlbd_dp_config(d, cfg);
 		if (!err)
 			err = lb_apply_config(d->lb, cfg, &ch);
-		if (d->health)
-			health_sync(d->health, cfg);
-		relisten = str_differs(d->cfg->metrics_listen, cfg->metrics_listen);
-		cfg_free(d->cfg);
-		d->cfg = cfg;
+		relisten = str_differs(old->metrics_listen, cfg->metrics_listen);
+		reannounce(d, old);
+		cfg_free(old);
 		if (relisten) {
 			metrics_close(d->metrics);
 			d->metrics = NULL;
@@ -528,6 +572,19 @@ int xlbd_replay(struct xlbd *d)
 	return 0;
 }
 
+void xlbd_on_lb(void *ctx, enum lb_event ev, struct lb_vip *v)
+{
+	struct xlbd *d = ctx;
+
+	(void)v;
+	/* backends came or went: their checkers follow */
+	if (ev == LB_EV_SET && d->health)
+		health_sync(d->health, d->cfg);
+	/* a VIP gained or lost serving backends, or came or went */
+	if (d->ann)
+		announce_sync(d->ann);
+}
+
 json_object *xlbd_handle(void *ctx, const struct api_req *q)
 {
 	struct xlbd *d = ctx;
@@ -604,6 +661,26 @@ json_object *xlbd_handle(void *ctx, const struct api_req *q)
 		return api_ok();
 	case API_EXPLAIN:
 		return explain(d, q);
+	case API_HOST_DRAIN:
+	case API_HOST_UNDRAIN:
+		if (!d->ann)
+			return api_error(API_E_INVALID,
+					 "nothing is announced: the configuration has no announce: "
+					 "section");
+		if ((e = announce_drain(d->ann, q->cmd == API_HOST_DRAIN)))
+			return api_error(API_E_INTERNAL, "host %s: %s",
+					 q->cmd == API_HOST_DRAIN ? "drain" : "undrain", strerror(-e));
+		{
+			json_object *r = api_ok();
+
+			json_object_object_add(r, "changed",
+					       jstr(q->cmd == API_HOST_DRAIN
+							    ? "host drained: every VIP withdrawn; "
+							      "traffic that still arrives is forwarded"
+							    : "host undrained: VIPs are announced "
+							      "again after hold_down"));
+			return r;
+		}
 	case API_MONITOR: {
 		/* the control socket keeps the client as a subscriber (control.h) */
 		json_object *r = api_ok();
@@ -622,9 +699,6 @@ json_object *xlbd_handle(void *ctx, const struct api_req *q)
 	if (d->journal && !d->replaying && (e = journal_add(d->journal, q->obj)))
 		log_warnx("runtime state file: %s: this change will not survive a restart",
 			  strerror(-e));
-	/* backends came or went: their checkers follow */
-	if (d->health)
-		health_sync(d->health, d->cfg);
 	{
 		json_object *r = api_ok();
 

@@ -19,6 +19,7 @@ struct journal;
 struct stats;
 struct monitor;
 struct metrics;
+struct announce;
 
 struct xlbd {
 	struct event_base *base;
@@ -53,6 +54,7 @@ struct xlbd {
 	struct event *ev_stats;	 /* samples them */
 	struct monitor *mon;	 /* xlbctl monitor's events */
 	struct metrics *metrics; /* the Prometheus endpoint, when metrics_listen is set */
+	struct announce *ann;	 /* the VIPs' routes, when announce: is set */
 };
 
 /* Write xlb_config from cfg: the interface, the tunnel sources, GUE's port. */
@@ -69,5 +71,7 @@ json_object *xlbd_reload(struct xlbd *d, int dry);
 int xlbd_replay(struct xlbd *d);
 
 json_object *xlbd_handle(void *ctx, const struct api_req *req);
+/* lb.c's events (lb_subscribe): health checkers and announcements follow. */
+void xlbd_on_lb(void *ctx, enum lb_event ev, struct lb_vip *v);
 
 #endif /* XLB_DAEMON_H */

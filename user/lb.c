@@ -60,7 +60,29 @@ struct lb {
 	unsigned nabes;
 	uint8_t default_fwd; /* XLB_FWD_* for VIPs added with xlbctl */
 	int batch;	     /* lb_begin() depth: rings and VIPs written at lb_commit() */
+	struct {
+		lb_hook_fn fn;
+		void *ctx;
+	} hooks[LB_MAX_HOOKS];
+	unsigned nhooks;
 };
+
+static void hooks_run(struct lb *lb, enum lb_event ev, struct lb_vip *v)
+{
+	unsigned i;
+
+	for (i = 0; i < lb->nhooks; i++)
+		lb->hooks[i].fn(lb->hooks[i].ctx, ev, v);
+}
+
+int lb_subscribe(struct lb *lb, lb_hook_fn fn, void *ctx)
+{
+	if (lb->nhooks == LB_MAX_HOOKS)
+		return -ENOSPC;
+	lb->hooks[lb->nhooks].fn = fn;
+	lb->hooks[lb->nhooks++].ctx = ctx;
+	return 0;
+}
 
 static uint64_t mono_ns(void);
 
@@ -635,6 +657,19 @@ int lb_vip_sync(struct lb *lb, struct lb_vip *v)
 		v->key_written = k;
 		v->key_is_written = 1;
 	}
+	/* 5: who counts on the VIP's serving backends hears of a change */
+	{
+		unsigned n = 0;
+
+		/* in the ring and not known down (on_all_down: keep rings them anyway) */
+		for (i = 0; i < v->nbe; i++)
+			n += v->be[i]->eff_weight > 0 && v->be[i]->health != LB_HEALTH_DOWN;
+		if (n != v->serving || !v->serving_told) {
+			v->serving = n;
+			v->serving_told = 1;
+			hooks_run(lb, LB_EV_SERVING, v);
+		}
+	}
 	return err;
 }
 
@@ -989,6 +1024,7 @@ int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
 					? LB_HEALTH_DOWN
 					: LB_HEALTH_UP;
 		v->from_cli = 0;
+		v->announce_min_healthy = cv->announce_min_healthy;
 		e = apply_backends(lb, v, cv, ch);
 		if (!e)
 			e = lb_vip_sync(lb, v);
@@ -1002,6 +1038,7 @@ int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
 	if (!lb->batch)
 		adopt_finish(lb);
 	lb->default_fwd = lb_fwd_mode(cfg->forwarding ? (int)cfg->forwarding : CFG_FWD_DSR);
+	hooks_run(lb, LB_EV_SET, NULL);
 	return err;
 }
 
@@ -1051,6 +1088,7 @@ int lb_vip_add(struct lb *lb, const char *name, const struct xlb_addr *addr, uin
 	if (e)
 		return ERR(e, "vip %s: data plane update failed: %s", name, strerror(-e));
 	cfg_addr_str(addr, as, sizeof(as));
+	hooks_run(lb, LB_EV_SET, NULL);
 	return DONE("vip %s added (%s port %u %s, %s, %s)", name, as, port,
 		    names_str(&names_proto, (int)proto), names_str(&names_sched, sched),
 		    names_str(&names_fwd, v->fwd_mode));
@@ -1063,6 +1101,7 @@ int lb_vip_del(struct lb *lb, const char *name, char *err, size_t errlen)
 	for (i = 0; i < lb->nvips; i++)
 		if (!strcmp(lb->vips[i]->name, name)) {
 			vip_remove(lb, i);
+			hooks_run(lb, LB_EV_SET, NULL);
 			return DONE("vip %s removed", name);
 		}
 	return ERR(-ENOENT, "no vip %s", name);
@@ -1094,6 +1133,7 @@ int lb_backend_add(struct lb *lb, const char *vip, const struct xlb_addr *addr, 
 	b->health = v->new_health;
 	be_set_mac(lb, v, b, mac);
 	e = lb_vip_sync(lb, v);
+	hooks_run(lb, LB_EV_SET, NULL);
 	if (e)
 		return ERR(e, "vip %s: data plane update failed: %s", vip, strerror(-e));
 	return DONE("vip %s: backend %s added (weight %u)", vip, as, weight);
@@ -1135,6 +1175,7 @@ int lb_backend_del(struct lb *lb, const char *vip, const struct xlb_addr *addr, 
 	v->be[i]->admin = CFG_STATE_DOWN;
 	e = lb_vip_sync(lb, v);
 	be_remove(lb, v, i);
+	hooks_run(lb, LB_EV_SET, NULL);
 	if (e)
 		return ERR(e, "vip %s: data plane update failed: %s", vip, strerror(-e));
 	return DONE("vip %s: backend %s removed", vip, as);

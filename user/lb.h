@@ -67,6 +67,9 @@ struct lb_vip {
 	uint64_t young_until;
 	struct xlb_vip_key key_written;
 	int key_is_written;
+	unsigned serving; /* healthy backends in its ring (weight > 0, health not down) */
+	uint8_t serving_told;		/* subscribers have heard of serving */
+	uint32_t announce_min_healthy; /* 0: the instance's announce.min_healthy */
 };
 
 struct lb;
@@ -80,7 +83,19 @@ struct lb;
 typedef int (*lb_resolve_fn)(void *ctx, const struct xlb_addr *addr, struct lb_nexthop *nh,
 			     uint8_t mac[6]);
 
+/*
+ * What the rest of xlbd hears from lb.c (health checkers, announcements):
+ * LB_EV_SET: VIPs or backends were added, removed or reconfigured (v NULL);
+ * LB_EV_SERVING: VIP v's count of backends in its ring (v->serving) changed,
+ * after its ring was written. Subscribers read lb; they never change it.
+ */
+enum lb_event { LB_EV_SET, LB_EV_SERVING };
+typedef void (*lb_hook_fn)(void *ctx, enum lb_event ev, struct lb_vip *v);
+
 struct lb *lb_new(struct dp *dp, lb_resolve_fn resolve, void *ctx);
+/* Subscribe fn (at most LB_MAX_HOOKS); called in the order subscribed. */
+#define LB_MAX_HOOKS 4
+int lb_subscribe(struct lb *lb, lb_hook_fn fn, void *ctx);
 void lb_free(struct lb *lb);
 
 /* Read VIP ids, backend ids and generations back from pinned maps. */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -345,6 +346,15 @@ static void show_status(json_object *r)
 	printf("  config      %s\n", gets(r, "config"));
 	printf("  pins        %s%s\n", gets(r, "pin_path"),
 	       json_object_get_boolean(get(r, "adopted")) ? " (adopted at start)" : "");
+	if (get(r, "announce")) {
+		json_object *a = get(r, "announce");
+
+		printf("  announce    table %lld (protocol %lld), %lld route%s%s\n", geti(a, "table"),
+		       geti(a, "protocol"), geti(a, "routes"), geti(a, "routes") == 1 ? "" : "s",
+		       json_object_get_boolean(get(a, "drained"))
+			       ? "; HOST DRAINED: nothing announced (xlbctl host undrain)"
+			       : "");
+	}
 	printf("  metrics     %s%s%s\n", get(r, "metrics_listen") ? "http://" : "none",
 	       get(r, "metrics_listen") ? gets(r, "metrics_listen") : "",
 	       get(r, "metrics_listen") ? "/metrics" : " (metrics_listen)");
@@ -379,6 +389,14 @@ static int do_status(int argc, char **argv)
 
 /* ---- vip ------------------------------------------------------------------------ */
 
+/* Is announcing on for this VIP's instance (announce: in its file)? */
+static int announce_on(json_object *v)
+{
+	json_object *a = get(v, "announce");
+
+	return a && get(a, "min_healthy");
+}
+
 static void show_vips(json_object *r)
 {
 	json_object *vips = get(r, "vips");
@@ -394,10 +412,12 @@ static void show_vips(json_object *r)
 		for (j = 0; j < n; j++)
 			up += geti(json_object_array_get_idx(bes, j), "effective_weight") > 0;
 		snprintf(port, sizeof(port), "%lld", geti(v, "port"));
-		printf("%-16s %-28s %-5s %-5s %-10s %-4s %zu (%zu in the ring)%s\n",
+		printf("%-16s %-28s %-5s %-5s %-10s %-4s %zu (%zu in the ring)%s%s%s%s\n",
 		       gets(v, "name"), gets(v, "address"), geti(v, "port") ? port : "any",
 		       gets(v, "protocol"), gets(v, "scheduler"), gets(v, "forwarding"), n, up,
-		       json_object_get_boolean(get(v, "all_down")) && n ? "  ALL DOWN" : "");
+		       json_object_get_boolean(get(v, "all_down")) && n ? "  ALL DOWN" : "",
+		       announce_on(v) ? "  [" : "", announce_on(v) ? gets(get(v, "announce"), "why") : "",
+		       announce_on(v) ? "]" : "");
 	}
 }
 
@@ -433,7 +453,14 @@ static void show_backends_of(json_object *v)
 
 static void show_vip(json_object *r)
 {
-	show_backends_of(get(r, "vip"));
+	json_object *v = get(r, "vip");
+
+	show_backends_of(v);
+	printf("  ring fingerprint %s\n", get(v, "fingerprint") ? gets(v, "fingerprint") : "none");
+	if (announce_on(v))
+		printf("  announce: %s (%lld healthy backends, %lld needed)\n",
+		       gets(get(v, "announce"), "why"), geti(get(v, "announce"), "healthy"),
+		       geti(get(v, "announce"), "min_healthy"));
 }
 
 static void show_backend_list(json_object *r)
@@ -620,6 +647,136 @@ static const struct cmd be_cmds[] = {
 static int do_backend(int argc, char **argv)
 {
 	return dispatch(be_cmds, "backend", argc, argv);
+}
+
+/* ---- host: announcements ------------------------------------------------------- */
+
+static int host_drain(int argc, char **argv)
+{
+	(void)argv;
+	if (argc)
+		return usage_err("usage: host drain");
+	return run(request("host.drain"), show_changed);
+}
+
+static int host_undrain(int argc, char **argv)
+{
+	(void)argv;
+	if (argc)
+		return usage_err("usage: host undrain");
+	return run(request("host.undrain"), show_changed);
+}
+
+static const struct cmd host_cmds[] = {
+	{ "drain", host_drain, "host drain", 1 },
+	{ "undrain", host_undrain, "host undrain" },
+	{},
+};
+
+static int do_host(int argc, char **argv)
+{
+	return dispatch(host_cmds, "host", argc, argv);
+}
+
+/* ---- compare: are these hosts' rings the same? ------------------------------------ */
+
+/* The VIPs of a daemon (its control socket) or of a file of xlbctl -j vip list. */
+static json_object *vips_of(const char *src)
+{
+	struct stat st;
+	json_object *r = NULL;
+
+	if (!stat(src, &st) && S_ISSOCK(st.st_mode)) {
+		const char *keep = sock_path;
+
+		sock_path = src;
+		if (call(request("vip.list"), &r))
+			r = NULL;
+		sock_path = keep;
+	} else {
+		r = json_object_from_file(src);
+		if (!r)
+			fprintf(stderr, "xlbctl: compare: %s: not a control socket, nor JSON of "
+					"xlbctl -j vip list\n",
+				src);
+	}
+	if (r && !json_object_is_type(get(r, "vips"), json_type_array)) {
+		fprintf(stderr, "xlbctl: compare: %s: no \"vips\" in it\n", src);
+		json_object_put(r);
+		r = NULL;
+	}
+	return r;
+}
+
+static int do_compare(int argc, char **argv)
+{
+	json_object *all[16], *names = json_object_new_object();
+	int i, rc = 0, differ = 0;
+	size_t j;
+
+	if (argc < 2 || argc > 16)
+		return usage_err("usage: compare SOURCE SOURCE... (control sockets, or files of "
+				 "xlbctl -j vip list; 2 to 16)");
+	for (i = 0; i < argc; i++) {
+		all[i] = vips_of(argv[i]);
+		if (!all[i]) {
+			while (i--)
+				json_object_put(all[i]);
+			json_object_put(names);
+			return EXIT_UNREACH;
+		}
+		for (j = 0; j < json_object_array_length(get(all[i], "vips")); j++)
+			json_object_object_add(
+				names, gets(json_object_array_get_idx(get(all[i], "vips"), j), "name"),
+				NULL);
+	}
+	json_object_object_foreach(names, name, unused)
+	{
+		const char *first = NULL;
+		int same = 1;
+
+		(void)unused;
+		for (i = 0; i < argc; i++) {
+			json_object *v = NULL, *vips = get(all[i], "vips");
+			const char *fp;
+
+			for (j = 0; j < json_object_array_length(vips) && !v; j++)
+				if (!strcmp(gets(json_object_array_get_idx(vips, j), "name"), name))
+					v = json_object_array_get_idx(vips, j);
+			fp = v && get(v, "fingerprint") ? gets(v, "fingerprint") : "(none)";
+			if (!first)
+				first = fp;
+			else if (strcmp(first, fp))
+				same = 0;
+		}
+		if (!same) {
+			differ++;
+			printf("vip %s differs:\n", name);
+			for (i = 0; i < argc; i++) {
+				json_object *vips = get(all[i], "vips"), *v = NULL;
+
+				for (j = 0; j < json_object_array_length(vips) && !v; j++)
+					if (!strcmp(gets(json_object_array_get_idx(vips, j), "name"),
+						    name))
+						v = json_object_array_get_idx(vips, j);
+				printf("  %-40s %s\n", argv[i],
+				       v ? (get(v, "fingerprint") ? gets(v, "fingerprint") : "(no ring)")
+					 : "(no such vip)");
+			}
+		} else if (!json_out) {
+			printf("vip %s: %s on all %d\n", name, first, argc);
+		}
+	}
+	if (differ) {
+		printf("%d vip%s differ: their flows may land on other backends when they move "
+		       "between these hosts\n",
+		       differ, differ == 1 ? "" : "s");
+		rc = EXIT_REFUSED;
+	}
+	for (i = 0; i < argc; i++)
+		json_object_put(all[i]);
+	json_object_put(names);
+	return rc;
 }
 
 /* ---- health ---------------------------------------------------------------------- */
@@ -1197,6 +1354,8 @@ static const struct cmd top_cmds[] = {
 	{ "top", do_top, "top [-n COUNT] [-d SECONDS] [VIP]" },
 	{ "explain", do_explain, "explain CLIENT:PORT VIP | explain CLIENT:PORT VIPADDR:PORT [tcp|udp]" },
 	{ "monitor", do_monitor, "monitor [--rate EVENTS_PER_S]" },
+	{ "compare", do_compare, "compare SOCKET|FILE SOCKET|FILE..." },
+	{ "host", do_host, NULL },
 	{ "health", do_health, "health [VIP]" },
 	{ "reload", do_reload, "reload [--dry-run]" },
 	{ "detach", do_detach, "detach [--yes]", 1 },
@@ -1207,7 +1366,7 @@ static const struct cmd top_cmds[] = {
 
 static int do_help(int argc, char **argv)
 {
-	const struct cmd *tables[] = { top_cmds, vip_cmds, be_cmds };
+	const struct cmd *tables[] = { top_cmds, vip_cmds, be_cmds, host_cmds };
 	size_t t;
 
 	(void)argc;
@@ -1217,7 +1376,7 @@ static int do_help(int argc, char **argv)
 	       "%s)\n"
 	       "Commands (a unique prefix will do, but never for del or detach):\n",
 	       CFG_SOCKET_DEFAULT);
-	for (t = 0; t < 3; t++)
+	for (t = 0; t < 4; t++)
 		list_verbs(stdout, tables[t]);
 	printf("Exit status: 0 done, 1 refused by xlbd, 2 usage error, 3 xlbd unreachable.\n");
 	return 0;

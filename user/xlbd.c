@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
+#include "announce.h"
 #include "caps.h"
 #include "daemon.h"
 #include "health.h"
@@ -564,6 +565,7 @@ int main(int argc, char **argv)
 	d.lb = lb_new(d.dp, lb_wants_mac, &d);
 	if (!d.lb)
 		goto out;
+	lb_subscribe(d.lb, xlbd_on_lb, &d);
 	if (d.adopted && (err = lb_adopt(d.lb))) {
 		log_warnx("adopting pinned state: %s", strerror(-err));
 		goto out;
@@ -603,6 +605,15 @@ int main(int argc, char **argv)
 			  strerror(-err));
 	else
 		control_on_subscribers(d.ctl, monitor_subscribers, &d);
+	/* attached: the VIPs may be announced (routes a previous xlbd left are adopted) */
+	if (d.cfg->announce) {
+		err = announce_open(&d.ann, &d);
+		if (err) {
+			log_warnx("announce: the route socket: %s", strerror(-err));
+			goto out;
+		}
+		announce_sync(d.ann);
+	}
 	if (d.cfg->metrics_listen) {
 		err = metrics_open(&d.metrics, &d);
 		if (err) {
@@ -686,6 +697,17 @@ int main(int argc, char **argv)
 		/* the reply went out with the loop's last turn */
 		control_close(d.ctl);
 		d.ctl = NULL;
+		/* the routers stop sending first; what is in flight still arrives */
+		if (announce_withdraw_all(d.ann) && d.cfg->announce->withdraw_delay_ms) {
+			struct timespec ts = {
+				(time_t)(d.cfg->announce->withdraw_delay_ms / 1000),
+				(long)(d.cfg->announce->withdraw_delay_ms % 1000) * 1000000L
+			};
+
+			log_info("detach: VIPs withdrawn; detaching in %llu ms (withdraw_delay)",
+				 (unsigned long long)d.cfg->announce->withdraw_delay_ms);
+			nanosleep(&ts, NULL);
+		}
 		dp_close(d.dp);
 		d.dp = NULL;
 		err = dp_detach(d.cfg->pin_path, d.ifindex, done, sizeof(done));
@@ -696,6 +718,7 @@ int main(int argc, char **argv)
 			journal_free(d.journal);
 			d.journal = NULL;
 			forget_state(d.cfg->pin_path);
+			announce_forget(d.cfg->pin_path);
 		}
 		rc = err ? 1 : 0;
 	}
@@ -716,6 +739,8 @@ out:
 	metrics_close(d.metrics);
 	/* monitors go first: the last one leaving turns sampling off */
 	control_close(d.ctl);
+	announce_close(d.ann);
+	d.ann = NULL;
 	monitor_free(d.mon);
 	d.mon = NULL;
 	stats_free(d.stats);

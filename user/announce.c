@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Announcing the VIPs (see announce.h).
+ *
+ * What is announced is a VIP address: several VIPs (ports, protocols) may
+ * share one, and the address is announced while at least one of them is
+ * eligible: as many backends in its ring as its announce_min_healthy (or
+ * announce.min_healthy), and the host not drained. "In its ring" is lb.c's
+ * effective weight > 0, so a backend adopted with the pins counts until its
+ * checks say otherwise: a restarted xlbd never withdraws on "not checked
+ * yet". An address that becomes eligible is announced once it has stayed so
+ * for hold_down; one that stops being eligible is withdrawn at once.
+ *
+ * The routes are written with libmnl over rtnetlink, synchronously (a
+ * route change is a few microseconds; xlbd makes few).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/rtnetlink.h>
+#include <libmnl/libmnl.h>
+
+#include "announce.h"
+#include "daemon.h"
+#include "instance.h"
+#include "log.h"
+
+struct ann_addr {
+	struct xlb_addr addr;
+	uint8_t installed; /* the route is in the table */
+	uint8_t adopted;   /* it was there when xlbd started */
+	uint8_t eligible;
+	uint8_t seen;	       /* mark for announce_sync */
+	uint64_t eligible_ms; /* CLOCK_MONOTONIC ms since it is eligible */
+};
+
+struct announce {
+	struct xlbd *d;
+	struct mnl_socket *nl;
+	unsigned seq;
+	struct ann_addr *addrs;
+	unsigned n, cap;
+	struct event *timer; /* the next hold-down to end */
+	uint32_t table; /* the table it was opened on (a reload may change the file's) */
+	int drained;
+	int synced; /* a first sync was made: adopted routes were judged */
+	char mark[256]; /* the drain mark's path */
+};
+
+static uint64_t mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static const struct cfg_announce *acfg(const struct announce *a)
+{
+	return a->d->cfg->announce;
+}
+
+static struct ann_addr *addr_get(struct announce *a, const struct xlb_addr *x, int create)
+{
+	unsigned i;
+
+	for (i = 0; i < a->n; i++)
+		if (!memcmp(&a->addrs[i].addr, x, sizeof(*x)))
+			return &a->addrs[i];
+	if (!create)
+		return NULL;
+	if (a->n == a->cap) {
+		unsigned cap = a->cap ? 2 * a->cap : 16;
+		struct ann_addr *n = realloc(a->addrs, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		a->addrs = n;
+		a->cap = cap;
+	}
+	memset(&a->addrs[a->n], 0, sizeof(a->addrs[0]));
+	a->addrs[a->n].addr = *x;
+	return &a->addrs[a->n++];
+}
+
+/* Add (or replace) or delete the blackhole route of addr in our table. */
+static int route_write(struct announce *a, const struct xlb_addr *x, int add)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+	unsigned seq = ++a->seq, portid = mnl_socket_get_portid(a->nl);
+	int family = x->family == XLB_AF_INET6 ? AF_INET6 : AF_INET, ret;
+
+	nlh->nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+	nlh->nlmsg_seq = seq;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (unsigned char)family;
+	rtm->rtm_dst_len = family == AF_INET6 ? 128 : 32;
+	rtm->rtm_table = RT_TABLE_UNSPEC; /* RTA_TABLE says which */
+	rtm->rtm_protocol = ANNOUNCE_RTPROT;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_BLACKHOLE;
+	mnl_attr_put(nlh, RTA_DST, family == AF_INET6 ? 16 : 4, x->a);
+	mnl_attr_put_u32(nlh, RTA_TABLE, a->table);
+	if (mnl_socket_sendto(a->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	ret = (int)mnl_socket_recvfrom(a->nl, buf, sizeof(buf));
+	if (ret < 0)
+		return -errno;
+	ret = mnl_cb_run(buf, (size_t)ret, seq, portid, NULL, NULL);
+	return ret < 0 ? -errno : 0;
+}
+
+static void say(const struct xlb_addr *x, const char *what, const char *why)
+{
+	char s[64];
+
+	cfg_addr_str(x, s, sizeof(s));
+	log_info("announce: %s %s%s%s", s, what, why ? ": " : "", why ? why : "");
+}
+
+static int set_installed(struct announce *a, struct ann_addr *e, int on, const char *why)
+{
+	int err;
+
+	if (e->installed == on)
+		return 0;
+	err = route_write(a, &e->addr, on);
+	if (err == -ENOENT || err == -ESRCH) /* already gone (somebody removed it) */
+		err = on ? err : 0;
+	if (err) {
+		char s[64];
+
+		cfg_addr_str(&e->addr, s, sizeof(s));
+		log_warnx("announce: %s %s table %u: %s", on ? "adding" : "removing", s,
+			  a->table, strerror(-err));
+		return err;
+	}
+	e->installed = (uint8_t)on;
+	say(&e->addr, on ? "announced" : "withdrawn", why);
+	return 0;
+}
+
+/* ---- adopting what a previous xlbd left ------------------------------------- */
+
+struct dump_ctx {
+	struct announce *a;
+	unsigned found;
+};
+
+static int route_attr(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (mnl_attr_type_valid(attr, RTA_MAX) < 0)
+		return MNL_CB_OK;
+	tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int on_route(const struct nlmsghdr *nlh, void *data)
+{
+	struct dump_ctx *c = data;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[RTA_MAX + 1] = {};
+	struct xlb_addr x = {};
+	struct ann_addr *e;
+	uint32_t table;
+	size_t len;
+
+	if (rtm->rtm_protocol != ANNOUNCE_RTPROT ||
+	    mnl_attr_parse(nlh, sizeof(*rtm), route_attr, tb) < 0 || !tb[RTA_DST])
+		return MNL_CB_OK;
+	table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	len = rtm->rtm_family == AF_INET6 ? 16 : 4;
+	if (table != c->a->table || mnl_attr_get_payload_len(tb[RTA_DST]) != len ||
+	    rtm->rtm_dst_len != len * 8)
+		return MNL_CB_OK;
+	x.family = rtm->rtm_family == AF_INET6 ? XLB_AF_INET6 : XLB_AF_INET;
+	memcpy(x.a, mnl_attr_get_payload(tb[RTA_DST]), len);
+	e = addr_get(c->a, &x, 1);
+	if (e) {
+		e->installed = e->adopted = 1;
+		c->found++;
+	}
+	return MNL_CB_OK;
+}
+
+static int adopt(struct announce *a, unsigned *found)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct dump_ctx c = { .a = a };
+	struct rtmsg *rtm;
+	unsigned seq = ++a->seq, portid = mnl_socket_get_portid(a->nl);
+	int ret;
+
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_UNSPEC;
+	if (mnl_socket_sendto(a->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	while ((ret = (int)mnl_socket_recvfrom(a->nl, buf, sizeof(buf))) > 0) {
+		ret = mnl_cb_run(buf, (size_t)ret, seq, portid, on_route, &c);
+		if (ret <= MNL_CB_STOP)
+			break;
+	}
+	*found = c.found;
+	return ret < 0 ? -errno : 0;
+}
+
+/* ---- the decision ---------------------------------------------------------------- */
+
+static unsigned vip_min_healthy(const struct announce *a, const struct lb_vip *v)
+{
+	return v->announce_min_healthy ? v->announce_min_healthy : acfg(a)->min_healthy;
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	announce_sync(arg);
+}
+
+void announce_sync(struct announce *a)
+{
+	struct lb *lb = a->d->lb;
+	uint64_t now = mono_ms(), hold = acfg(a)->hold_down_ms, next = 0;
+	unsigned i;
+
+	for (i = 0; i < a->n; i++)
+		a->addrs[i].seen = a->addrs[i].eligible = 0;
+	for (i = 0; i < lb_vip_count(lb); i++) {
+		struct lb_vip *v = lb_vip_at(lb, i);
+		struct ann_addr *e = addr_get(a, &v->addr, 1);
+
+		if (!e)
+			continue;
+		e->seen = 1;
+		if (v->serving >= vip_min_healthy(a, v))
+			e->eligible = 1;
+	}
+	for (i = 0; i < a->n; i++) {
+		struct ann_addr *e = &a->addrs[i];
+
+		if (!e->seen) {
+			set_installed(a, e, 0, "no vip has this address");
+			continue;
+		}
+		if (!e->eligible || a->drained) {
+			e->eligible_ms = 0;
+			set_installed(a, e, 0, a->drained ? "host drained" : "too few healthy backends");
+			continue;
+		}
+		if (!e->eligible_ms)
+			e->eligible_ms = now;
+		/* what a previous xlbd announced stays announced: no flap on restart */
+		if (e->installed) {
+			e->adopted = 0;
+			continue;
+		}
+		if (now - e->eligible_ms >= hold)
+			set_installed(a, e, 1, NULL);
+		else if (!next || e->eligible_ms + hold < next)
+			next = e->eligible_ms + hold;
+	}
+	/* forget addresses no VIP has and no route holds */
+	for (i = a->n; i-- > 0;)
+		if (!a->addrs[i].seen && !a->addrs[i].installed)
+			a->addrs[i] = a->addrs[--a->n];
+	a->synced = 1;
+	if (next) {
+		struct timeval tv = { (time_t)((next - now) / 1000),
+				      (suseconds_t)((next - now) % 1000) * 1000 + 1000 };
+
+		evtimer_add(a->timer, &tv);
+	}
+}
+
+int announce_open(struct announce **ap, struct xlbd *d)
+{
+	struct announce *a = calloc(1, sizeof(*a));
+	unsigned found = 0;
+	int err;
+
+	if (!a)
+		return -ENOMEM;
+	a->d = d;
+	a->nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!a->nl || mnl_socket_bind(a->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	a->seq = (unsigned)time(NULL);
+	a->table = d->cfg->announce->table;
+	a->timer = evtimer_new(d->base, on_timer, a);
+	if (!a->timer) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	err = adopt(a, &found);
+	if (err)
+		goto fail;
+	if (instance_path(a->mark, sizeof(a->mark), "drained", d->cfg->pin_path, "") == 0)
+		a->drained = access(a->mark, F_OK) == 0;
+	log_info("announce: table %u, min_healthy %u, hold_down %llu ms; %u route%s of ours "
+		 "adopted%s",
+		 a->table, acfg(a)->min_healthy,
+		 (unsigned long long)acfg(a)->hold_down_ms, found, found == 1 ? "" : "s",
+		 a->drained ? "; the host is drained (xlbctl host undrain)" : "");
+	*ap = a;
+	return 0;
+fail:
+	announce_close(a);
+	return err;
+}
+
+void announce_close(struct announce *a)
+{
+	if (!a)
+		return;
+	if (a->timer)
+		event_free(a->timer);
+	if (a->nl)
+		mnl_socket_close(a->nl);
+	free(a->addrs);
+	free(a);
+}
+
+int announce_drain(struct announce *a, int drained)
+{
+	int fd;
+
+	if (drained) {
+		/* kept across restarts: a maintenance is not undone by an upgrade */
+		fd = open(a->mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -errno;
+		close(fd);
+	} else if (unlink(a->mark) && errno != ENOENT) {
+		return -errno;
+	}
+	a->drained = drained;
+	log_info("announce: host %s", drained ? "drained: every VIP withdrawn, traffic that still "
+						"arrives is forwarded"
+					      : "undrained: VIPs announced again after hold_down");
+	announce_sync(a);
+	return 0;
+}
+
+int announce_drained(const struct announce *a)
+{
+	return a && a->drained;
+}
+
+unsigned announce_withdraw_all(struct announce *a)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; a && i < a->n; i++)
+		if (a->addrs[i].installed && !set_installed(a, &a->addrs[i], 0, "detaching"))
+			n++;
+	return n;
+}
+
+void announce_forget(const char *pin_path)
+{
+	char mark[256];
+
+	if (!instance_path(mark, sizeof(mark), "drained", pin_path, ""))
+		unlink(mark);
+}
+
+json_object *announce_vip_json(struct announce *a, const struct lb_vip *v)
+{
+	json_object *o = json_object_new_object();
+	struct ann_addr *e = a ? addr_get(a, &v->addr, 0) : NULL;
+	unsigned need;
+	char why[128];
+
+	if (!a) {
+		json_object_object_add(o, "announced", json_object_new_boolean(0));
+		json_object_object_add(o, "why", json_object_new_string("announcing is off"));
+		return o;
+	}
+	need = vip_min_healthy(a, v);
+	json_object_object_add(o, "announced", json_object_new_boolean(e && e->installed));
+	json_object_object_add(o, "min_healthy", json_object_new_int64(need));
+	json_object_object_add(o, "healthy", json_object_new_int64(v->serving));
+	if (e && e->installed)
+		snprintf(why, sizeof(why), "%s", v->serving >= need ? "announced"
+					      : "announced: another vip of its address is eligible");
+	else if (a->drained)
+		snprintf(why, sizeof(why), "host drained");
+	else if (v->serving < need)
+		snprintf(why, sizeof(why), "too few healthy backends (%u of %u needed)", v->serving,
+			 need);
+	else if (e && e->eligible_ms)
+		snprintf(why, sizeof(why), "held down (%.1f s to go)",
+			 (double)(e->eligible_ms + acfg(a)->hold_down_ms - mono_ms()) / 1e3);
+	else
+		snprintf(why, sizeof(why), "not announced");
+	json_object_object_add(o, "why", json_object_new_string(why));
+	return o;
+}
+
+json_object *announce_status_json(struct announce *a)
+{
+	json_object *o = json_object_new_object();
+	unsigned i, n = 0;
+
+	if (!a) {
+		json_object_put(o);
+		return NULL;
+	}
+	for (i = 0; i < a->n; i++)
+		n += a->addrs[i].installed;
+	json_object_object_add(o, "table", json_object_new_int64(a->table));
+	json_object_object_add(o, "protocol", json_object_new_int(ANNOUNCE_RTPROT));
+	json_object_object_add(o, "drained", json_object_new_boolean(a->drained));
+	json_object_object_add(o, "routes", json_object_new_int64(n));
+	return o;
+}

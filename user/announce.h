@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Announcing the VIPs: one blackhole route per VIP address in a kernel
+ * table of its own (announce.table, protocol ANNOUNCE_RTPROT), for a routing
+ * daemon to export over BGP (BIRD's kernel protocol with learn, FRR's
+ * ip import-table). The table is read by no ip rule, so the routes change
+ * nothing in the host's forwarding. Like the pinned maps they are kernel
+ * state: xlbd leaves them when it exits, and the next one adopts them.
+ */
+#ifndef XLB_ANNOUNCE_H
+#define XLB_ANNOUNCE_H
+
+#include <json-c/json.h>
+#include "lb.h"
+
+struct xlbd;
+struct announce;
+
+/* xlb's routing protocol number (rtnetlink's rtm_protocol): no other user. */
+#define ANNOUNCE_RTPROT 249
+
+/*
+ * Open the route socket and adopt the routes of ours already in the table.
+ * Nothing is announced or withdrawn before the first announce_sync().
+ */
+int announce_open(struct announce **ap, struct xlbd *d);
+void announce_close(struct announce *a);
+/* Make the table what the VIPs' health, hold-downs and the drain say. */
+void announce_sync(struct announce *a);
+/* xlbctl host drain / undrain: every VIP withdrawn, or back (after hold_down). */
+int announce_drain(struct announce *a, int drained);
+int announce_drained(const struct announce *a);
+/* Before a detach: withdraw every route; how many were in the table. */
+unsigned announce_withdraw_all(struct announce *a);
+/* A VIP's "announce" object, and the instance's, for the control API. */
+json_object *announce_vip_json(struct announce *a, const struct lb_vip *v);
+json_object *announce_status_json(struct announce *a);
+/* Remove the drain mark of pin_path (a detach forgets everything). */
+void announce_forget(const char *pin_path);
+
+#endif /* XLB_ANNOUNCE_H */
