@@ -265,7 +265,7 @@ $(BUILD)/tests/test_decap: $(BUILD)/tests/bpf/test_decap.o
 CHAOS_TEST := tests/e2e/chaos.sh
 # san.sh: run.sh's health-check and control tests again with the ASan xlbd
 E2E_TESTS  := tests/e2e/run.sh tests/e2e/san.sh tests/e2e/operator.sh tests/e2e/service.sh \
-              tests/e2e/observe.sh \
+              tests/e2e/observe.sh tests/e2e/announce.sh \
               $(CHAOS_TEST)
 # make install, units, man pages, completion, the .deb (built, installed, purged)
 PKG_TEST   := tests/package/package.sh

@@ -35,7 +35,7 @@ struct ann_addr {
 	uint8_t installed; /* the route is in the table */
 	uint8_t adopted;   /* it was there when xlbd started */
 	uint8_t eligible;
-	uint8_t seen;	       /* mark for announce_sync */
+	uint8_t seen;	      /* mark for announce_sync */
 	uint64_t eligible_ms; /* CLOCK_MONOTONIC ms since it is eligible */
 };
 
@@ -46,9 +46,9 @@ struct announce {
 	struct ann_addr *addrs;
 	unsigned n, cap;
 	struct event *timer; /* the next hold-down to end */
-	uint32_t table; /* the table it was opened on (a reload may change the file's) */
+	uint32_t table;	     /* the table it was opened on (a reload may change the file's) */
 	int drained;
-	int synced; /* a first sync was made: adopted routes were judged */
+	int synced;	/* a first sync was made: adopted routes were judged */
 	char mark[256]; /* the drain mark's path */
 };
 
@@ -139,8 +139,8 @@ static int set_installed(struct announce *a, struct ann_addr *e, int on, const c
 		char s[64];
 
 		cfg_addr_str(&e->addr, s, sizeof(s));
-		log_warnx("announce: %s %s table %u: %s", on ? "adding" : "removing", s,
-			  a->table, strerror(-err));
+		log_warnx("announce: %s %s table %u: %s", on ? "adding" : "removing", s, a->table,
+			  strerror(-err));
 		return err;
 	}
 	e->installed = (uint8_t)on;
@@ -260,7 +260,8 @@ void announce_sync(struct announce *a)
 		}
 		if (!e->eligible || a->drained) {
 			e->eligible_ms = 0;
-			set_installed(a, e, 0, a->drained ? "host drained" : "too few healthy backends");
+			set_installed(a, e, 0,
+				      a->drained ? "host drained" : "too few healthy backends");
 			continue;
 		}
 		if (!e->eligible_ms)
@@ -316,8 +317,8 @@ int announce_open(struct announce **ap, struct xlbd *d)
 		a->drained = access(a->mark, F_OK) == 0;
 	log_info("announce: table %u, min_healthy %u, hold_down %llu ms; %u route%s of ours "
 		 "adopted%s",
-		 a->table, acfg(a)->min_healthy,
-		 (unsigned long long)acfg(a)->hold_down_ms, found, found == 1 ? "" : "s",
+		 a->table, acfg(a)->min_healthy, (unsigned long long)acfg(a)->hold_down_ms, found,
+		 found == 1 ? "" : "s",
 		 a->drained ? "; the host is drained (xlbctl host undrain)" : "");
 	*ap = a;
 	return 0;
@@ -399,8 +400,9 @@ json_object *announce_vip_json(struct announce *a, const struct lb_vip *v)
 	json_object_object_add(o, "min_healthy", json_object_new_int64(need));
 	json_object_object_add(o, "healthy", json_object_new_int64(v->serving));
 	if (e && e->installed)
-		snprintf(why, sizeof(why), "%s", v->serving >= need ? "announced"
-					      : "announced: another vip of its address is eligible");
+		snprintf(why, sizeof(why), "%s",
+			 v->serving >= need ? "announced"
+					    : "announced: another vip of its address is eligible");
 	else if (a->drained)
 		snprintf(why, sizeof(why), "host drained");
 	else if (v->serving < need)

@@ -971,8 +971,8 @@ static void announce_duration(struct cfg_ctx *c, const char *key, const char *s,
 		return;
 	if (cfg_parse_duration_ms(s, &ms) || ms > 600000)
 		cfg_errf(c, announce_node(c, key),
-			 "announce: %s: must be a duration from 0s to 10m (like 5s), got \"%s\"", key,
-			 s);
+			 "announce: %s: must be a duration from 0s to 10m (like 5s), got \"%s\"",
+			 key, s);
 	else
 		*out = ms;
 }
@@ -990,7 +990,10 @@ static void validate_announce(struct cfg_ctx *c, struct cfg *cfg)
 		cfg_errf(c, announce_node(c, "table"),
 			 "announce: table: %u is the kernel's %s table; choose one no ip rule "
 			 "reads, like 200",
-			 a->table, a->table == 253 ? "default" : a->table == 254 ? "main" : "local");
+			 a->table,
+			 a->table == 253   ? "default"
+			 : a->table == 254 ? "main"
+					   : "local");
 	a->min_healthy_set = a->min_healthy > 0;
 	if (!a->min_healthy)
 		a->min_healthy = 1;

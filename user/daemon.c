@@ -669,16 +669,18 @@ json_object *xlbd_handle(void *ctx, const struct api_req *q)
 					 "section");
 		if ((e = announce_drain(d->ann, q->cmd == API_HOST_DRAIN)))
 			return api_error(API_E_INTERNAL, "host %s: %s",
-					 q->cmd == API_HOST_DRAIN ? "drain" : "undrain", strerror(-e));
+					 q->cmd == API_HOST_DRAIN ? "drain" : "undrain",
+					 strerror(-e));
 		{
 			json_object *r = api_ok();
 
-			json_object_object_add(r, "changed",
-					       jstr(q->cmd == API_HOST_DRAIN
-							    ? "host drained: every VIP withdrawn; "
-							      "traffic that still arrives is forwarded"
-							    : "host undrained: VIPs are announced "
-							      "again after hold_down"));
+			json_object_object_add(
+				r, "changed",
+				jstr(q->cmd == API_HOST_DRAIN
+					     ? "host drained: every VIP withdrawn; "
+					       "traffic that still arrives is forwarded"
+					     : "host undrained: VIPs are announced "
+					       "again after hold_down"));
 			return r;
 		}
 	case API_MONITOR: {

@@ -67,8 +67,8 @@ struct lb_vip {
 	uint64_t young_until;
 	struct xlb_vip_key key_written;
 	int key_is_written;
-	unsigned serving; /* healthy backends in its ring (weight > 0, health not down) */
-	uint8_t serving_told;		/* subscribers have heard of serving */
+	unsigned serving;     /* healthy backends in its ring (weight > 0, health not down) */
+	uint8_t serving_told; /* subscribers have heard of serving */
 	uint32_t announce_min_healthy; /* 0: the instance's announce.min_healthy */
 };
 

@@ -349,8 +349,9 @@ static void show_status(json_object *r)
 	if (get(r, "announce")) {
 		json_object *a = get(r, "announce");
 
-		printf("  announce    table %lld (protocol %lld), %lld route%s%s\n", geti(a, "table"),
-		       geti(a, "protocol"), geti(a, "routes"), geti(a, "routes") == 1 ? "" : "s",
+		printf("  announce    table %lld (protocol %lld), %lld route%s%s\n",
+		       geti(a, "table"), geti(a, "protocol"), geti(a, "routes"),
+		       geti(a, "routes") == 1 ? "" : "s",
 		       json_object_get_boolean(get(a, "drained"))
 			       ? "; HOST DRAINED: nothing announced (xlbctl host undrain)"
 			       : "");
@@ -416,7 +417,8 @@ static void show_vips(json_object *r)
 		       gets(v, "name"), gets(v, "address"), geti(v, "port") ? port : "any",
 		       gets(v, "protocol"), gets(v, "scheduler"), gets(v, "forwarding"), n, up,
 		       json_object_get_boolean(get(v, "all_down")) && n ? "  ALL DOWN" : "",
-		       announce_on(v) ? "  [" : "", announce_on(v) ? gets(get(v, "announce"), "why") : "",
+		       announce_on(v) ? "  [" : "",
+		       announce_on(v) ? gets(get(v, "announce"), "why") : "",
 		       announce_on(v) ? "]" : "");
 	}
 }
@@ -696,8 +698,9 @@ static json_object *vips_of(const char *src)
 	} else {
 		r = json_object_from_file(src);
 		if (!r)
-			fprintf(stderr, "xlbctl: compare: %s: not a control socket, nor JSON of "
-					"xlbctl -j vip list\n",
+			fprintf(stderr,
+				"xlbctl: compare: %s: not a control socket, nor JSON of "
+				"xlbctl -j vip list\n",
 				src);
 	}
 	if (r && !json_object_is_type(get(r, "vips"), json_type_array)) {
@@ -727,7 +730,8 @@ static int do_compare(int argc, char **argv)
 		}
 		for (j = 0; j < json_object_array_length(get(all[i], "vips")); j++)
 			json_object_object_add(
-				names, gets(json_object_array_get_idx(get(all[i], "vips"), j), "name"),
+				names,
+				gets(json_object_array_get_idx(get(all[i], "vips"), j), "name"),
 				NULL);
 	}
 	json_object_object_foreach(names, name, unused)
@@ -756,11 +760,13 @@ static int do_compare(int argc, char **argv)
 				json_object *vips = get(all[i], "vips"), *v = NULL;
 
 				for (j = 0; j < json_object_array_length(vips) && !v; j++)
-					if (!strcmp(gets(json_object_array_get_idx(vips, j), "name"),
+					if (!strcmp(gets(json_object_array_get_idx(vips, j),
+							 "name"),
 						    name))
 						v = json_object_array_get_idx(vips, j);
 				printf("  %-40s %s\n", argv[i],
-				       v ? (get(v, "fingerprint") ? gets(v, "fingerprint") : "(no ring)")
+				       v ? (get(v, "fingerprint") ? gets(v, "fingerprint")
+								  : "(no ring)")
 					 : "(no such vip)");
 			}
 		} else if (!json_out) {

@@ -699,10 +699,9 @@ int main(int argc, char **argv)
 		d.ctl = NULL;
 		/* the routers stop sending first; what is in flight still arrives */
 		if (announce_withdraw_all(d.ann) && d.cfg->announce->withdraw_delay_ms) {
-			struct timespec ts = {
-				(time_t)(d.cfg->announce->withdraw_delay_ms / 1000),
-				(long)(d.cfg->announce->withdraw_delay_ms % 1000) * 1000000L
-			};
+			struct timespec ts = { (time_t)(d.cfg->announce->withdraw_delay_ms / 1000),
+					       (long)(d.cfg->announce->withdraw_delay_ms % 1000) *
+						       1000000L };
 
 			log_info("detach: VIPs withdrawn; detaching in %llu ms (withdraw_delay)",
 				 (unsigned long long)d.cfg->announce->withdraw_delay_ms);

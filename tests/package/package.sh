@@ -225,10 +225,11 @@ comp_xlbd_start() {
 test_completion_offers_objects_verbs_and_the_daemons_names() {
 	local x="$BUILD/xlbctl -s $SOCK" rc=0
 	comp_xlbd_start || return 1
-	offers "xlbctl " "backend detach explain health help monitor reload stats status top vip" ||
+	offers "xlbctl " "backend compare detach explain health help host monitor reload stats status top vip" ||
 		rc=1
 	offers "xlbctl st" "stats status" || rc=1
 	offers "$x stats " "--rate dns web zero" || rc=1
+	offers "xlbctl host " "drain undrain" || rc=1
 	offers "$x explain 10.0.0.1:5 " "dns web" || rc=1
 	offers "$x top -n 2 " "-d -n dns web" || rc=1
 	offers "xlbctl -" "--help --json --pretty --socket --version -j -p -s" || rc=1

@@ -171,6 +171,15 @@ static const struct bad bads[] = {
 	{ "unknown_forwarding", "forwarding: nat\n",
 	  "xlb.yaml:1:13: forwarding: unknown forwarding \"nat\" (expected one of: dsr, ipip, "
 	  "gue)\n" },
+	{ "announce_in_the_main_table", "announce:\n  table: 254\n",
+	  "xlb.yaml:2:10: announce: table: 254 is the kernel's main table; choose one no ip rule "
+	  "reads, like 200\n" },
+	{ "announce_hold_down_not_a_duration", "announce:\n  hold_down: soon\n",
+	  "xlb.yaml:2:14: announce: hold_down: must be a duration from 0s to 10m (like 5s), got "
+	  "\"soon\"\n" },
+	{ "announce_min_healthy_without_announce", HEAD "    announce_min_healthy: 2\n",
+	  "xlb.yaml:6:27: announce_min_healthy: nothing is announced without an announce: "
+	  "section\n" },
 	{ "metrics_listen_without_a_port", "metrics_listen: 127.0.0.1\n",
 	  "xlb.yaml:1:17: metrics_listen: ADDRESS:PORT or [IPV6]:PORT, got \"127.0.0.1\"\n" },
 	{ "metrics_listen_with_port_0", "metrics_listen: 127.0.0.1:0\n",
