@@ -81,7 +81,7 @@ PROGS      := $(BUILD)/xlbd $(BUILD)/xlbctl $(BUILD)/xlb-decap
 # tools the e2e tests run (not tests themselves)
 E2E_TOOLS  := $(BUILD)/tests/synflood
 
-all: $(BPF_OBJ) $(BUILD)/xdp_pass.bpf.o $(SKEL) $(BUILD)/xlb_decap.skel.h $(PROGS) $(TEST_BINS) \
+all: $(BPF_OBJ) $(BUILD)/xdp_pass.bpf.o $(BUILD)/lab_rehash.bpf.o $(SKEL) $(BUILD)/xlb_decap.skel.h $(PROGS) $(TEST_BINS) \
      $(E2E_TOOLS)
 
 $(BUILD)/xlbd: $(XLBD_OBJS) $(HEALTH_OBJS) $(DP_OBJS) $(CORE_OBJS)
@@ -265,7 +265,7 @@ $(BUILD)/tests/test_decap: $(BUILD)/tests/bpf/test_decap.o
 CHAOS_TEST := tests/e2e/chaos.sh
 # san.sh: run.sh's health-check and control tests again with the ASan xlbd
 E2E_TESTS  := tests/e2e/run.sh tests/e2e/san.sh tests/e2e/operator.sh tests/e2e/service.sh \
-              tests/e2e/observe.sh tests/e2e/announce.sh \
+              tests/e2e/observe.sh tests/e2e/announce.sh tests/e2e/cluster.sh \
               $(CHAOS_TEST)
 # make install, units, man pages, completion, the .deb (built, installed, purged)
 PKG_TEST   := tests/package/package.sh

@@ -21,10 +21,26 @@
 # endpoint to far (decap-attach far) before sending it traffic.
 #
 # usage: lab.sh up [-n BACKENDS] | down | status | server-stop B | server-start B |
-#        decap-attach B | decap-status B (the tunnel endpoint on a backend)
+#        decap-attach B | decap-status B (the tunnel endpoint on a backend) |
+#        cluster [-n BACKENDS] [-l LBS] (the topology below instead)
 #        where B is a backend's number, or far
 #        LAB_PREFIX (default xlb) names the namespaces, so a test lab and a
 #        demo lab can coexist.
+#
+# The cluster topology (lab.sh cluster): several load balancers behind a
+# router, as production runs them.
+#
+#   client 10.111.9.2 ── rt 10.111.9.1 (ECMP over the LBs, BIRD)
+#                        rt 10.111.0.254 ──┐
+#   lbN    10.111.0.N (N = 1..LBS)  ───────┼── br0 (namespace PREFIX-sw)
+#   beN    10.111.0.1N              ───────┘
+#
+# The router hashes each packet's 5-tuple (fib_multipath_hash_policy 1, and
+# lab_rehash.bpf.o on its client port); each LB runs xlbd and BIRD, which
+# announces its VIPs to the router's BIRD (the tests start them). The LBs'
+# bridge ports flood no unknown unicast and their MACs are static: frames
+# for a dead LB are dropped, not flooded to the others (which would forward
+# them and hide the outage). Backends answer the client through the router.
 set -euo pipefail
 
 P=${LAB_PREFIX:-xlb}
@@ -185,6 +201,75 @@ up() {
 	echo "lab $P up: client, lb, $n backends and far (namespaces $P-*)"
 }
 
+cluster() {
+	local n=3 l=3 i mac
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-n) n=$2; shift 2 ;;
+		-l) l=$2; shift 2 ;;
+		*) echo "lab: unknown option $1" >&2; exit 2 ;;
+		esac
+	done
+	down >/dev/null 2>&1 || true
+	mkdir -p "$STATE"
+	echo "$n" >"$STATE/backends"
+	echo "$l" >"$STATE/lbs"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=backend.lab \
+		-keyout "$STATE/tls.key" -out "$STATE/tls.crt" >/dev/null 2>&1
+	trap 'echo "lab: cluster failed; cleaning up" >&2; down' ERR
+
+	ip netns add "$P-sw"
+	ip -n "$P-sw" link add br0 type bridge
+	ip -n "$P-sw" link set br0 up
+	ip -n "$P-sw" link set lo up
+
+	# the router: a leg on the bridge, one to the client
+	add_node rt
+	ip -n "$P-rt" addr add "$NET4.254/24" dev eth0
+	ip -n "$P-rt" addr add "${NET6}:254/64" dev eth0 nodad
+	ip netns add "$P-client"
+	ip link add eth1 netns "$P-rt" type veth peer name eth0 netns "$P-client"
+	ip -n "$P-rt" addr add 10.111.9.1/24 dev eth1
+	ip -n "$P-rt" addr add fd11:9::1/64 dev eth1 nodad
+	ip -n "$P-rt" link set eth1 up
+	ns rt sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+		net.ipv4.fib_multipath_hash_policy=1 net.ipv6.fib_multipath_hash_policy=1
+	ns rt tc qdisc add dev eth1 clsact
+	ns rt tc filter add dev eth1 ingress bpf da obj "$BUILD/lab_rehash.bpf.o" sec tc
+	ip -n "$P-client" link set lo up
+	ip -n "$P-client" addr add 10.111.9.2/24 dev eth0
+	ip -n "$P-client" addr add fd11:9::2/64 dev eth0 nodad
+	ip -n "$P-client" link set eth0 up
+	ip -n "$P-client" route add "$VIPNET4.0/24" via 10.111.9.1
+	ip -n "$P-client" -6 route add fd11:1::/64 via fd11:9::1
+	ns client ethtool -K eth0 tx off >/dev/null
+
+	for i in $(seq "$l"); do
+		add_node "lb$i"
+		# a host whose link comes back keeps its addresses (the tests take it down)
+		ns "lb$i" sysctl -qw net.ipv6.conf.all.keep_addr_on_down=1 \
+			net.ipv6.conf.eth0.keep_addr_on_down=1
+		ip -n "$P-lb$i" addr add "$NET4.$i/24" dev eth0
+		ip -n "$P-lb$i" addr add "${NET6}:$i/64" dev eth0 nodad
+		ip -n "$P-sw" link set dev "p-lb$i" xdpdrv obj "$BUILD/xdp_pass.bpf.o" sec xdp
+		# a dead LB's frames go nowhere, never to the others
+		mac=$(ip -n "$P-lb$i" -j link show eth0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])')
+		ip netns exec "$P-sw" bridge link set dev "p-lb$i" flood off mcast_flood off learning off
+		ip netns exec "$P-sw" bridge fdb replace "$mac" dev "p-lb$i" master static
+	done
+	for i in $(seq "$n"); do
+		add_node "be$i"
+		ip -n "$P-be$i" addr add "$NET4.$((10 + i))/24" dev eth0
+		ip -n "$P-be$i" addr add "${NET6}:$((10 + i))/64" dev eth0 nodad
+		ip -n "$P-be$i" route add 10.111.9.0/24 via "$NET4.254"
+		ip -n "$P-be$i" -6 route add fd11:9::/64 via "${NET6}:254"
+		hold_vips "be$i"
+		server_start "$i"
+	done
+	trap - ERR
+	echo "lab $P cluster up: client, rt, $l load balancers, $n backends (namespaces $P-*)"
+}
+
 down() {
 	local pid nsname
 	for nsname in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P-" || true); do
@@ -224,6 +309,8 @@ server-start) server_start "$1" ;;
 server-stop) server_stop "$1" ;;
 decap-attach) decap_attach "$1" ;;
 decap-status) decap_status "$1" ;;
+cluster) cluster "$@" ;;
 *) echo "usage: $0 up [-n BACKENDS] | down | status | server-start B | server-stop B |" \
-	"decap-attach B | decap-status B   (B: a backend's number, or far)" >&2; exit 2 ;;
+	"decap-attach B | decap-status B | cluster [-n BACKENDS] [-l LBS]" \
+	"  (B: a backend's number, or far)" >&2; exit 2 ;;
 esac

@@ -100,7 +100,7 @@ def load(a):
 def holds(a):
     conns = []
     for _ in range(a.n):
-        c, path = conn_for(a.url, 2.0)
+        c, path = conn_for(a.url, a.timeout)
         c.connect()
         conns.append([c, None])
     if a.ports:
@@ -121,7 +121,12 @@ def holds(a):
             except Exception:
                 errors += 1
         time.sleep(a.interval)
-    ports = [cb[0].sock.getsockname()[1] for cb in conns if cb[0].sock]
+    ports = []
+    for cb in conns:
+        try:
+            ports.append(cb[0].sock.getsockname()[1])
+        except (AttributeError, OSError):  # a connection that broke and was not remade
+            pass
     for cb in conns:
         cb[0].close()
     print(json.dumps({"connections": len(conns), "requests": requests, "errors": errors,
@@ -184,6 +189,8 @@ def main():
     hs.add_argument("--stop", required=True)
     hs.add_argument("--interval", type=float, default=0.1)
     hs.add_argument("--ports", help="write the connections' source ports here once connected")
+    hs.add_argument("--timeout", type=float, default=2.0,
+                    help="seconds a request may take before it counts as broken")
     ld = sub.add_parser("load")
     ld.add_argument("url")
     ld.add_argument("--stop", required=True)
