@@ -328,7 +328,7 @@ test: deps
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)scripts/demo.sh
+	$(Q)if [ "$(CLUSTER)" = 1 ]; then scripts/demo-cluster.sh; else scripts/demo.sh; fi
 
 BENCH_BIN  := $(BUILD)/bench/xlb_bench
 

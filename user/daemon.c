@@ -166,6 +166,22 @@ static json_object *do_status(struct xlbd *d)
 					   "(attach one to the peer, even one that passes)"));
 	json_object_object_add(r, "warnings", warn);
 	json_object_object_add(r, "announce", announce_status_json(d->ann));
+	{
+		/* the rings' fingerprints: equal on hosts that place flows alike */
+		json_object *f = json_object_new_object();
+
+		for (i = 0; i < lb_vip_count(d->lb); i++) {
+			struct lb_vip *v = lb_vip_at(d->lb, i);
+			uint64_t fp;
+			char s[20];
+
+			if (lb_ring_fingerprint(d->lb, v, &fp))
+				continue;
+			snprintf(s, sizeof(s), "%016llx", (unsigned long long)fp);
+			json_object_object_add(f, v->name, jstr(s));
+		}
+		json_object_object_add(r, "fingerprints", f);
+	}
 	json_object_object_add(r, "metrics_listen",
 			       d->metrics ? jstr(d->cfg->metrics_listen) : NULL);
 	{

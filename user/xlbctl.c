@@ -346,6 +346,17 @@ static void show_status(json_object *r)
 	printf("  config      %s\n", gets(r, "config"));
 	printf("  pins        %s%s\n", gets(r, "pin_path"),
 	       json_object_get_boolean(get(r, "adopted")) ? " (adopted at start)" : "");
+	if (get(r, "fingerprints") && json_object_object_length(get(r, "fingerprints"))) {
+		int first = 1;
+
+		printf("  rings      ");
+		json_object_object_foreach(get(r, "fingerprints"), name, fp)
+		{
+			printf("%s %s %s", first ? "" : ",", name, json_object_get_string(fp));
+			first = 0;
+		}
+		printf(" (xlbctl compare)\n");
+	}
 	if (get(r, "announce")) {
 		json_object *a = get(r, "announce");
 
