@@ -120,3 +120,22 @@ print("%d connections, %d requests, %d errors, %d moved to another backend" % (r
 sys.exit(0 if r["errors"] == 0 and r["moved"] == 0 and r["requests"] > r["connections"] * 5 else 1)' "$1"
 }
 
+
+# Stop what the cluster runs, detach every LB and tear the lab down; $1: the
+# LBs' pin paths without their number (/sys/fs/bpf/xlb-c for xlb-c1 ...).
+cluster_down() {
+	local i
+	if [ -n "$HOLDS_PID" ]; then touch "$WORK/holds.stop"; sleep 0.5; fi
+	for i in $(seq "$L"); do
+		kill "${XPID[$i]:-}" "${BPID[$i]:-}" 2>/dev/null || true
+	done
+	kill "$RTBIRD" 2>/dev/null || true
+	sleep 0.3
+	for i in $(seq "$L"); do
+		[ -e "$1$i" ] && nsenter --net=/run/netns/$P-lb$i "$BUILD/xlbd" -c "$WORK/lb$i.yaml" \
+			--detach >/dev/null 2>&1
+		rm -rf "$1$i" "$CLUSTER_SOCK$i.sock" /run/xlb/drained-*"${1##*/}$i"*
+	done
+	"$TOP/scripts/lab.sh" down >/dev/null 2>&1 || true
+	rm -rf "$WORK"
+}

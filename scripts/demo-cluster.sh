@@ -30,20 +30,7 @@ cleanup() {
 			"ip -n $P-rt route; tear down: $TOP/scripts/lab.sh down (LAB_PREFIX=$P)"
 		return
 	fi
-	[ -n "$HOLDS_PID" ] && touch "$WORK/holds.stop" && sleep 0.5
-	for i in $(seq $L); do
-		[ -n "${XPID[$i]:-}" ] && kill "${XPID[$i]}" 2>/dev/null
-		[ -n "${BPID[$i]:-}" ] && kill "${BPID[$i]}" 2>/dev/null
-	done
-	[ -n "$RTBIRD" ] && kill "$RTBIRD" 2>/dev/null
-	sleep 0.3
-	for i in $(seq $L); do
-		[ -e "/sys/fs/bpf/xlb-demo-c$i" ] && nsenter --net=/run/netns/$P-lb$i "$BUILD/xlbd" \
-			-c "$WORK/lb$i.yaml" --detach >/dev/null 2>&1
-		rm -rf "/sys/fs/bpf/xlb-demo-c$i" "$CLUSTER_SOCK$i.sock"
-	done
-	"$TOP/scripts/lab.sh" down >/dev/null 2>&1 || true
-	rm -rf "$WORK"
+	cluster_down /sys/fs/bpf/xlb-demo-c
 }
 trap cleanup EXIT
 

@@ -140,6 +140,27 @@ static int api_enum(const struct names *t, const char *s, int *out, char *msg, s
 	return -1;
 }
 
+/* An integer field in lo..hi into *out, or -1 with msg naming the field. */
+static int api_int(int64_t i, int64_t lo, int64_t hi, const char *name, int64_t *out, char *msg,
+		   size_t msglen)
+{
+	*out = i;
+	if (i >= lo && i <= hi)
+		return 0;
+	snprintf(msg, msglen, "%s: must be %lld..%lld, got %lld", name, (long long)lo,
+		 (long long)hi, (long long)i);
+	return -1;
+}
+
+/* An address field into *out, or -1 with msg naming the field. */
+static int api_addr(const char *s, const char *name, struct xlb_addr *out, char *msg, size_t msglen)
+{
+	if (!cfg_parse_addr(s, out))
+		return 0;
+	snprintf(msg, msglen, "%s: not an IP address: \"%s\"", name, s);
+	return -1;
+}
+
 static int field_value(struct api_req *r, unsigned flag, json_object *v, char *msg, size_t msglen)
 {
 	const char *s = json_object_get_string(v);
@@ -156,27 +177,15 @@ static int field_value(struct api_req *r, unsigned flag, json_object *v, char *m
 		return 0;
 	case F_ADDRESS:
 		r->has_addr = 1;
-		if (cfg_parse_addr(s, &r->addr))
-			return snprintf(msg, msglen, "address: not an IP address: \"%s\"", s), -1;
-		return 0;
+		return api_addr(s, "address", &r->addr, msg, msglen);
 	case F_PORT:
-		r->port = i;
-		if (i < 0 || i > 65535)
-			return snprintf(msg, msglen, "port: must be 0..65535, got %lld",
-					(long long)i),
-			       -1;
-		return 0;
+		return api_int(i, 0, 65535, "port", &r->port, msg, msglen);
 	case F_PROTOCOL:
 		return api_enum(&names_proto, s, &r->proto, msg, msglen);
 	case F_SCHEDULER:
 		return api_enum(&names_sched, s, &r->sched, msg, msglen);
 	case F_WEIGHT:
-		r->weight = i;
-		if (i < 0 || i > 65535)
-			return snprintf(msg, msglen, "weight: must be 0..65535, got %lld",
-					(long long)i),
-			       -1;
-		return 0;
+		return api_int(i, 0, 65535, "weight", &r->weight, msg, msglen);
 	case F_STATE:
 		return api_enum(&names_state, s, &r->state, msg, msglen);
 	case F_FORWARDING:
@@ -189,23 +198,11 @@ static int field_value(struct api_req *r, unsigned flag, json_object *v, char *m
 		return 0;
 	case F_CLIENT:
 		r->has_client = 1;
-		if (cfg_parse_addr(s, &r->client))
-			return snprintf(msg, msglen, "client: not an IP address: \"%s\"", s), -1;
-		return 0;
+		return api_addr(s, "client", &r->client, msg, msglen);
 	case F_CLIENT_PORT:
-		r->client_port = i;
-		if (i < 1 || i > 65535)
-			return snprintf(msg, msglen, "client_port: must be 1..65535, got %lld",
-					(long long)i),
-			       -1;
-		return 0;
+		return api_int(i, 1, 65535, "client_port", &r->client_port, msg, msglen);
 	case F_EVENTS_PER_S:
-		r->events_per_s = i;
-		if (i < 1 || i > 65535)
-			return snprintf(msg, msglen, "events_per_s: must be 1..65535, got %lld",
-					(long long)i),
-			       -1;
-		return 0;
+		return api_int(i, 1, 65535, "events_per_s", &r->events_per_s, msg, msglen);
 	case F_MAC:
 		r->has_mac = 1;
 		if (cfg_parse_mac(s, r->mac))

@@ -12,6 +12,9 @@
   load URL --stop S -p P    new connections, P at a time, one request each,
                             until file S exists; prints counts as spread does
                             (and the first errors, under "error_kinds")
+  conns SRC DST FIRST LAST  one connection from each source port FIRST..LAST-1
+                            of SRC to DST (--dport 80), one request each;
+                            prints "PORT BACKEND" a line
   holds URL -n N --stop S   N keep-alive connections, each asking every
                             --interval s until file S exists (their source
                             ports into --ports F once connected); prints
@@ -133,6 +136,28 @@ def holds(a):
                       "moved": moved, "ports": ports}))
 
 
+def conns(a):
+    """One connection from each source port in [first, last): "PORT BACKEND" a line."""
+    for port in range(a.first, a.last):
+        s = socket.socket(socket.AF_INET6 if ":" in a.src else socket.AF_INET)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((a.src, port))
+        s.settimeout(5)
+        try:
+            s.connect((a.dst, a.dport))
+            s.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+            data = b""
+            while True:
+                d = s.recv(4096)
+                if not d:
+                    break
+                data += d
+            print(port, data.split(b"\r\n\r\n", 1)[1].decode().strip(), flush=True)
+        except Exception as e:  # a failed connection is a result, not a crash
+            print(port, "error:" + type(e).__name__, flush=True)
+        s.close()
+
+
 def post(a):
     """One upload of a.size bytes; prints what the server says it received."""
     c, path = conn_for(a.url, 10.0)
@@ -191,12 +216,18 @@ def main():
     hs.add_argument("--ports", help="write the connections' source ports here once connected")
     hs.add_argument("--timeout", type=float, default=2.0,
                     help="seconds a request may take before it counts as broken")
+    cn = sub.add_parser("conns")
+    cn.add_argument("src")
+    cn.add_argument("dst")
+    cn.add_argument("first", type=int)
+    cn.add_argument("last", type=int)
+    cn.add_argument("--dport", type=int, default=80)
     ld = sub.add_parser("load")
     ld.add_argument("url")
     ld.add_argument("--stop", required=True)
     ld.add_argument("-p", type=int, default=8)
     a = ap.parse_args()
-    {"spread": spread, "hold": hold, "post": post, "udp": udp, "load": load,
+    {"spread": spread, "hold": hold, "post": post, "udp": udp, "load": load, "conns": conns,
      "holds": holds}[a.cmd](a)
 
 

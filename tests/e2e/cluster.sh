@@ -31,23 +31,7 @@ SOCK=/dev/null CFG=/dev/null PINS=/dev/null LOG=/dev/null
 CLUSTER_SOCK=/run/xlb/c # + the LB's number + .sock
 . "$TOP/scripts/cluster-lib.sh"
 
-cleanup() {
-	[ -n "$HOLDS_PID" ] && touch "$WORK/holds.stop"
-	sleep 0.5
-	for i in $(seq $L); do
-		[ -n "${XPID[$i]:-}" ] && kill "${XPID[$i]}" 2>/dev/null
-		[ -n "${BPID[$i]:-}" ] && kill "${BPID[$i]}" 2>/dev/null
-	done
-	[ -n "$RTBIRD" ] && kill "$RTBIRD" 2>/dev/null
-	sleep 0.3
-	for i in $(seq $L); do
-		[ -e "/sys/fs/bpf/xlb-c$i" ] && nsenter --net=/run/netns/$P-lb$i "$BUILD/xlbd" \
-			-c "$WORK/lb$i.yaml" --detach >/dev/null 2>&1
-		rm -rf "/sys/fs/bpf/xlb-c$i" "/run/xlb/c$i.sock"
-	done
-	"$TOP/scripts/lab.sh" down >/dev/null 2>&1
-	rm -rf "$WORK" /run/xlb/drained-*xlb-c*
-}
+cleanup() { cluster_down /sys/fs/bpf/xlb-c; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -71,27 +55,8 @@ test_the_router_has_every_lb_as_a_next_hop_and_their_rings_agree() {
 test_connections_spread_over_every_lb_and_land_where_each_would_send_them() {
 	local i p0=() p1 bad=0 n=0 port be want
 	for i in $(seq $L); do p0[$i]=$(xdp_packets "$i"); done
-	client python3 - >"$WORK/conns.out" <<'PY'
-import socket
-for port in range(62000, 62300):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("10.111.9.2", port))
-    s.settimeout(5)
-    try:
-        s.connect(("10.111.1.100", 80))
-        s.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
-        data = b""
-        while True:
-            d = s.recv(4096)
-            if not d:
-                break
-            data += d
-        print(port, data.split(b"\r\n\r\n", 1)[1].decode().strip())
-    except Exception as e:
-        print(port, "error:" + type(e).__name__)
-    s.close()
-PY
+	client python3 "$TOP/tests/e2e/client.py" conns 10.111.9.2 10.111.1.100 62000 62300 \
+		>"$WORK/conns.out"
 	for i in $(seq $L); do
 		p1=$(xdp_packets "$i")
 		say "lb$i: $((p1 - p0[$i])) packets of web"

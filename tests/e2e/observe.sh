@@ -22,6 +22,7 @@ PINS=/sys/fs/bpf/xlb-obs
 LOG=$WORK/xlbd.log
 PROM=
 MON=
+LOAD_PID=
 TMUX_S=xlbo-top
 
 [ "$(id -u)" -eq 0 ] || { echo "observe: needs root"; echo "0 passed, 1 failed"; exit 1; }
@@ -30,6 +31,7 @@ TMUX_S=xlbo-top
 
 cleanup() {
 	tmux kill-session -t "$TMUX_S" 2>/dev/null
+	[ -n "$LOAD_PID" ] && touch "$WORK/load.stop"
 	[ -n "$MON" ] && kill "$MON" 2>/dev/null
 	[ -n "$PROM" ] && kill "$PROM" 2>/dev/null
 	for h in "${HOLDS[@]}"; do touch "$WORK/$h.stop"; done
@@ -56,28 +58,20 @@ print([b for v in r["vips"] for b in v["backends"] if v["name"] == sys.argv[2] a
 }
 
 # Connections from the client with chosen source ports: "PORT BACKEND" a line.
-conns() {
-	client python3 - "$@" <<'PY'
-import socket, sys
-for port in range(int(sys.argv[1]), int(sys.argv[2])):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("10.111.0.2", port))
-    s.settimeout(3)
-    try:
-        s.connect(("10.111.1.100", 80))
-        s.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
-        data = b""
-        while True:
-            d = s.recv(4096)
-            if not d:
-                break
-            data += d
-        print(port, data.split(b"\r\n\r\n", 1)[1].decode().strip())
-    except Exception as e:
-        print(port, "error:" + type(e).__name__)
-    s.close()
-PY
+conns() { client python3 "$TOP/tests/e2e/client.py" conns 10.111.0.2 10.111.1.100 "$1" "$2"; }
+
+# HTTP requests to the VIP, two at a time, until load_stop.
+load_start() {
+	rm -f "$WORK/load.stop"
+	client python3 "$TOP/tests/e2e/client.py" load http://10.111.1.100/ --stop "$WORK/load.stop" \
+		-p 2 >/dev/null &
+	LOAD_PID=$!
+}
+
+load_stop() {
+	touch "$WORK/load.stop"
+	wait "$LOAD_PID" 2>/dev/null
+	LOAD_PID=
 }
 
 # ---- tests --------------------------------------------------------------------
@@ -113,7 +107,7 @@ print(r[0]["value"][1] if r else "none")'
 }
 
 test_a_prometheus_server_sees_the_traffic_and_a_backend_going_down() {
-	local v t load
+	local v t
 	mkdir -p "$WORK/prom"
 	cat >"$WORK/prom.yml" <<EOC
 global:
@@ -135,11 +129,10 @@ EOC
 	done
 	[ "$(prom_query 'up{job="xlb"}')" = 1 ] || { say "prometheus never scraped xlbd"; tail -5 "$WORK/prom.log"; return 1; }
 	# traffic: the server's rate() of the VIP's packets sees it
-	client python3 "$TOP/tests/e2e/client.py" spread http://10.111.1.100/ -n 2000 -p 2 >/dev/null &
-	load=$!
+	load_start
 	sleep 4
 	v=$(prom_query 'rate(xlb_vip_packets_total{vip="web"}[3s])')
-	wait "$load"
+	load_stop
 	say "rate(xlb_vip_packets_total{vip=\"web\"}[3s]) = $v"
 	awk -v v="$v" 'BEGIN {exit !(v + 0 > 0)}' || return 1
 	# be2's health checks fail: the server sees its health go to 0
@@ -222,12 +215,12 @@ test_active_flows_count_open_connections_and_fall_to_zero_after_a_drain() {
 }
 
 test_stats_rate_shows_the_traffic_and_zero_restarts_the_counts() {
-	local out r p0 p1 raw load
-	client python3 "$TOP/tests/e2e/client.py" spread http://10.111.1.100/ -n 400 -p 2 >/dev/null &
-	load=$!
+	local out r p0 p1 raw
+	# traffic until told to stop: the last second always has some
+	load_start
 	sleep 2.2
 	out=$(ctl -j stats --rate web)
-	wait "$load"
+	load_stop
 	r=$(jget "$out" vips 0 packets_per_s)
 	say "web: $r packets/s over $(jget "$out" interval_s) s"
 	awk -v v="$r" 'BEGIN {exit !(v > 0)}' || return 1
