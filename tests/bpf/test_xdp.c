@@ -2136,6 +2136,32 @@ static void error_reaches_the_flows_backend(struct tvip *v, int family, const ch
 	ring_set(v, v->nbe, v->be, v->w);
 }
 
+static void test_monitor_names_the_backend_an_icmp_error_was_routed_to(void **state)
+{
+	struct got_events g;
+	struct ring_buffer *rb = ring_buffer__new(dp_events_fd(dp), on_event, &g, NULL);
+	struct result r;
+	int be;
+
+	(void)state;
+	assert_non_null(rb);
+	be = send_tcp("192.0.2.94", "10.0.0.100", 5556, 80, TH_SYN);
+	assert_int_equal(send_tcp("192.0.2.94", "10.0.0.100", 5556, 80, TH_ACK), be);
+	monitor_on(100);
+	drain_events(rb, &g);
+	r.in_len = icmp_error(4, "10.0.0.100", "192.0.2.94", 5556, r.in);
+	run_frame(&r);
+	assert_rewritten_to(&r, be);
+	drain_events(rb, &g);
+	config_with(0, 0);
+	ring_buffer__free(rb);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.ev[0].type, XLB_EV_ICMP_ROUTED);
+	assert_int_equal(g.ev[0].backend_id, be);
+	assert_int_equal(g.ev[0].vip_id, vips[V_TCP].id);
+	assert_int_equal(ntohs(g.ev[0].sport), 5556);
+}
+
 /* An ICMP error whose quoted ports lie past its own IP packet (8 bytes cut). */
 static void quote_in_the_padding_is_dropped(int family, const char *vip, const char *client)
 {
@@ -2645,6 +2671,7 @@ static const struct CMUnitTest scenarios[] = {
 	cmocka_unit_test(test_the_sweep_counts_udp_flows_until_their_idle_timeout),
 	cmocka_unit_test(test_monitor_sends_new_flows_moves_and_drops_only_when_on_within_its_rate),
 	cmocka_unit_test(test_monitor_says_when_a_flow_moves_off_a_down_backend),
+	cmocka_unit_test(test_monitor_names_the_backend_an_icmp_error_was_routed_to),
 	cmocka_unit_test(test_wrr_syn_is_half_open_until_its_ack_establishes_it),
 	cmocka_unit_test(test_maglev_syn_reusing_a_recorded_tuple_is_placed_afresh),
 	cmocka_unit_test(test_wrr_syn_reusing_a_recorded_tuple_is_placed_afresh),
