@@ -40,32 +40,11 @@ static const char *addr_str(int family, const __be32 *a, char *buf, size_t len)
 	return buf;
 }
 
-/* The lb view of backend id of vip v, if it is one of v's. */
-static struct lb_backend *be_of(struct lb_vip *v, __u32 id)
-{
-	unsigned i;
-
-	for (i = 0; v && i < v->nbe; i++)
-		if (v->be[i]->id == id)
-			return v->be[i];
-	return NULL;
-}
-
-static struct lb_vip *vip_by_id(struct xlbd *d, __u32 id)
-{
-	unsigned i;
-
-	for (i = 0; i < lb_vip_count(d->lb); i++)
-		if (lb_vip_at(d->lb, i)->id == id)
-			return lb_vip_at(d->lb, i);
-	return NULL;
-}
-
 static json_object *backend_obj(struct xlbd *d, struct lb_vip *v, __u32 id,
 				const struct xlb_backend *e)
 {
 	json_object *o = json_object_new_object();
-	struct lb_backend *b = be_of(v, id);
+	struct lb_backend *b = lb_backend_by_id(v, id);
 	char buf[64], ifname[IF_NAMESIZE] = "?";
 	struct xlb_egress eg;
 
@@ -189,7 +168,7 @@ json_object *explain(struct xlbd *d, const struct api_req *q)
 		json_object_object_add(r, "why", w);
 		return r;
 	}
-	v = vip_by_id(d, vip.id);
+	v = lb_vip_by_id(d->lb, vip.id);
 	{
 		json_object *o = json_object_new_object();
 

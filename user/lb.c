@@ -465,29 +465,23 @@ static int be_write(struct lb *lb, const struct lb_vip *v, struct lb_backend *b)
 }
 
 /* FNV-1a over what a ring is built from; never 0 (0 means no ring). */
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n);
+
 static uint64_t ring_sig(const struct lb_vip *v)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = fnv1a(0xcbf29ce484222325ULL, &v->ring_size, sizeof(v->ring_size));
 	unsigned i;
-	size_t j;
 
-#define MIX(p, n)                               \
-	for (j = 0; j < (n); j++) {             \
-		h ^= ((const uint8_t *)(p))[j]; \
-		h *= 0x100000001b3ULL;          \
-	}
-	MIX(&v->ring_size, sizeof(v->ring_size));
 	for (i = 0; i < v->nbe; i++) {
 		const struct lb_backend *b = v->be[i];
 
 		if (!b->eff_weight)
 			continue;
-		MIX(&b->addr, sizeof(b->addr));
-		MIX(&b->eff_weight, sizeof(b->eff_weight));
-		MIX(&b->id, sizeof(b->id));
+		h = fnv1a(h, &b->addr, sizeof(b->addr));
+		h = fnv1a(h, &b->eff_weight, sizeof(b->eff_weight));
+		h = fnv1a(h, &b->id, sizeof(b->id));
 	}
-#undef MIX
-	return h ? h : 1;
+	return h ? h : 1; /* 0 means no ring */
 }
 
 static int ring_install(struct lb *lb, struct lb_vip *v)
@@ -1412,7 +1406,27 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-int lb_ring_fingerprint(struct lb *lb, const struct lb_vip *v, uint64_t *fp)
+struct lb_vip *lb_vip_by_id(struct lb *lb, uint32_t id)
+{
+	unsigned i;
+
+	for (i = 0; i < lb->nvips; i++)
+		if (lb->vips[i]->id == id)
+			return lb->vips[i];
+	return NULL;
+}
+
+struct lb_backend *lb_backend_by_id(struct lb_vip *v, uint32_t id)
+{
+	unsigned i;
+
+	for (i = 0; v && i < v->nbe; i++)
+		if (v->be[i]->id == id)
+			return v->be[i];
+	return NULL;
+}
+
+int lb_ring_fingerprint(struct lb *lb, struct lb_vip *v, uint64_t *fp)
 {
 	static uint32_t ring[XLB_RING_SIZE_MAX + XLB_RING_PER_ELEM];
 	static const struct lb_backend *by_id[XLB_MAX_BACKENDS];
@@ -1422,6 +1436,11 @@ int lb_ring_fingerprint(struct lb *lb, const struct lb_vip *v, uint64_t *fp)
 
 	if (!size)
 		return -ENOENT;
+	/* read back once per ring installed, not on every vip list or scrape */
+	if (v->fp_sig && v->fp_sig == v->ring_sig) {
+		*fp = v->fp;
+		return 0;
+	}
 	err = dp_ring_read(lb->dp, v->id, 0, ring, sizeof(ring) / sizeof(ring[0]), &n);
 	if (err)
 		return err;
@@ -1444,6 +1463,7 @@ int lb_ring_fingerprint(struct lb *lb, const struct lb_vip *v, uint64_t *fp)
 			h = fnv1a(h, none, sizeof(none));
 		}
 	}
-	*fp = h;
+	*fp = v->fp = h;
+	v->fp_sig = v->ring_sig;
 	return 0;
 }

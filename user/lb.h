@@ -69,6 +69,7 @@ struct lb_vip {
 	int key_is_written;
 	unsigned serving;     /* healthy backends in its ring (weight > 0, health not down) */
 	uint8_t serving_told; /* subscribers have heard of serving */
+	uint64_t fp, fp_sig; /* the ring's fingerprint, read back for the ring of ring_sig fp_sig */
 	uint32_t announce_min_healthy; /* 0: the instance's announce.min_healthy */
 };
 
@@ -193,7 +194,10 @@ int lb_vip_sync(struct lb *lb, struct lb_vip *v);
  * address each slot names, hashed in order. The same configuration gives the
  * same fingerprint on every host and every run. 0, -ENOENT (no ring), -errno.
  */
-int lb_ring_fingerprint(struct lb *lb, const struct lb_vip *v, uint64_t *fp);
+int lb_ring_fingerprint(struct lb *lb, struct lb_vip *v, uint64_t *fp);
+/* The VIP of data plane id, and its backend of id be_id (NULL if none). */
+struct lb_vip *lb_vip_by_id(struct lb *lb, uint32_t id);
+struct lb_backend *lb_backend_by_id(struct lb_vip *v, uint32_t id);
 
 /* The XLB_FWD_* of a CFG_FWD_* (default: dsr). */
 uint8_t lb_fwd_mode(int cfg_fwd);

@@ -47,24 +47,6 @@ static const char *ev_name(unsigned t)
 	}
 }
 
-static struct lb_vip *vip_by_id(struct xlbd *d, __u32 id, struct lb_backend **b, __u32 be_id)
-{
-	unsigned i, j;
-
-	*b = NULL;
-	for (i = 0; i < lb_vip_count(d->lb); i++) {
-		struct lb_vip *v = lb_vip_at(d->lb, i);
-
-		if (v->id != id)
-			continue;
-		for (j = 0; j < v->nbe; j++)
-			if (v->be[j]->id == be_id)
-				*b = v->be[j];
-		return v;
-	}
-	return NULL;
-}
-
 static void endpoint(const struct xlb_event *e, const __be32 *a, __be16 port, char *buf, size_t len)
 {
 	struct xlb_addr x = { .family = e->family };
@@ -96,7 +78,8 @@ static int on_event(void *ctx, void *data, size_t len)
 	    ((double)mono.tv_sec + (double)mono.tv_nsec / 1e9 - (double)e->ts_ns / 1e9);
 	json_object_object_add(o, "time", api_number(t, 3));
 	json_object_object_add(o, "event", json_object_new_string(ev_name(e->type)));
-	v = vip_by_id(m->d, e->vip_id, &b, e->backend_id);
+	v = lb_vip_by_id(m->d->lb, e->vip_id);
+	b = lb_backend_by_id(v, e->backend_id);
 	json_object_object_add(o, "vip", v ? json_object_new_string(v->name) : NULL);
 	json_object_object_add(o, "protocol",
 			       json_object_new_string(e->proto == IPPROTO_UDP	   ? "udp"

@@ -73,22 +73,20 @@ int names_find(const struct names *t, const char *s)
 
 const char *names_list(const struct names *t)
 {
-	/* one buffer per table: the lists are few and never change */
-	static struct {
-		const struct names *t;
-		char buf[320];
-	} cache[16];
+	/* one buffer per table, written at each call: the lists are short, the callers few */
+	static char bufs[16][320];
+	static const struct names *owner[16];
 	unsigned i, k;
 	size_t off = 0;
 
-	for (k = 0; k < sizeof(cache) / sizeof(cache[0]) && cache[k].t; k++)
-		if (cache[k].t == t)
-			return cache[k].buf;
-	if (k == sizeof(cache) / sizeof(cache[0]))
-		k = 0; /* never reached with today's tables; stays correct if it is */
-	for (i = 0; i < t->n && off < sizeof(cache[k].buf); i++)
-		off += (size_t)snprintf(cache[k].buf + off, sizeof(cache[k].buf) - off, "%s%s",
-					i ? ", " : "", t->v[i].str);
-	cache[k].t = t;
-	return cache[k].buf;
+	for (k = 0; k < 16 && owner[k] && owner[k] != t; k++)
+		;
+	if (k == 16)
+		return "?"; /* more tables than buffers */
+	owner[k] = t;
+	bufs[k][0] = 0;
+	for (i = 0; i < t->n && off < sizeof(bufs[k]); i++)
+		off += (size_t)snprintf(bufs[k] + off, sizeof(bufs[k]) - off, "%s%s", i ? ", " : "",
+					t->v[i].str);
+	return bufs[k];
 }
