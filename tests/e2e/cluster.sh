@@ -3,7 +3,7 @@
 #
 # (With pipefail, never `cmd | grep -q`: grep a captured output.)
 #
-# Several xlb hosts behind a router: lab.sh cluster (prefix xlbc, three
+# Several xlb hosts behind a router: lab.sh cluster (prefix xlbm, three
 # load balancers, three backends). Each LB runs xlbd and BIRD, which
 # announces its VIPs over BGP to the router's BIRD; the router spreads the
 # client's flows over the LBs by ECMP. Connections survive losing an LB
@@ -13,7 +13,7 @@ set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$TOP/build}
-export LAB_PREFIX=xlbc
+export LAB_PREFIX=xlbm
 P=$LAB_PREFIX
 WORK=$(mktemp -d /tmp/xlb-cluster.XXXXXX)
 L=3
