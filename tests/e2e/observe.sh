@@ -7,13 +7,13 @@
 # checks, a real Prometheus server scraping xlbd every second, xlbctl top in
 # a real terminal (tmux), explain checked against where real connections
 # land, monitor's stream, active flows per backend, rates and zeroing. A lab
-# of its own (prefix xlbo, two backends). Prints PASS/FAIL per test and
+# of its own (prefix xlbw, two backends). Prints PASS/FAIL per test and
 # "N passed, N failed".
 set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$TOP/build}
-export LAB_PREFIX=xlbo
+export LAB_PREFIX=xlbw
 P=$LAB_PREFIX
 WORK=$(mktemp -d /tmp/xlb-obs.XXXXXX)
 CFG=$WORK/xlb.yaml
