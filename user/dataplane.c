@@ -161,6 +161,10 @@ int dp_load(struct dp **dpp, const struct dp_opts *opts, int *adopted)
 		bpf_map__set_max_entries(dp->skel->maps.xlb_flows, opts->max_flows);
 	if (opts && opts->max_syn_flows)
 		bpf_map__set_max_entries(dp->skel->maps.xlb_syn_flows, opts->max_syn_flows);
+	if (opts && opts->flows_lru_percpu)
+		bpf_map__set_map_flags(dp->skel->maps.xlb_flows,
+				       bpf_map__map_flags(dp->skel->maps.xlb_flows) |
+					       BPF_F_NO_COMMON_LRU);
 
 	/* pinned maps are reused as they are: their flows outlive any daemon */
 	if (opts && opts->pin_path) {

@@ -15,6 +15,7 @@ struct dp_opts {
 	__u32 max_flows;      /* 0: XLB_MAX_FLOWS */
 	__u32 max_syn_flows;  /* 0: XLB_MAX_SYN_FLOWS */
 	const char *pin_path; /* NULL: nothing pinned (tests) */
+	int flows_lru_percpu; /* xlb_flows with per-CPU LRU lists (make bench compares) */
 };
 
 /*

@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 				.proto = IPPROTO_TCP,
 				.sport = 40000,
 				.tcp_flags = TH_SYN,
-				/* gen_spoof wants 96 bytes: Ethernet padding, as on a wire */
+				/* 96 bytes, as the bench's frames: padding, as on a wire */
 				.pad = 42 };
 	struct bench_cfg cfg = { .src_base = SPOOF_BASE, .src_mask = SPOOF_MASK };
 	__u8 frame[PKT_MAX], src_mac[6], dst_mac[6];
@@ -70,8 +70,6 @@ int main(int argc, char **argv)
 	len = pkt_build(&syn, frame);
 	memcpy(frame, dst_mac, 6);
 	memcpy(frame + 6, src_mac, 6);
-	memcpy(cfg.frame, frame, sizeof(cfg.frame));
-	cfg.len = (__u32)len;
 
 	skel = bench_bpf__open_and_load();
 	if (!skel) {
