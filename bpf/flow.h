@@ -77,15 +77,6 @@ static __always_inline void flow_bits_set(__u32 h)
 		__sync_fetch_and_or(w, bit);
 }
 
-/* Could the packet be for a VIP? No means certainly not. */
-static __always_inline int vip_filter_has(const struct xlb_pkt *p)
-{
-	__u32 zero = 0, bit = xlb_filter_bit(p->key.dst, p->key.family);
-	struct xlb_vip_filter *f = bpf_map_lookup_elem(&xlb_vip_filter, &zero);
-
-	return f && (f->bits[bit >> 6] >> (bit & 63)) & 1;
-}
-
 static __always_inline int pkt_is_syn(const struct xlb_pkt *p)
 {
 	return p->key.proto == IPPROTO_TCP &&

@@ -6,7 +6,9 @@
  *
  * Return 0, or a negative XLB_STAT_* reason: not_ip and not_vip and unparsed
  * are passed to the kernel untouched, malformed is dropped. A truncated or
- * inconsistent header is malformed: no stack would accept it either.
+ * inconsistent header is malformed: no stack would accept it either. The
+ * parse stops at the IP header of a packet that is certainly not for a VIP
+ * (vip_filter_has): the kernel judges the rest of other hosts' traffic.
  */
 #ifndef XLB_PARSE_H
 #define XLB_PARSE_H
@@ -20,6 +22,7 @@
 #include <linux/udp.h>
 #include <bpf/bpf_endian.h>
 #include "xlb_abi.h"
+#include "maps.h"
 
 #ifndef ETH_P_8021Q
 #define ETH_P_8021Q 0x8100
@@ -67,6 +70,15 @@ struct xlb_pkt {
 	__u8 pad;
 	__u16 l4_off; /* the L4 header's offset in the frame */
 };
+
+/* Could the packet be for a VIP? No means certainly not. */
+static __always_inline int vip_filter_has(const struct xlb_pkt *p)
+{
+	__u32 zero = 0, bit = xlb_filter_bit(p->key.dst, p->key.family);
+	struct xlb_vip_filter *f = bpf_map_lookup_elem(&xlb_vip_filter, &zero);
+
+	return f && (f->bits[bit >> 6] >> (bit & 63)) & 1;
+}
 
 /*
  * The L4 header at pos, which must lie within the frame (end, for the
@@ -142,6 +154,8 @@ static __always_inline int parse_ipv4(void *pos, void *end, struct xlb_pkt *p)
 	p->tos = iph->tos;
 	p->key.src[0] = iph->saddr;
 	p->key.dst[0] = iph->daddr;
+	if (!vip_filter_has(p))
+		return -XLB_STAT_NOT_VIP;
 	p->is_frag = (iph->frag_off & bpf_htons(XLB_IP_MF | XLB_IP_OFFSET)) != 0;
 	p->df = (iph->frag_off & bpf_htons(XLB_IP_DF)) != 0;
 	p->ihl5 = iph->ihl == 5;
@@ -180,6 +194,8 @@ static __always_inline int parse_ipv6(void *pos, void *end, struct xlb_pkt *p)
 	p->tos = (ip6->priority << 4) | (ip6->flow_lbl[0] >> 4);
 	__builtin_memcpy(p->key.src, &ip6->saddr, 16);
 	__builtin_memcpy(p->key.dst, &ip6->daddr, 16);
+	if (!vip_filter_has(p))
+		return -XLB_STAT_NOT_VIP;
 	nh = ip6->nexthdr;
 	pos = ip6 + 1;
 

@@ -99,8 +99,6 @@ static __always_inline int balance(struct xdp_md *ctx, struct xlb_pkt *p, int *a
 	struct xlb_vip *vip;
 	int err;
 
-	if (!vip_filter_has(p))
-		return -XLB_STAT_NOT_VIP;
 	if (p->is_icmp)
 		return balance_icmp(ctx, p, action);
 
