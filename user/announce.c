@@ -5,10 +5,11 @@
  * What is announced is a VIP address: several VIPs (ports, protocols) may
  * share one, and the address is announced while at least one of them is
  * eligible: as many backends in its ring as its announce_min_healthy (or
- * announce.min_healthy), and the host not drained. "In its ring" is lb.c's
- * effective weight > 0, so a backend adopted with the pins counts until its
- * checks say otherwise: a restarted xlbd never withdraws on "not checked
- * yet". An address that becomes eligible is announced once it has stayed so
+ * announce.min_healthy), and the host not drained. A backend counts while it
+ * is in the ring and not known down (lb.c's serving count; under on_all_down:
+ * keep a down backend stays in the ring but does not count). One adopted with
+ * the pins counts until its checks say otherwise: a restarted xlbd never
+ * withdraws on "not checked yet". An address that becomes eligible is announced once it has stayed so
  * for hold_down; one that stops being eligible is withdrawn at once.
  *
  * The routes are written with libmnl over rtnetlink, synchronously (a
@@ -33,7 +34,6 @@
 struct ann_addr {
 	struct xlb_addr addr;
 	uint8_t installed; /* the route is in the table */
-	uint8_t adopted;   /* it was there when xlbd started */
 	uint8_t eligible;
 	uint8_t seen;	      /* mark for announce_sync */
 	uint64_t eligible_ms; /* CLOCK_MONOTONIC ms since it is eligible */
@@ -48,7 +48,6 @@ struct announce {
 	struct event *timer; /* the next hold-down to end */
 	uint32_t table;	     /* the table it was opened on (a reload may change the file's) */
 	int drained;
-	int synced;	/* a first sync was made: adopted routes were judged */
 	char mark[256]; /* the drain mark's path */
 };
 
@@ -188,7 +187,7 @@ static int on_route(const struct nlmsghdr *nlh, void *data)
 	memcpy(x.a, mnl_attr_get_payload(tb[RTA_DST]), len);
 	e = addr_get(c->a, &x, 1);
 	if (e) {
-		e->installed = e->adopted = 1;
+		e->installed = 1;
 		c->found++;
 	}
 	return MNL_CB_OK;
@@ -267,10 +266,8 @@ void announce_sync(struct announce *a)
 		if (!e->eligible_ms)
 			e->eligible_ms = now;
 		/* what a previous xlbd announced stays announced: no flap on restart */
-		if (e->installed) {
-			e->adopted = 0;
+		if (e->installed)
 			continue;
-		}
 		if (now - e->eligible_ms >= hold)
 			set_installed(a, e, 1, NULL);
 		else if (!next || e->eligible_ms + hold < next)
@@ -280,7 +277,6 @@ void announce_sync(struct announce *a)
 	for (i = a->n; i-- > 0;)
 		if (!a->addrs[i].seen && !a->addrs[i].installed)
 			a->addrs[i] = a->addrs[--a->n];
-	a->synced = 1;
 	if (next) {
 		struct timeval tv = { (time_t)((next - now) / 1000),
 				      (suseconds_t)((next - now) % 1000) * 1000 + 1000 };
