@@ -148,6 +148,24 @@ add_node() {
 	ip -n "$P-$node" link set eth0 up
 }
 
+# The switch every node hangs off: a bridge in a namespace of its own.
+add_switch() {
+	ip netns add "$P-sw"
+	ip -n "$P-sw" link add br0 type bridge
+	ip -n "$P-sw" link set br0 up
+	ip -n "$P-sw" link set lo up
+}
+
+# Backend i: its addresses, the VIPs on its loopback, its servers.
+add_backend() {
+	local i=$1
+	add_node "be$i"
+	ip -n "$P-be$i" addr add "$NET4.$((10 + i))/24" dev eth0
+	ip -n "$P-be$i" addr add "${NET6}:$((10 + i))/64" dev eth0 nodad
+	hold_vips "be$i"
+	server_start "$i"
+}
+
 up() {
 	local n=3 i
 	while [ $# -gt 0 ]; do
@@ -168,10 +186,7 @@ up() {
 		-out "$STATE/tls.crt" >/dev/null 2>&1
 	trap 'echo "lab: up failed; cleaning up" >&2; down' ERR
 
-	ip netns add "$P-sw"
-	ip -n "$P-sw" link add br0 type bridge
-	ip -n "$P-sw" link set br0 up
-	ip -n "$P-sw" link set lo up
+	add_switch
 
 	add_node lb
 	ip -n "$P-lb" addr add "$NET4.1/24" dev eth0
@@ -190,11 +205,7 @@ up() {
 	ns client ethtool -K eth0 tx off >/dev/null
 
 	for i in $(seq "$n"); do
-		add_node "be$i"
-		ip -n "$P-be$i" addr add "$NET4.$((10 + i))/24" dev eth0
-		ip -n "$P-be$i" addr add "${NET6}:$((10 + i))/64" dev eth0 nodad
-		hold_vips "be$i"
-		server_start "$i"
+		add_backend "$i"
 	done
 	add_far
 	trap - ERR
@@ -218,10 +229,7 @@ cluster() {
 		-keyout "$STATE/tls.key" -out "$STATE/tls.crt" >/dev/null 2>&1
 	trap 'echo "lab: cluster failed; cleaning up" >&2; down' ERR
 
-	ip netns add "$P-sw"
-	ip -n "$P-sw" link add br0 type bridge
-	ip -n "$P-sw" link set br0 up
-	ip -n "$P-sw" link set lo up
+	add_switch
 
 	# the router: a leg on the bridge, one to the client
 	add_node rt
@@ -258,13 +266,10 @@ cluster() {
 		ip netns exec "$P-sw" bridge fdb replace "$mac" dev "p-lb$i" master static
 	done
 	for i in $(seq "$n"); do
-		add_node "be$i"
-		ip -n "$P-be$i" addr add "$NET4.$((10 + i))/24" dev eth0
-		ip -n "$P-be$i" addr add "${NET6}:$((10 + i))/64" dev eth0 nodad
+		add_backend "$i"
+		# answers to the client go back through the router
 		ip -n "$P-be$i" route add 10.111.9.0/24 via "$NET4.254"
 		ip -n "$P-be$i" -6 route add fd11:9::/64 via "${NET6}:254"
-		hold_vips "be$i"
-		server_start "$i"
 	done
 	trap - ERR
 	echo "lab $P cluster up: client, rt, $l load balancers, $n backends (namespaces $P-*)"
