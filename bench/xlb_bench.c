@@ -220,8 +220,8 @@ static double time_prog(int target_fd, const struct pkt_spec *s, uint32_t base, 
 	memcpy(&bs->bss->wrap.eth_mid, in + 8, 4);
 	memcpy(&bs->bss->wrap.eth_type, in + 12, 2);
 	bs->bss->wrap.len = (uint32_t)len;
-	bs->bss->wrap.src_base = base;
-	bs->bss->wrap.src_mask = mask;
+	bs->bss->src.base = base;
+	bs->bss->src.mask = mask;
 	if (bpf_map_update_elem(bpf_map__fd(bs->maps.bench_target), &zero, &target_fd, BPF_ANY))
 		fatal("bench maps");
 	t = time_runs(bpf_program__fd(bs->progs.bench_wrap), in, len, out, &out_len, warm);
@@ -600,15 +600,14 @@ static void *gen_thread(void *v)
 static double live_run(int gen_if, uint32_t base, uint32_t mask, int ncpu)
 {
 	struct pkt_spec ack = TCP_ACK("10.0.0.100");
-	struct bench_cfg cfg = { .src_base = base, .src_mask = mask };
 	struct gen_arg g[2];
 	pthread_t th[2];
-	uint32_t zero = 0;
 	uint64_t c0;
 	double t0;
 	int i;
 
-	bpf_map_update_elem(bpf_map__fd(bs->maps.bench_cfg), &zero, &cfg, BPF_ANY);
+	bs->bss->src.base = base;
+	bs->bss->src.mask = mask;
 	c0 = sink_count();
 	t0 = now_s();
 	for (i = 0; i < ncpu; i++) {

@@ -27,13 +27,6 @@
 #define SRC_OFF 26 /* IPv4 source address, untagged frame */
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct bench_cfg);
-} bench_cfg SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
@@ -47,6 +40,13 @@ struct {
 	__type(value, __u64);
 } bench_count SEC(".maps");
 
+/*
+ * Set by the harness through the skeleton's .bss (a global costs one load of
+ * its address; a map lookup costs a call): the sources the wrapper and the
+ * generators give their frames in turn, and what bench_wrap restores.
+ */
+struct bench_src src;
+struct bench_wrap wrap;
 __u32 seq;
 /*
  * 0: sources in turn, base, base + 1, ...; 1: the same sources scrambled (a
@@ -56,26 +56,15 @@ __u32 seq;
  */
 __u32 scramble;
 
-static __always_inline __u32 next_source(__u32 base, __u32 mask)
+/* The next source address, network order (src.mask is not 0). */
+static __always_inline __u32 next_source(void)
 {
-	__u32 i = seq++ & mask;
+	__u32 i = seq++ & src.mask;
 
 	if (scramble)
-		i = (i * 0x9e3779b1U) & mask;
-	return bpf_htonl(base + i);
+		i = (i * 0x9e3779b1U) & src.mask;
+	return bpf_htonl(src.base + i);
 }
-
-static __always_inline void vary_source(void *data, const struct bench_cfg *c)
-{
-	if (c->src_mask)
-		*(__be32 *)(data + SRC_OFF) = next_source(c->src_base, c->src_mask);
-}
-
-/*
- * What bench_wrap restores, set by the harness through the skeleton's .bss
- * (a global costs one load of its address; a map lookup costs a call).
- */
-struct bench_wrap wrap;
 
 /*
  * Every case rewrites the Ethernet header at most, and an encapsulating one
@@ -105,8 +94,8 @@ int bench_wrap(struct xdp_md *ctx)
 	*(__u64 *)data = wrap.eth_lo;
 	*(__u32 *)(data + 8) = wrap.eth_mid;
 	*(__u16 *)(data + 12) = wrap.eth_type;
-	if (wrap.src_mask)
-		*(__be32 *)(data + SRC_OFF) = next_source(wrap.src_base, wrap.src_mask);
+	if (src.mask)
+		*(__be32 *)(data + SRC_OFF) = next_source();
 	bpf_tail_call(ctx, &bench_target, 0);
 	return XDP_ABORTED;
 }
@@ -209,15 +198,14 @@ int gen_spoof(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	__u32 zero = 0, sum, o, n;
-	struct bench_cfg *c = bpf_map_lookup_elem(&bench_cfg, &zero);
+	__u32 sum, o, n;
 	__u16 *check;
 
-	if (!c || data + SRC_OFF + 4 > end)
+	if (data + SRC_OFF + 4 > end)
 		return XDP_ABORTED;
 	/* (the address through byte copies: no 16- and 32-bit views of one place) */
 	__builtin_memcpy(&o, data + SRC_OFF, 4);
-	n = c->src_mask ? next_source(c->src_base, c->src_mask) : o;
+	n = src.mask ? next_source() : o;
 	__builtin_memcpy(data + SRC_OFF, &n, 4);
 	/* RFC 1624: the checksum after the source's two words changed */
 	check = data + 24;
@@ -234,12 +222,10 @@ int bench_gen(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	__u32 zero = 0;
-	struct bench_cfg *c = bpf_map_lookup_elem(&bench_cfg, &zero);
-
-	if (!c || data + SRC_OFF + 4 > end)
+	if (data + SRC_OFF + 4 > end)
 		return XDP_ABORTED;
-	vary_source(data, c);
+	if (src.mask)
+		*(__be32 *)(data + SRC_OFF) = next_source();
 	return XDP_TX;
 }
 

@@ -45,14 +45,12 @@ int main(int argc, char **argv)
 				.tcp_flags = TH_SYN,
 				/* 96 bytes, as the bench's frames: padding, as on a wire */
 				.pad = 42 };
-	struct bench_cfg cfg = { .src_base = SPOOF_BASE, .src_mask = SPOOF_MASK };
 	__u8 frame[PKT_MAX], src_mac[6], dst_mac[6];
 	struct bench_bpf *skel;
 	struct timespec t0, t1;
 	unsigned long count, sent, chunk;
-	__u32 zero = 0;
 	size_t len;
-	int ifindex, err;
+	int ifindex, err = 0;
 	double s;
 
 	if (argc != 7 || parse_mac(argv[2], src_mac) || parse_mac(argv[3], dst_mac)) {
@@ -76,9 +74,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "synflood: loading bench.bpf.o: %s\n", strerror(errno));
 		return 1;
 	}
-	err = bpf_map_update_elem(bpf_map__fd(skel->maps.bench_cfg), &zero, &cfg, BPF_ANY);
-	if (err)
-		err = -errno;
+	skel->bss->src.base = SPOOF_BASE;
+	skel->bss->src.mask = SPOOF_MASK;
 	/*
 	 * In runs of CHUNK: each run's frames wait in the veth peer's ring (256)
 	 * until the run returns and its softirq drains them, so a chunk that fits
