@@ -9,6 +9,8 @@
 
 lbctl() { "$BUILD/xlbctl" -s "$CLUSTER_SOCK$1.sock" "${@:2}"; }
 client() { ip netns exec "$P-client" "$@"; }
+# Packets LB $1 has forwarded for the VIP web.
+xdp_packets() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])["vips"][0]["packets"])' "$(lbctl "$1" -j stats web)"; }
 
 xlbd_up() {
 	local i=$1

@@ -55,10 +55,10 @@ note "are their rings the same? (xlbctl compare)"
 
 title "3. 30 long-lived connections, a request every 100 ms each"
 holds_start 10.111.1.100 30
-for i in $(seq $L); do p0[$i]=$(lbctl "$i" -j stats web | python3 -c 'import json,sys; print(json.load(sys.stdin)["vips"][0]["packets"])'); done
+for i in $(seq $L); do p0[$i]=$(xdp_packets "$i"); done
 sleep 1
 for i in $(seq $L); do
-	p1=$(lbctl "$i" -j stats web | python3 -c 'import json,sys; print(json.load(sys.stdin)["vips"][0]["packets"])')
+	p1=$(xdp_packets "$i")
 	note "lb$i forwarded $((p1 - p0[$i])) of their packets in the last second"
 done
 

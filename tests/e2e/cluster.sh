@@ -27,15 +27,13 @@ HOLDS_PID=
 SOCK=/dev/null CFG=/dev/null PINS=/dev/null LOG=/dev/null
 . "$TOP/tests/e2e/lib.sh"
 
-# xlbd_up, bird_up, router_up, nexthops, hops_wait, holds_*: shared with the demo
+# xlbd_up, bird_up, router_up, nexthops, hops_wait, holds_*, xdp_packets: shared with the demo
 CLUSTER_SOCK=/run/xlb/c # + the LB's number + .sock
 . "$TOP/scripts/cluster-lib.sh"
 
 cleanup() { cluster_down /sys/fs/bpf/xlb-c; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-xdp_packets() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])["vips"][0]["packets"])' "$(lbctl "$1" -j stats web)"; }
 
 # ---- tests --------------------------------------------------------------------
 
