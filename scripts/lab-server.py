@@ -71,6 +71,10 @@ def main():
     class Server6(ThreadingHTTPServer):
         address_family = socket.AF_INET6
         daemon_threads = True
+        # socketserver's default backlog is 5: tests open 32 and more
+        # connections at once, and a full accept queue drops handshakes
+        # that then time out on a busy machine
+        request_queue_size = 1024
 
         def server_bind(self):
             # one socket for IPv4 and IPv6

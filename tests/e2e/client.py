@@ -3,7 +3,8 @@
 """Lab clients for the end-to-end tests: real connections, many at once.
 
   spread URL -n N -p P      N HTTP requests, each on a new connection, P at a
-                            time; prints {"be1": n, ..., "errors": k}
+                            time; prints {"be1": n, ..., "errors": k} (and
+                            the errors by kind on stderr)
   hold URL --out F --stop S one keep-alive connection, a request every
                             --interval s, until file S exists; each answer
                             is a line "ok NAME" or "err WHAT" in F
@@ -53,12 +54,17 @@ def one_request(url, timeout=3.0):
 
 
 def spread(a):
-    counts = {}
+    counts, kinds = {}, {}
     with ThreadPoolExecutor(max_workers=a.p) as ex:
         for name in ex.map(lambda _: one_request(a.url), range(a.n)):
-            key = "errors" if name.startswith(("error:", "status-")) else name
+            key = name
+            if name.startswith(("error:", "status-")):
+                key = "errors"
+                kinds[name] = kinds.get(name, 0) + 1
             counts[key] = counts.get(key, 0) + 1
     print(json.dumps(counts, sort_keys=True))
+    if kinds:  # on stderr: callers sum the counts on stdout
+        print("spread: errors by kind: " + json.dumps(kinds, sort_keys=True), file=sys.stderr)
 
 
 def hold(a):
