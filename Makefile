@@ -339,9 +339,23 @@ $(BENCH_BIN): $(BUILD)/bench/xlb_bench.o $(HEALTH_OBJS) $(DP_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT)
 
+# KATRAN=<a checkout of github.com/facebookincubator/katran>: make bench also
+# measures Katran's balancer through the same wrapper, built as its own
+# Makefile-bpf builds it (no defines of its options: its default build)
+KATRAN     ?=
+KATRAN_OBJ := $(if $(KATRAN),$(BUILD)/bench/katran.bpf.o)
+
+$(BUILD)/bench/katran.bpf.o: $(wildcard $(KATRAN)/katran/lib/bpf/*.[ch])
+	$(call msg,KATRAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -O2 -g -target bpf -D__KERNEL__ -D__x86_64__ -Wno-unused-value \
+		-Wno-pointer-sign -Wno-compare-distinct-pointer-types \
+		-I$(KATRAN) -I/usr/include/$(shell $(CC) -dumpmachine) \
+		-c $(KATRAN)/katran/lib/bpf/balancer.bpf.c -o $@
+
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BENCH_BIN)
-	$(Q)$(BENCH_BIN) $(CURDIR)
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BIN) $(KATRAN_OBJ)
+	$(Q)XLB_BENCH_KATRAN=$(KATRAN_OBJ) $(BENCH_BIN) $(CURDIR)
 
 FMT_SRCS := $(wildcard include/*.h bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c tests/*/*.h \
               bench/*.c)

@@ -6,7 +6,9 @@
  *     run, median of several runs), each case through the same
  *     frame-restoring wrapper as its floor (a program returning XDP_TX, one
  *     swapping MACs, one adding a minimal IPIP header), whose own cost is
- *     printed; many flows against the table-read floor; the program's size.
+ *     printed; many flows against the table-read floor; the program's size;
+ *     with XLB_BENCH_KATRAN (make bench KATRAN=...), Katran's balancer
+ *     object, the peer, taking turns with xlb on the same frames.
  *  2. Live forwarding: frames generated with BPF_F_TEST_XDP_LIVE_FRAMES into
  *     a veth whose peer runs xlb natively (XDP_TX back), against the MAC-swap
  *     floor and the table-read floor (one hashed read per packet, which
@@ -19,7 +21,7 @@
  * Prints one table and writes build/bench/results.json. Reports; never fails
  * on a missed target (the table says which were missed).
  *
- * Environment: XLB_BENCH_ONLY=packet,live,control,memory runs those sections
+ * Environment: XLB_BENCH_ONLY=packet,peer,live,control,memory runs those sections
  * alone; XLB_BENCH_MAX_FLOWS sizes the flow table (default 2M entries).
  */
 #include <arpa/inet.h>
@@ -266,23 +268,23 @@ static void bench_wrapper_cost(const struct pkt_spec *s)
 }
 
 /*
- * The program's size as the kernel holds it: what the verifier walked (its
+ * A program's size as the kernel holds it: what the verifier walked (its
  * cost at load), the instructions after rewriting, and the machine code.
  */
-static void bench_prog_size(int prog_fd)
+static void bench_prog_size(const char *section, int prog_fd, const char *who)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
+	char l[3][64];
 
 	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
 		fatal("program info");
-	printf("\n   The program (for scale, Katran's: 3,138 translated instructions, 14 KB "
-	       "JIT)\n");
-	row("packet", "verifier-processed instructions", info.verified_insns, "insns", NULL, 0,
-	    NULL, 0);
-	row("packet", "translated instructions", info.xlated_prog_len / 8.0, "insns", NULL, 0, NULL,
-	    0);
-	row("packet", "JIT code", info.jited_prog_len / 1024.0, "KiB", NULL, 0, NULL, 0);
+	snprintf(l[0], sizeof(l[0]), "%s: verified instructions", who);
+	snprintf(l[1], sizeof(l[1]), "%s: translated instructions", who);
+	snprintf(l[2], sizeof(l[2]), "%s: JIT code", who);
+	row(section, l[0], info.verified_insns, "insns", NULL, 0, NULL, 0);
+	row(section, l[1], info.xlated_prog_len / 8.0, "insns", NULL, 0, NULL, 0);
+	row(section, l[2], info.jited_prog_len / 1024.0, "KiB", NULL, 0, NULL, 0);
 }
 
 #define TCP_ACK(dst_)                                                                              \
@@ -423,6 +425,280 @@ static void bench_many(struct dp *dp, const char *name, uint32_t nflows, uint32_
 	row("packet", name, t, "ns", "table read", t / floor, "<= 1.15x", t / floor <= 1.15);
 }
 
+/* ---- the peer: Katran, through the same wrapper --------------------------- */
+
+/*
+ * Katran's balancer (github.com/facebookincubator/katran, built by make bench
+ * from a checkout named by KATRAN=, as its own build does it) set up as
+ * its userspace does by default: a table per CPU that forwards, consistent
+ * hash rings of 65,537 slots, 100 reals, IPIP. Its structures as its program
+ * lays them out (katran/lib/bpf/balancer_structs.h):
+ */
+struct kat_flow_key {
+	__be32 src[4];
+	__be32 dst[4];
+	__be16 sport, dport;
+	__u8 proto;
+	__u8 pad[3];
+};
+struct kat_vip {
+	__be32 addr[4];
+	__be16 port;
+	__u8 proto;
+	__u8 pad;
+};
+struct kat_vip_meta {
+	__u32 flags, vip_num;
+};
+struct kat_real {
+	__be32 dst[4];
+	__u8 flags;
+	__u8 pad[3];
+};
+struct kat_pos {
+	__u32 pos;
+	__u32 pad;
+	__u64 atime;
+};
+#define KAT_RING_SIZE 65537
+#define KAT_REALS     100
+#define KAT_LRU_MISS  (512 + 1) /* stats: MAX_VIPS + LRU_MISS_CNTR; v2 non-SYN TCP */
+
+#define KAT_MAX_CPUS 128
+
+struct katran {
+	struct bpf_object *obj;
+	int prog, stats, ncpu;
+	int lru[KAT_MAX_CPUS]; /* a flow table per CPU, as its userspace makes them */
+};
+
+static int kat_map(struct katran *k, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(k->obj, name);
+
+	if (!m)
+		fatalx("katran: no map %s in its object", name);
+	return bpf_map__fd(m);
+}
+
+/* A VIP at 10.0.0.101:port (its ring: real 1 + slot % 100). */
+static void kat_vip(struct katran *k, uint16_t port, uint8_t proto, uint32_t num)
+{
+	struct kat_vip v = { .port = htons(port), .proto = proto };
+	struct kat_vip_meta meta = { .vip_num = num };
+	int rings = kat_map(k, "ch_rings");
+	uint32_t i, key, real;
+
+	inet_pton(AF_INET, "10.0.0.101", &v.addr[0]);
+	if (bpf_map_update_elem(kat_map(k, "vip_map"), &v, &meta, BPF_ANY))
+		fatal("katran: vip_map");
+	for (i = 0; i < KAT_RING_SIZE; i++) {
+		key = num * KAT_RING_SIZE + i;
+		real = 1 + i % KAT_REALS;
+		if (bpf_map_update_elem(rings, &key, &real, BPF_ANY))
+			fatal("katran: ch_rings");
+	}
+}
+
+/* Katran loaded from path, each CPU's flow table of table_size entries. */
+static void kat_load(struct katran *k, const char *path, uint32_t table_size)
+{
+	struct kat_real r = {};
+	uint64_t mac = 0;
+	uint32_t i, zero = 0;
+	int reals, cpu;
+
+	k->obj = bpf_object__open_file(path, NULL);
+	if (!k->obj || bpf_object__load(k->obj))
+		fatalx("katran: loading %s", path);
+	k->prog = bpf_program__fd(bpf_object__find_program_by_name(k->obj, "balancer_ingress"));
+	memcpy(&mac, (uint8_t[6]){ 0x02, 0, 0, 0, 0x02, 0 }, 6);
+	if (bpf_map_update_elem(kat_map(k, "ctl_array"), &zero, &mac, BPF_ANY))
+		fatal("katran: ctl_array");
+	reals = kat_map(k, "reals");
+	for (i = 1; i <= KAT_REALS; i++) {
+		r.dst[0] = htonl(0x0a140000 + i); /* 10.20.0.i */
+		if (bpf_map_update_elem(reals, &i, &r, BPF_ANY))
+			fatal("katran: reals");
+	}
+	kat_vip(k, 80, IPPROTO_TCP, 0);
+	kat_vip(k, 53, IPPROTO_UDP, 1);
+	k->ncpu = libbpf_num_possible_cpus();
+	if (k->ncpu > KAT_MAX_CPUS)
+		k->ncpu = KAT_MAX_CPUS;
+	for (cpu = 0; cpu < k->ncpu; cpu++) {
+		k->lru[cpu] = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "katran_lru",
+					     sizeof(struct kat_flow_key), sizeof(struct kat_pos),
+					     table_size, NULL);
+		if (k->lru[cpu] < 0 ||
+		    bpf_map_update_elem(kat_map(k, "lru_mapping"), &cpu, &k->lru[cpu], BPF_ANY))
+			fatal("katran: the flow table of CPU %d", cpu);
+	}
+	k->stats = kat_map(k, "stats");
+}
+
+static void kat_close(struct katran *k)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < k->ncpu; cpu++)
+		close(k->lru[cpu]);
+	bpf_object__close(k->obj);
+}
+
+/* Katran's count of TCP packets (not SYNs) that missed its table, over CPUs. */
+static uint64_t kat_misses(struct katran *k)
+{
+	struct {
+		uint64_t v1, v2;
+	} v[KAT_MAX_CPUS] = {};
+	uint32_t key = KAT_LRU_MISS;
+	uint64_t sum = 0;
+	int i;
+
+	if (bpf_map_lookup_elem(k->stats, &key, v))
+		fatal("katran: stats");
+	for (i = 0; i < k->ncpu; i++)
+		sum += v[i].v2;
+	return sum;
+}
+
+/*
+ * n flows from sources base..: recorded in xlb's table by its program, in
+ * turn, and written into each of Katran's tables as its program would
+ * record them (it records at most 125,000 new flows a second, its flood
+ * limiter); then visited scrambled, the table-read floor, xlb and Katran
+ * taking turns. Every visit of Katran's must hit, or its figure would time
+ * its ring.
+ */
+static void kat_many(struct katran *k, struct dp *dp, const char *name, uint32_t n,
+		     uint32_t table_size, uint32_t base)
+{
+	struct pkt_spec ack = TCP_ACK("10.0.0.101");
+	struct kat_flow_key key = { .sport = htons(40000),
+				    .dport = htons(80),
+				    .proto = IPPROTO_TCP };
+	double f[RUNS], x[RUNS], kt[RUNS], fm, xm, km;
+	struct kat_pos pos = {};
+	char label[64];
+	uint64_t misses;
+	uint32_t i;
+	int cpu;
+
+	bs->bss->scramble = 0;
+	time_prog(dp_prog_fd(dp), &ack, base, n - 1, 0);
+	inet_pton(AF_INET, "10.0.0.101", &key.dst[0]);
+	for (i = 0; i < n; i++) {
+		key.src[0] = htonl(base + i);
+		pos.pos = 1 + i % KAT_REALS;
+		for (cpu = 0; cpu < k->ncpu; cpu++)
+			if (bpf_map_update_elem(k->lru[cpu], &key, &pos, BPF_ANY))
+				fatal("katran: recording a flow");
+	}
+	bs->bss->scramble = 1;
+	bs->bss->table_mask = mask_within(table_size);
+	misses = kat_misses(k);
+	for (i = 0; i < RUNS; i++) {
+		f[i] = time_prog(bpf_program__fd(bs->progs.floor_lookup), &ack, base, n - 1, 0);
+		x[i] = time_prog(dp_prog_fd(dp), &ack, base, n - 1, 0);
+		kt[i] = time_prog(k->prog, &ack, base, n - 1, 0);
+	}
+	bs->bss->scramble = 0;
+	if (kat_misses(k) != misses)
+		fatalx("katran: %llu of the visits to %s missed its table",
+		       (unsigned long long)(kat_misses(k) - misses), name);
+	fm = median(f, RUNS);
+	xm = median(x, RUNS);
+	km = median(kt, RUNS);
+	snprintf(label, sizeof(label), "Katran, %s", name);
+	row("peer", label, km, "ns", "table read", km / fm, NULL, 0);
+	row("peer", "  xlb, the same", xm, "ns", "Katran", xm / km, "<= 0.50x", xm / km <= 0.5);
+}
+
+/* xlb and Katran on the same frames, taking turns: xlb's time over Katran's. */
+static void kat_pair(struct katran *k, struct dp *dp, const char *name, const struct pkt_spec *s,
+		     uint32_t base, uint32_t mask, const char *vs, double floor)
+{
+	double x[RUNS], kt[RUNS], xm, km;
+	uint64_t misses = kat_misses(k);
+	char label[64];
+	int i;
+
+	for (i = 0; i < RUNS; i++) {
+		x[i] = time_prog(dp_prog_fd(dp), s, base, mask, !i);
+		kt[i] = time_prog(k->prog, s, base, mask, !i);
+	}
+	/* a TCP flow hit: only the first packet on each CPU may miss (a table a CPU) */
+	if (s->proto == IPPROTO_TCP && !(s->tcp_flags & TH_SYN) && !mask &&
+	    kat_misses(k) - misses > (uint64_t)k->ncpu)
+		fatalx("katran: %s missed its table %llu times", name,
+		       (unsigned long long)(kat_misses(k) - misses));
+	xm = median(x, RUNS);
+	km = median(kt, RUNS);
+	snprintf(label, sizeof(label), "Katran, %s", name);
+	row("peer", label, km, "ns", vs, km / floor, NULL, 0);
+	row("peer", "  xlb, the same", xm, "ns", "Katran", xm / km, "<= 0.50x", xm / km <= 0.5);
+}
+
+/*
+ * The peer, measured here: Katran and an xlb of its own, both with empty
+ * tables of max_flows entries at first, IPIP VIPs at 10.0.0.101 (TCP 80,
+ * UDP 53) with 100 backends each.
+ */
+static void bench_katran(uint32_t max_flows)
+{
+	const char *path = getenv("XLB_BENCH_KATRAN");
+	struct pkt_spec ack = TCP_ACK("10.0.0.101"), syn = TCP_ACK("10.0.0.101");
+	struct pkt_spec udp = ack, novip = TCP_ACK("10.9.9.9");
+	struct dp_opts o = { .max_flows = max_flows };
+	double ftx, fipip;
+	struct katran k;
+	struct lb *lb;
+	struct dp *dp;
+
+	if (!path || !*path) {
+		printf("\n1b. The peer, Katran: not measured (make bench KATRAN=<a checkout\n"
+		       "   of github.com/facebookincubator/katran> measures it here)\n");
+		return;
+	}
+	printf("\n1b. The peer: Katran (%s) as its userspace sets it up by default:\n"
+	       "   a flow table for each CPU (%u entries), rings of 65,537 slots, 100\n"
+	       "   reals, IPIP. An xlb of its own beside it, 100 backends, IPIP; the two\n"
+	       "   take turns on the same frames. Target: xlb at half Katran's cost\n",
+	       path, max_flows);
+	ftx = time_prog(bpf_program__fd(bs->progs.floor_tx), &ack, 0, 0, 1);
+	fipip = time_prog(bpf_program__fd(bs->progs.floor_ipip), &ack, 0, 0, 1);
+	row("peer", "floor: XDP_TX only", ftx, "ns", NULL, 0, NULL, 0);
+	row("peer", "floor: minimal IPIP encap", fipip, "ns", NULL, 0, NULL, 0);
+	if (dp_load(&dp, &o, NULL))
+		fatalx("loading xlb");
+	dp_config_set(dp, &bench_xc);
+	lb = lb_new(dp, NULL, NULL);
+	lb_begin(lb);
+	add_vip(lb, "ipip", "10.0.0.101", 80, CFG_PROTO_TCP, XLB_FWD_IPIP, 100, "10.20.0.1");
+	add_vip(lb, "uipip", "10.0.0.101", 53, CFG_PROTO_UDP, XLB_FWD_IPIP, 100, "10.20.0.1");
+	if (lb_commit(lb))
+		fatalx("writing the benchmark's VIPs");
+	kat_load(&k, path, max_flows);
+	syn.tcp_flags = TH_SYN;
+	udp.proto = IPPROTO_UDP;
+	udp.dport = 53;
+	kat_pair(&k, dp, "TCP flow hit, ipip", &ack, 0, 0, "IPIP floor", fipip);
+	kat_pair(&k, dp, "UDP flow hit, ipip", &udp, 0, 0, "IPIP floor", fipip);
+	kat_pair(&k, dp, "SYN, new flow, ipip", &syn, 0x0a000000, 0xffffff, "IPIP floor", fipip);
+	printf("  %-38s (past 125,000 new flows a second Katran's SYNs record\n"
+	       "  %-38s nothing: its flood limiter, engaged here)\n",
+	       "", "");
+	kat_pair(&k, dp, "not for a VIP", &novip, 0, 0, "XDP_TX", ftx);
+	kat_many(&k, dp, "65,536 flows, scrambled", 65536, max_flows, 0x0c000000);
+	kat_many(&k, dp, "1,048,576 flows, scrambled", 1048576, max_flows, 0x0b000000);
+	printf("\n   Katran's program as the kernel holds it\n");
+	bench_prog_size("peer", k.prog, "Katran");
+	kat_close(&k);
+	lb_free(lb);
+	dp_close(dp);
+}
+
 static void bench_packets(struct dp *dp, struct lb *lb, uint32_t max_flows)
 {
 	struct pkt_spec ack = TCP_ACK("10.0.0.100"), syn = TCP_ACK("10.0.0.100");
@@ -530,7 +806,8 @@ static void bench_packets(struct dp *dp, struct lb *lb, uint32_t max_flows)
 		lb_backend_set(lb, "tcp", &be, 100, -1, err, sizeof(err));
 	}
 	bench_monitor(dp);
-	bench_prog_size(dp_prog_fd(dp));
+	printf("\n   The program as the kernel holds it\n");
+	bench_prog_size("packet", dp_prog_fd(dp), "xlb");
 }
 
 /* ---- 2. live forwarding -------------------------------------------------------- */
@@ -1057,6 +1334,8 @@ int main(int argc, char **argv)
 
 	if (section_wanted("packet"))
 		bench_packets(dp, lb, o.max_flows);
+	if (section_wanted("peer"))
+		bench_katran(o.max_flows);
 	if (section_wanted("live")) {
 		struct dp_opts po = o;
 		struct lb *lb_sized, *lb_churn, *lb_pcpu;
