@@ -25,7 +25,7 @@
  * is placed afresh and the old record replaced (maglev, source-ip) or
  * dropped (wrr, random). Finding out costs a lookup in xlb_flows, a cache
  * miss when the table is large; xlb_flow_bits answers "certainly not" for
- * most tuples from a few hundred KiB that stay in cache, so a SYN flood of
+ * most tuples from bitmaps far smaller than the table, so a SYN flood of
  * spoofed sources mostly skips it.
  */
 #ifndef XLB_FLOW_H
@@ -43,10 +43,10 @@ const volatile __u32 flow_bits_words = 1;
 /* UDP flows refresh their timestamp at most this often: fewer map writes. */
 #define XLB_UDP_REFRESH_NS (XLB_NSEC_PER_SEC / 4)
 
-/* The word of bitmap phase (0, 1) of xlb_flow_bits that holds hash h's bit. */
+/* The word of bitmap phase (0, 1) of xlb_flow_bits that holds hash h's bits. */
 static __always_inline __u64 *flow_bits_word(__u32 phase, __u32 h)
 {
-	__u32 idx = 1 + phase * flow_bits_words + ((h >> 6) & (flow_bits_words - 1));
+	__u32 idx = 1 + phase * flow_bits_words + XLB_FLOW_BITS_WORD(h, flow_bits_words);
 
 	return bpf_map_lookup_elem(&xlb_flow_bits, &idx);
 }
@@ -60,21 +60,21 @@ static __always_inline int flow_maybe_recorded(__u32 h)
 	if (!phase)
 		return 1;
 	w = flow_bits_word(*phase & 1, h);
-	return !w || (*w >> (h & 63)) & 1;
+	return !w || (*w & XLB_FLOW_BITS_MASK(h)) == XLB_FLOW_BITS_MASK(h);
 }
 
-/* After recording a TCP flow (hash h): its bit, in both bitmaps (see xlb_abi.h). */
+/* After recording a TCP flow (hash h): its bits, in both bitmaps (see xlb_abi.h). */
 static __always_inline void flow_bits_set(__u32 h)
 {
-	__u64 bit = 1ULL << (h & 63), *w;
+	__u64 bits = XLB_FLOW_BITS_MASK(h), *w;
 
-	/* read first: a set bit (the usual case) costs no write */
+	/* read first: bits already set (the usual case) cost no write */
 	w = flow_bits_word(0, h);
-	if (w && !(*w & bit))
-		__sync_fetch_and_or(w, bit);
+	if (w && (*w & bits) != bits)
+		__sync_fetch_and_or(w, bits);
 	w = flow_bits_word(1, h);
-	if (w && !(*w & bit))
-		__sync_fetch_and_or(w, bit);
+	if (w && (*w & bits) != bits)
+		__sync_fetch_and_or(w, bits);
 }
 
 static __always_inline int pkt_is_syn(const struct xlb_pkt *p)

@@ -251,15 +251,25 @@ _Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key size");
 /*
  * xlb_flow_bits (array of __u64, mmapable): a hint of which TCP tuples
  * xlb_flows may hold, so that a SYN (which must catch a reused tuple) need
- * not look the table up when the answer is certainly no. Element 0 is the
- * phase (0 or 1): which of the two bitmaps that follow, of
- * (max_entries - 1) / 2 words each, SYNs read. The program sets a tuple's bit
- * (XLB_FLOW_BIT(hash_flow)) in both whenever it records a TCP flow; xlbd
- * clears the other one, sets a bit for every flow the table holds, and makes
+ * not look the table up when the answer is certainly no. Element 0 holds
+ * the phase (bit 0): which of the two bitmaps that follow, of
+ * (max_entries - 1) / 2 words each, SYNs read. A tuple has two bits in one
+ * word (XLB_FLOW_BITS_WORD and _MASK of its hash_flow()): two bits make a
+ * stale "maybe" rarer than one at the same size, and one word keeps it one
+ * read. The program sets a tuple's bits in both bitmaps whenever it
+ * records a TCP flow, and reads "maybe" only when both are set; xlbd clears
+ * the other bitmap, sets the bits of every flow the table holds, and makes
  * it the phase: bits of flows the table has dropped go. A bit never goes
  * missing for a recorded flow; a stale one costs a lookup.
+ *
+ * XLB_FLOW_BITS_F_PAIR in element 0 says the bitmaps carry both bits of
+ * every flow; bitmaps adopted without it (from a build that set one bit,
+ * h & 63) are filled with ones until xlbd's first rebuild.
  */
-#define XLB_FLOW_BITS_PER_FLOW 4 /* bitmap bits per xlb_flows entry */
+#define XLB_FLOW_BITS_PER_FLOW	     8 /* bitmap bits per xlb_flows entry */
+#define XLB_FLOW_BITS_F_PAIR	     (1ULL << 8)
+#define XLB_FLOW_BITS_WORD(h, words) (((h) >> 6) & ((words)-1))
+#define XLB_FLOW_BITS_MASK(h)	     ((1ULL << ((h)&63)) | (1ULL << (((h) >> 26) & 63)))
 
 struct xlb_flow {
 	__u32 backend_id;

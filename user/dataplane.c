@@ -218,10 +218,14 @@ int dp_load(struct dp **dpp, const struct dp_opts *opts, int *adopted)
 	}
 	/*
 	 * New bitmaps beside a flow table that already holds flows know none
-	 * of them: every bit set (every SYN looks up) until the first sweep.
+	 * of them, and bitmaps of one bit a flow lack the second: every bit
+	 * set (every SYN looks up) until the first sweep.
 	 */
-	if (flows_adopted && !bits_adopted)
+	if ((flows_adopted && !bits_adopted) ||
+	    (bits_adopted &&
+	     !(__atomic_load_n(&dp->flow_bits[0], __ATOMIC_ACQUIRE) & XLB_FLOW_BITS_F_PAIR)))
 		dp_flow_bits_saturate(dp);
+	__atomic_fetch_or(&dp->flow_bits[0], XLB_FLOW_BITS_F_PAIR, __ATOMIC_RELEASE);
 	if (adopted)
 		*adopted = dp->adopted;
 	*dpp = dp;
@@ -1143,7 +1147,7 @@ int dp_flow_bits_sweep_step(struct dp *dp, __u32 budget, struct dp_sweep *out)
 			if (keys[i].proto != IPPROTO_TCP)
 				continue;
 			h = hash_flow(&keys[i]);
-			__atomic_fetch_or(&bm[(h >> 6) & (words - 1)], 1ULL << (h & 63),
+			__atomic_fetch_or(&bm[XLB_FLOW_BITS_WORD(h, words)], XLB_FLOW_BITS_MASK(h),
 					  __ATOMIC_RELAXED);
 			out->tcp_flows++;
 		}
@@ -1152,7 +1156,7 @@ int dp_flow_bits_sweep_step(struct dp *dp, __u32 budget, struct dp_sweep *out)
 	}
 	if (!err)
 		return 0; /* more to walk */
-	__atomic_store_n(&dp->flow_bits[0], next, __ATOMIC_RELEASE);
+	__atomic_store_n(&dp->flow_bits[0], next | XLB_FLOW_BITS_F_PAIR, __ATOMIC_RELEASE);
 	dp->sweeping = 0;
 	for (i = 0; i < words; i++)
 		set += (__u64)__builtin_popcountll(__atomic_load_n(&bm[i], __ATOMIC_RELAXED));
@@ -1179,8 +1183,8 @@ int dp_flow_bits_test(struct dp *dp, const struct xlb_flow_key *key)
 {
 	__u32 h = hash_flow(key), words = dp->flow_bits_words;
 	__u64 phase = __atomic_load_n(&dp->flow_bits[0], __ATOMIC_ACQUIRE) & 1;
-	__u64 w = __atomic_load_n(&dp->flow_bits[1 + phase * words + ((h >> 6) & (words - 1))],
+	__u64 w = __atomic_load_n(&dp->flow_bits[1 + phase * words + XLB_FLOW_BITS_WORD(h, words)],
 				  __ATOMIC_RELAXED);
 
-	return (w >> (h & 63)) & 1;
+	return (w & XLB_FLOW_BITS_MASK(h)) == XLB_FLOW_BITS_MASK(h);
 }

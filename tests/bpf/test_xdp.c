@@ -875,6 +875,64 @@ static void test_syn_hint_forgets_flows_the_table_dropped(void **state)
 	assert_int_equal(dp_flow_bits_test(dp, &k), 0);
 }
 
+/*
+ * Bitmaps pinned by a build that set one bit a flow (h & 63, no
+ * XLB_FLOW_BITS_F_PAIR) lack every flow's second bit: adopted, they read
+ * "maybe" everywhere until the first rebuild, which sets both.
+ */
+static void test_syn_hint_of_one_bit_a_flow_is_filled_when_adopted(void **state)
+{
+	char pins[] = "/sys/fs/bpf/xlb-test-hint-XXXXXX", path[96];
+	struct pkt_spec s = {
+		.family = 4, .src = "198.51.100.53", .dst = "10.0.0.100", .sport = 4503, .dport = 80
+	};
+	struct dp_opts o = { .max_flows = 1024 };
+	__u64 old_phase = 0, word;
+	struct xlb_flow_key k, other;
+	struct dp *pinned;
+	__u32 h, idx, words;
+	int fd;
+
+	(void)state;
+	spec_key(&s, &k);
+	other = k;
+	other.sport = htons(4504);
+	assert_non_null(mkdtemp(pins));
+	o.pin_path = pins;
+	assert_int_equal(dp_load(&pinned, &o, NULL), 0);
+	dp_close(pinned);
+	/* what the older build left: phase 0, k's first bit alone, in both bitmaps */
+	snprintf(path, sizeof(path), "%s/xlb_flow_bits", pins);
+	fd = bpf_obj_get(path);
+	assert_true(fd >= 0);
+	idx = 0;
+	assert_int_equal(bpf_map_update_elem(fd, &idx, &old_phase, BPF_ANY), 0);
+	words = (1024 * XLB_FLOW_BITS_PER_FLOW + 63) / 64;
+	h = hash_flow(&k);
+	word = 1ULL << (h & 63);
+	idx = 1 + XLB_FLOW_BITS_WORD(h, words);
+	assert_int_equal(bpf_map_update_elem(fd, &idx, &word, BPF_ANY), 0);
+	idx += words;
+	assert_int_equal(bpf_map_update_elem(fd, &idx, &word, BPF_ANY), 0);
+	close(fd);
+
+	assert_int_equal(dp_load(&pinned, &o, NULL), 0);
+	assert_int_equal(dp_flow_bits_test(pinned, &k), 1);
+	assert_int_equal(dp_flow_bits_test(pinned, &other), 1);
+	/* the rebuild, from a table that holds neither */
+	{
+		struct dp_sweep sw;
+
+		assert_int_equal(dp_flow_bits_sweep(pinned, &sw), 0);
+		assert_int_equal(dp_flow_bits_sweep(pinned, &sw), 0);
+	}
+	assert_int_equal(dp_flow_bits_test(pinned, &k), 0);
+	assert_int_equal(dp_flow_bits_test(pinned, &other), 0);
+	dp_close(pinned);
+	assert_int_equal(dp_unpin(pins), 0);
+	rmdir(pins);
+}
+
 static void test_maglev_spreads_1000_flows_as_the_ring_predicts(void **state)
 {
 	int count[3] = { 0 }, i, j;
@@ -2689,6 +2747,7 @@ static const struct CMUnitTest scenarios[] = {
 	cmocka_unit_test(test_wrr_syn_reusing_a_recorded_tuple_is_placed_afresh),
 	cmocka_unit_test(test_syn_reusing_a_recorded_tuple_is_caught_after_the_hint_is_rebuilt),
 	cmocka_unit_test(test_syn_hint_forgets_flows_the_table_dropped),
+	cmocka_unit_test(test_syn_hint_of_one_bit_a_flow_is_filled_when_adopted),
 	cmocka_unit_test(test_maglev_spreads_1000_flows_as_the_ring_predicts),
 	cmocka_unit_test(test_source_ip_sends_every_connection_of_a_client_to_one_backend),
 	cmocka_unit_test(test_wrr_splits_10000_new_flows_within_2_percent_of_weights_1_2_3),
