@@ -348,7 +348,7 @@ KATRAN_OBJ := $(if $(KATRAN),$(BUILD)/bench/katran.bpf.o)
 $(BUILD)/bench/katran.bpf.o: $(wildcard $(KATRAN)/katran/lib/bpf/*.[ch])
 	$(call msg,KATRAN,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) -O2 -g -target bpf -D__KERNEL__ -D__x86_64__ -Wno-unused-value \
+	$(Q)$(CLANG) -O2 -g -target bpf -D__KERNEL__ -D__$(shell uname -m)__ -Wno-unused-value \
 		-Wno-pointer-sign -Wno-compare-distinct-pointer-types \
 		-I$(KATRAN) -I/usr/include/$(shell $(CC) -dumpmachine) \
 		-c $(KATRAN)/katran/lib/bpf/balancer.bpf.c -o $@

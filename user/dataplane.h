@@ -121,11 +121,11 @@ int dp_backend_get(struct dp *dp, __u32 id, struct xlb_backend *out);
 /*
  * The SYN hint, xlb_flow_bits (xlb_abi.h): rebuild it from the flows
  * xlb_flows holds now, dropping the bits of flows it no longer holds, and
- * count each backend's flows on the way. Safe while the program runs. dp_flow_bits_test(): the bit SYNs read for a key.
+ * count each backend's flows on the way. Safe while the program runs.
  */
 struct dp_sweep {
 	__u64 flows;	  /* in xlb_flows */
-	__u64 tcp_flows;  /* of them, with a bit */
+	__u64 tcp_flows;  /* of them, with bits */
 	__u64 bits;	  /* in a bitmap */
 	__u64 bits_set;	  /* when the sweep ended */
 	__u64 started_ns; /* CLOCK_MONOTONIC_COARSE when the walk began */
@@ -143,6 +143,7 @@ int dp_flow_bits_sweep(struct dp *dp, struct dp_sweep *out);
  * when done (out then complete), or -errno. out must be kept between steps.
  */
 int dp_flow_bits_sweep_step(struct dp *dp, __u32 budget, struct dp_sweep *out);
+/* 1 when both of key's bits are set in the bitmap SYNs read: "maybe recorded". */
 int dp_flow_bits_test(struct dp *dp, const struct xlb_flow_key *key);
 /* Every bit set: every SYN looks the table up, as without the hint. */
 void dp_flow_bits_saturate(struct dp *dp);
