@@ -350,7 +350,7 @@ $(BUILD)/bench/katran.bpf.o: $(wildcard $(KATRAN)/katran/lib/bpf/*.[ch])
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) -O2 -g -target bpf -D__KERNEL__ -D__$(shell uname -m)__ -Wno-unused-value \
 		-Wno-pointer-sign -Wno-compare-distinct-pointer-types \
-		-I$(KATRAN) -I/usr/include/$(shell $(CC) -dumpmachine) \
+		-I$(KATRAN) -I$(ARCH_INC) \
 		-c $(KATRAN)/katran/lib/bpf/balancer.bpf.c -o $@
 
 bench: deps
