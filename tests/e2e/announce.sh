@@ -78,18 +78,22 @@ test_vips_are_announced_after_hold_down_with_our_protocol() {
 }
 
 test_a_vip_under_min_healthy_is_withdrawn_and_comes_back_after_hold_down() {
-	local t0 t1
+	local t0 t1 w
 	# api needs 2 healthy backends: one failing withdraws it, web stays
 	echo 500 >"/run/xlb-lab/$P/be2.health"
 	route_wait 10.111.1.101 5 0 || { say "api not withdrawn"; return 1; }
-	say "api: $(why api); web: $(why web)"
-	[[ $(why api) == "too few healthy backends (1 of 2 needed)" ]] || return 1
+	w=$(why api)
+	say "api: $w; web: $(why web)"
+	[[ $w == "too few healthy backends (1 of 2 needed)" ]] || return 1
 	route_wait 10.111.1.100 1 1 || { say "web withdrawn too"; return 1; }
-	rm -f "/run/xlb-lab/$P/be2.health"
+	# t0 before the recovery: however late the shell runs, t1 - t0 >= hold-down
 	t0=$(mono)
+	rm -f "/run/xlb-lab/$P/be2.health"
 	sleep 0.8
-	say "api, as be2 recovers: $(why api)"
-	[[ $(why api) == "held down"* ]] || return 1
+	# asked once: a second look on a loaded machine may come after the hold-down
+	w=$(why api)
+	say "api, as be2 recovers: $w"
+	[[ $w == "held down"* ]] || return 1
 	route_wait 10.111.1.101 5 1 || return 1
 	t1=$(mono)
 	say "api announced again $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}') s after be2 recovered"

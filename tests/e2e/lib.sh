@@ -86,6 +86,11 @@ run_test() {
 	else
 		echo "FAIL $name"
 		fail=$((fail + 1))
+		# what the daemon said last: in a CI log, often the why
+		if [ -n "${LOG:-}" ] && [ -s "$LOG" ]; then
+			echo "    xlbd's log, last 12 lines:"
+			tail -12 "$LOG" | sed 's/^/      /'
+		fi
 	fi
 }
 
