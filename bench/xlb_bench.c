@@ -503,6 +503,7 @@ static void kat_vip(struct katran *k, uint16_t port, uint8_t proto, uint32_t num
 /* Katran loaded from path, each CPU's flow table of table_size entries. */
 static void kat_load(struct katran *k, const char *path, uint32_t table_size)
 {
+	struct bpf_program *prog;
 	struct kat_real r = {};
 	uint64_t mac = 0;
 	uint32_t i, zero = 0;
@@ -511,7 +512,10 @@ static void kat_load(struct katran *k, const char *path, uint32_t table_size)
 	k->obj = bpf_object__open_file(path, NULL);
 	if (!k->obj || bpf_object__load(k->obj))
 		fatalx("katran: loading %s", path);
-	k->prog = bpf_program__fd(bpf_object__find_program_by_name(k->obj, "balancer_ingress"));
+	prog = bpf_object__find_program_by_name(k->obj, "balancer_ingress");
+	if (!prog)
+		fatalx("katran: no program balancer_ingress in %s", path);
+	k->prog = bpf_program__fd(prog);
 	memcpy(&mac, (uint8_t[6]){ 0x02, 0, 0, 0, 0x02, 0 }, 6);
 	if (bpf_map_update_elem(kat_map(k, "ctl_array"), &zero, &mac, BPF_ANY))
 		fatal("katran: ctl_array");
@@ -564,6 +568,38 @@ static uint64_t kat_misses(struct katran *k)
 }
 
 /*
+ * Katran and xlb (and the program floor_fd, if not -1) on the same frames,
+ * taking turns RUNS times; their medians in *km, *xm, *fm.
+ */
+static void kat_turns(struct katran *k, struct dp *dp, int floor_fd, const struct pkt_spec *s,
+		      uint32_t base, uint32_t mask, int warm, double *km, double *xm, double *fm)
+{
+	double f[RUNS], x[RUNS], kt[RUNS];
+	int i;
+
+	for (i = 0; i < RUNS; i++) {
+		if (floor_fd >= 0)
+			f[i] = time_prog(floor_fd, s, base, mask, warm && !i);
+		x[i] = time_prog(dp_prog_fd(dp), s, base, mask, warm && !i);
+		kt[i] = time_prog(k->prog, s, base, mask, warm && !i);
+	}
+	*km = median(kt, RUNS);
+	*xm = median(x, RUNS);
+	if (floor_fd >= 0)
+		*fm = median(f, RUNS);
+}
+
+/* Katran's row against its floor, and xlb's against Katran's. */
+static void kat_rows(const char *name, double km, const char *vs, double floor, double xm)
+{
+	char label[64];
+
+	snprintf(label, sizeof(label), "Katran, %s", name);
+	row("peer", label, km, "ns", vs, km / floor, NULL, 0);
+	row("peer", "  xlb, the same", xm, "ns", "Katran", xm / km, "<= 0.50x", xm / km <= 0.5);
+}
+
+/*
  * n flows from sources base..: recorded in xlb's table by its program, in
  * turn, and written into each of Katran's tables as its program would
  * record them (it records at most 125,000 new flows a second, its flood
@@ -578,9 +614,8 @@ static void kat_many(struct katran *k, struct dp *dp, const char *name, uint32_t
 	struct kat_flow_key key = { .sport = htons(40000),
 				    .dport = htons(80),
 				    .proto = IPPROTO_TCP };
-	double f[RUNS], x[RUNS], kt[RUNS], fm, xm, km;
+	double fm, xm, km;
 	struct kat_pos pos = {};
-	char label[64];
 	uint64_t misses;
 	uint32_t i;
 	int cpu;
@@ -598,46 +633,29 @@ static void kat_many(struct katran *k, struct dp *dp, const char *name, uint32_t
 	bs->bss->scramble = 1;
 	bs->bss->table_mask = mask_within(table_size);
 	misses = kat_misses(k);
-	for (i = 0; i < RUNS; i++) {
-		f[i] = time_prog(bpf_program__fd(bs->progs.floor_lookup), &ack, base, n - 1, 0);
-		x[i] = time_prog(dp_prog_fd(dp), &ack, base, n - 1, 0);
-		kt[i] = time_prog(k->prog, &ack, base, n - 1, 0);
-	}
+	kat_turns(k, dp, bpf_program__fd(bs->progs.floor_lookup), &ack, base, n - 1, 0, &km, &xm,
+		  &fm);
 	bs->bss->scramble = 0;
 	if (kat_misses(k) != misses)
 		fatalx("katran: %llu of the visits to %s missed its table",
 		       (unsigned long long)(kat_misses(k) - misses), name);
-	fm = median(f, RUNS);
-	xm = median(x, RUNS);
-	km = median(kt, RUNS);
-	snprintf(label, sizeof(label), "Katran, %s", name);
-	row("peer", label, km, "ns", "table read", km / fm, NULL, 0);
-	row("peer", "  xlb, the same", xm, "ns", "Katran", xm / km, "<= 0.50x", xm / km <= 0.5);
+	kat_rows(name, km, "table read", fm, xm);
 }
 
 /* xlb and Katran on the same frames, taking turns: xlb's time over Katran's. */
 static void kat_pair(struct katran *k, struct dp *dp, const char *name, const struct pkt_spec *s,
 		     uint32_t base, uint32_t mask, const char *vs, double floor)
 {
-	double x[RUNS], kt[RUNS], xm, km;
 	uint64_t misses = kat_misses(k);
-	char label[64];
-	int i;
+	double xm, km;
 
-	for (i = 0; i < RUNS; i++) {
-		x[i] = time_prog(dp_prog_fd(dp), s, base, mask, !i);
-		kt[i] = time_prog(k->prog, s, base, mask, !i);
-	}
+	kat_turns(k, dp, -1, s, base, mask, 1, &km, &xm, NULL);
 	/* a TCP flow hit: only the first packet on each CPU may miss (a table a CPU) */
 	if (s->proto == IPPROTO_TCP && !(s->tcp_flags & TH_SYN) && !mask &&
 	    kat_misses(k) - misses > (uint64_t)k->ncpu)
 		fatalx("katran: %s missed its table %llu times", name,
 		       (unsigned long long)(kat_misses(k) - misses));
-	xm = median(x, RUNS);
-	km = median(kt, RUNS);
-	snprintf(label, sizeof(label), "Katran, %s", name);
-	row("peer", label, km, "ns", vs, km / floor, NULL, 0);
-	row("peer", "  xlb, the same", xm, "ns", "Katran", xm / km, "<= 0.50x", xm / km <= 0.5);
+	kat_rows(name, km, vs, floor, xm);
 }
 
 /*

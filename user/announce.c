@@ -9,8 +9,9 @@
  * is in the ring and not known down (lb.c's serving count; under on_all_down:
  * keep a down backend stays in the ring but does not count). One adopted with
  * the pins counts until its checks say otherwise: a restarted xlbd never
- * withdraws on "not checked yet". An address that becomes eligible is announced once it has stayed so
- * for hold_down; one that stops being eligible is withdrawn at once.
+ * withdraws on "not checked yet". An address that becomes eligible is
+ * announced once it has stayed so for hold_down; one that stops being
+ * eligible is withdrawn at once.
  *
  * The routes are written with libmnl over rtnetlink, synchronously (a
  * route change is a few microseconds; xlbd makes few).

@@ -887,6 +887,8 @@ static void test_syn_hint_of_one_bit_a_flow_is_filled_when_adopted(void **state)
 		.family = 4, .src = "198.51.100.53", .dst = "10.0.0.100", .sport = 4503, .dport = 80
 	};
 	struct dp_opts o = { .max_flows = 1024 };
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
 	__u64 old_phase = 0, word;
 	struct xlb_flow_key k, other;
 	struct dp *pinned;
@@ -907,7 +909,8 @@ static void test_syn_hint_of_one_bit_a_flow_is_filled_when_adopted(void **state)
 	assert_true(fd >= 0);
 	idx = 0;
 	assert_int_equal(bpf_map_update_elem(fd, &idx, &old_phase, BPF_ANY), 0);
-	words = (1024 * XLB_FLOW_BITS_PER_FLOW + 63) / 64;
+	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &info_len), 0);
+	words = (info.max_entries - 1) / 2; /* the phase, then two bitmaps */
 	h = hash_flow(&k);
 	word = 1ULL << (h & 63);
 	idx = 1 + XLB_FLOW_BITS_WORD(h, words);
