@@ -47,7 +47,7 @@ BPF_OBJ    := $(BUILD)/xlb.bpf.o
 SKEL       := $(BUILD)/xlb.skel.h
 
 # userspace modules shared by the daemon, the CLI and the tests
-DP_SRCS    := user/dataplane.c user/log.c user/lb.c user/neigh.c
+DP_SRCS    := user/dataplane.c user/flowtab.c user/log.c user/lb.c user/neigh.c
 CORE_SRCS  := user/maglev.c user/config.c user/api.c user/names.c
 DP_OBJS    := $(DP_SRCS:%.c=$(BUILD)/%.o)
 CORE_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/%.o)

@@ -942,10 +942,8 @@ enum live_case {
 	L_READ_1M,    /* the table-read floor, the same */
 	L_FLOOR2,     /* MAC swap on two CPUs */
 	L_65K2,	      /* xlb, 65,536 flows, two CPUs */
-	L_NEW,	      /* xlb, a new flow every frame, shared LRU, one CPU */
-	L_NEW_PCPU,   /* the same, per-CPU LRU */
-	L_NEW2,	      /* a new flow every frame, shared LRU, two CPUs */
-	L_NEW2_PCPU,  /* the same, per-CPU LRU */
+	L_NEW,	      /* xlb, a new flow every frame, one CPU */
+	L_NEW2,	      /* a new flow every frame, two CPUs */
 	L_CASES
 };
 
@@ -956,8 +954,8 @@ static void row_cost(const char *name, double mpps, double floor_mpps, const cha
 	    floor_mpps / mpps <= 1.15);
 }
 
-static void bench_live(struct dp *dp, struct dp *sized, struct dp *churn, struct dp *pcpu,
-		       uint32_t max_flows, uint32_t sized_flows)
+static void bench_live(struct dp *dp, struct dp *sized, struct dp *churn, uint32_t max_flows,
+		       uint32_t sized_flows)
 {
 	int gen_if, lb_if, fd, home, ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
 	double v[L_CASES][RUNS], m[L_CASES];
@@ -989,6 +987,7 @@ static void bench_live(struct dp *dp, struct dp *sized, struct dp *churn, struct
 	/* every case takes its turn in every run: the machine drifts, all see it */
 	for (i = -1; i < RUNS; i++) {
 		double r[L_CASES];
+		struct dp_sweep sw;
 
 		r[L_FLOOR] = live_with(lb_if, gen_if, swap, 0x0c000000, 65535, 1);
 		r[L_FEW] = live_with(lb_if, gen_if, dp_prog_fd(dp), 0x0c000000, 255, 1);
@@ -1002,11 +1001,11 @@ static void bench_live(struct dp *dp, struct dp *sized, struct dp *churn, struct
 		r[L_READ_65K_S] = live_with(lb_if, gen_if, rd, 0x0c000000, 65535, 1);
 		r[L_FLOOR2] = live_with(lb_if, gen_if, swap, 0x0c000000, 65535, ncpu);
 		r[L_65K2] = live_with(lb_if, gen_if, dp_prog_fd(dp), 0x0c000000, 65535, ncpu);
+		/* the churn's table as xlbd's walk (every 10 s) finds it: full */
+		if (dp_flow_bits_sweep(churn, &sw))
+			fatalx("the walk of the churn's table failed");
 		r[L_NEW] = live_with(lb_if, gen_if, dp_prog_fd(churn), 0x0e000000, 0xffffff, 1);
-		r[L_NEW_PCPU] = live_with(lb_if, gen_if, dp_prog_fd(pcpu), 0x0e000000, 0xffffff, 1);
 		r[L_NEW2] = live_with(lb_if, gen_if, dp_prog_fd(churn), 0x0e000000, 0xffffff, ncpu);
-		r[L_NEW2_PCPU] = live_with(lb_if, gen_if, dp_prog_fd(pcpu), 0x0e000000, 0xffffff,
-					   ncpu);
 		if (i < 0) {
 			bs->bss->scramble = 1; /* recorded in turn, visited scrambled */
 			continue;
@@ -1038,16 +1037,11 @@ static void bench_live(struct dp *dp, struct dp *sized, struct dp *churn, struct
 	    m[L_FLOOR2] / m[L_FLOOR], NULL, 0);
 	row("live", "xlb, 65,536 flows, 2 CPUs", m[L_65K2], "Mpps", "1 CPU", m[L_65K2] / m[L_65K],
 	    ">= 1.80x", m[L_65K2] / m[L_65K] >= 1.8);
-	printf("  a new flow every frame (16M sources into %u entries: every one evicts),\n"
-	       "  the flow table's LRU lists shared by the CPUs or one a CPU\n",
+	printf("  a new flow every frame (16M sources into a table for %u: once full, every\n"
+	       "  one evicts), one table for all CPUs, its sets taken by compare-and-swap\n",
 	       max_flows);
-	row("live", "new flows, shared LRU, 1 CPU", m[L_NEW], "Mpps", NULL, 0, NULL, 0);
-	row("live", "  per-CPU LRU, 1 CPU", m[L_NEW_PCPU], "Mpps", "shared",
-	    m[L_NEW_PCPU] / m[L_NEW], NULL, 0);
-	row("live", "new flows, shared LRU, 2 CPUs", m[L_NEW2], "Mpps", "1 CPU",
-	    m[L_NEW2] / m[L_NEW], NULL, 0);
-	row("live", "  per-CPU LRU, 2 CPUs", m[L_NEW2_PCPU], "Mpps", "shared",
-	    m[L_NEW2_PCPU] / m[L_NEW2], NULL, 0);
+	row("live", "new flows, 1 CPU", m[L_NEW], "Mpps", NULL, 0, NULL, 0);
+	row("live", "new flows, 2 CPUs", m[L_NEW2], "Mpps", "1 CPU", m[L_NEW2] / m[L_NEW], NULL, 0);
 	if (setns(home, CLONE_NEWNET))
 		fatal("setns back");
 	close(home);
@@ -1355,20 +1349,15 @@ int main(int argc, char **argv)
 	if (section_wanted("peer"))
 		bench_katran(o.max_flows);
 	if (section_wanted("live")) {
-		struct dp_opts po = o;
-		struct lb *lb_sized, *lb_churn, *lb_pcpu;
-		struct dp *sized, *churn, *pcpu;
+		struct lb *lb_sized, *lb_churn;
+		struct dp *sized, *churn;
 
 		/* the TCP VIP in a table sized for the live test's 65,536 flows */
 		so.max_flows = 2 * 65536;
 		sized = load_tcp_vip(&so, &xc, &lb_sized);
-		/* tables of their own for a new flow every frame: shared LRU, per-CPU */
+		/* a table of its own for a new flow every frame */
 		churn = load_tcp_vip(&o, &xc, &lb_churn);
-		po.flows_lru_percpu = 1;
-		pcpu = load_tcp_vip(&po, &xc, &lb_pcpu);
-		bench_live(dp, sized, churn, pcpu, o.max_flows, so.max_flows);
-		lb_free(lb_pcpu);
-		dp_close(pcpu);
+		bench_live(dp, sized, churn, o.max_flows, so.max_flows);
 		lb_free(lb_churn);
 		dp_close(churn);
 		lb_free(lb_sized);

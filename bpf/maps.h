@@ -99,12 +99,16 @@ struct {
 	__type(value, struct xlb_egress);
 } xlb_egress SEC(".maps");
 
-/* Established flows: only a TCP flow that got past its SYN, and UDP flows. */
+/*
+ * Established flows: only a TCP flow that got past its SYN, and UDP flows.
+ * xlb's own table (see xlb_abi.h); sized at load, with flow_sets_mask.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, XLB_MAX_FLOWS);
-	__type(key, struct xlb_flow_key);
-	__type(value, struct xlb_flow);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct xlb_flow_set);
 } xlb_flows SEC(".maps");
 
 /* See xlb_abi.h. Sized at load, with flow_bits_words (flow.h). */

@@ -235,7 +235,7 @@ struct xlb_egress {
 };
 _Static_assert(sizeof(struct xlb_egress) == 12, "xlb_egress size");
 
-/* ---- flows (xlb_flows, xlb_syn_flows: LRU hash) -------------------------- */
+/* ---- flows (xlb_flows: see below; xlb_syn_flows: LRU hash) -------------- */
 
 struct xlb_flow_key {
 	__be32 src[4]; /* client address */
@@ -268,6 +268,13 @@ _Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key size");
  */
 #define XLB_FLOW_BITS_PER_FLOW	     8 /* bitmap bits per xlb_flows entry */
 #define XLB_FLOW_BITS_F_PAIR	     (1ULL << 8)
+/*
+ * XLB_FLOW_BITS_F_FULL: xlbd's last walk found xlb_flows 7/8 full or more.
+ * Moving a flow to its other set then rarely finds room, and trying costs
+ * a new flow up to eight more set reads: the program gives up a line at
+ * once instead.
+ */
+#define XLB_FLOW_BITS_F_FULL	     (1ULL << 9)
 #define XLB_FLOW_BITS_WORD(h, words) (((h) >> 6) & ((words)-1))
 #define XLB_FLOW_BITS_MASK(h)	     ((1ULL << ((h)&63)) | (1ULL << (((h) >> 26) & 63)))
 
@@ -283,6 +290,166 @@ struct xlb_flow {
 	__u64 last_seen;
 };
 _Static_assert(sizeof(struct xlb_flow) == 16, "xlb_flow size");
+
+/*
+ * xlb_flows, the established flows: xlb's own table, an array (mmapable) of
+ * sets of XLB_FLOW_WAYS lines, one flow a line. Element 0 is the table's
+ * head (struct xlb_flow_head: the hash's key); sets are 1..max_entries - 1,
+ * a power of 2 of them, twice as many lines as max_flows. A flow may live
+ * in either of two sets (XLB_FLOW_SET of xlb_flowtab_hash(), keyed with the
+ * head's random seed, so clients cannot aim flows at a set): it is recorded
+ * in the one with more free lines, and looked for in the first, then the
+ * second. A set is 256 bytes in one page: a lookup is one TLB entry and
+ * usually one cache line, where the kernel's hash table reads a bucket and
+ * then an element elsewhere. When both of a new flow's sets are full, a
+ * flow of one of them is moved to its other set if that has room (the
+ * first step of cuckoo hashing). Filled to max_flows, one choice would give
+ * up 4 flows in 100 and two choices 2 in 100,000; with the move, a
+ * simulation of 262,144 flows lost none, and the packet tests fill a table
+ * to 1.25 times max_flows without losing one.
+ *
+ * A line's state word: XLB_FL_USED, XLB_FL_BUSY while a writer changes the
+ * line, and a version bumped (by XLB_FL_VER) when it is done. A reader takes
+ * the state, the key and flow, and the state again: the read holds if the
+ * two states are equal (XLB_FL_LOCK and XLB_FL_TOUCHED aside) and not busy.
+ * Writers, the program and xlbd (through mmap) alike, first take the flow's
+ * sets: a compare-and-swap setting XLB_FL_LOCK in line 0's state of each.
+ * The program gives up (records nothing) if a set is taken; xlbd waits, and
+ * takes over a set held longer than a millisecond (a writer that died
+ * holding it: only xlbd can, a program always runs to its end).
+ *
+ * XLB_FL_TOUCHED: a packet used the line since xlbd's last walk of the
+ * table (an atomic OR, once; the walk, every 10 s or more, clears them).
+ * When both sets are full and no flow can move, a new flow takes the line
+ * of a flow with no packet since that walk, else of a closing TCP flow,
+ * else one its hash picks.
+ */
+#define XLB_FLOW_WAYS	    4
+#define XLB_FLOW_HEAD_MAGIC 0x786c62666c6f7731ULL /* "xlbflow1" */
+#define XLB_FL_BUSY	    (1ULL << 0)
+#define XLB_FL_USED	    (1ULL << 1)
+#define XLB_FL_LOCK	    (1ULL << 2) /* line 0: the set is taken by a writer */
+#define XLB_FL_TOUCHED	    (1ULL << 3)
+#define XLB_FL_VER	    (1ULL << 8)
+#define XLB_FL_SEQ_MASK	    (~(XLB_FL_LOCK | XLB_FL_TOUCHED))
+
+struct xlb_flow_line {
+	__u64 state;
+	struct xlb_flow_key key;
+	struct xlb_flow flow;
+};
+_Static_assert(sizeof(struct xlb_flow_line) == 64, "xlb_flow_line size");
+
+struct xlb_flow_set {
+	struct xlb_flow_line line[XLB_FLOW_WAYS];
+};
+
+/* Element 0 of xlb_flows, in the space of a set. */
+struct xlb_flow_head {
+	__u64 magic;	/* XLB_FLOW_HEAD_MAGIC once the seed is written */
+	__u32 seed[10]; /* xlb_flowtab_hash()'s key: random, kept with the pin */
+	__u32 sets;	/* max_entries - 1 */
+	__u8 pad[256 - 8 - 40 - 4];
+};
+_Static_assert(sizeof(struct xlb_flow_head) == sizeof(struct xlb_flow_set), "xlb_flow_head size");
+
+/*
+ * The set of a flow key: NH (a sum of products of key words and seed words,
+ * almost universal: two keys collide with probability 2^-32 over the seed),
+ * then a mix so the top bits depend on every word. In the ABI because the
+ * program and xlbd must agree bit for bit.
+ */
+/* What a writer found in one of a flow's sets (lines, -1: none). */
+struct xlb_flow_scan {
+	int same;    /* the line holding the flow's key */
+	int free;    /* the first free line */
+	int nfree;   /* free lines */
+	int cold;    /* the first line no packet used since xlbd's last walk */
+	int closing; /* the first TCP flow that saw a FIN or RST */
+};
+
+static inline int xlb_flow_key_eq(const struct xlb_flow_key *a, const struct xlb_flow_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
+}
+
+/* Scan a set a writer holds, for a flow of key k. */
+static inline void xlb_flow_scan_set(const struct xlb_flow_set *s, const struct xlb_flow_key *k,
+				     struct xlb_flow_scan *sc)
+{
+	const struct xlb_flow_line *l;
+	__u64 st;
+	int i;
+
+	sc->same = sc->free = sc->cold = sc->closing = -1;
+	sc->nfree = 0;
+	for (i = 0; i < XLB_FLOW_WAYS; i++) {
+		l = &s->line[i];
+		st = *(const volatile __u64 *)&l->state;
+		if (!(st & XLB_FL_USED)) {
+			if (sc->free < 0)
+				sc->free = i;
+			sc->nfree++;
+		} else if (xlb_flow_key_eq(&l->key, k)) {
+			sc->same = i;
+		} else if (!(st & XLB_FL_TOUCHED)) {
+			if (sc->cold < 0)
+				sc->cold = i;
+		} else if (l->key.proto == 6 /* TCP */ && l->flow.last_seen && sc->closing < 0) {
+			sc->closing = i;
+		}
+	}
+}
+
+/*
+ * The line a writer records a flow in, from the scans of its first (a)
+ * and second (b) set; *second says which set. The line that holds the
+ * key, else a free one in the set with more (the first on a tie), else a
+ * cold line, else a closing one, else the line h picks in the first set.
+ * The program and xlbd choose alike.
+ */
+static inline int xlb_flow_choose(const struct xlb_flow_scan *a, const struct xlb_flow_scan *b,
+				  __u64 h, int *second)
+{
+	if (a->same >= 0 || b->same >= 0) {
+		*second = a->same < 0;
+		return *second ? b->same : a->same;
+	}
+	if (a->nfree || b->nfree) { /* room: in the set with more */
+		*second = b->nfree > a->nfree;
+		return *second ? b->free : a->free;
+	}
+	if (a->cold >= 0 || b->cold >= 0) {
+		*second = a->cold < 0;
+		return *second ? b->cold : a->cold;
+	}
+	if (a->closing >= 0 || b->closing >= 0) {
+		*second = a->closing < 0;
+		return *second ? b->closing : a->closing;
+	}
+	*second = 0;
+	return (int)(h & (XLB_FLOW_WAYS - 1));
+}
+
+/* The first (0) or second (1) set of table hash h, less one: 0 .. mask. */
+#define XLB_FLOW_SET(h, second, mask) ((__u32)((second) ? (h) : (h) >> 32) & (mask))
+
+static inline __u64 xlb_flowtab_hash(const struct xlb_flow_key *k, const volatile __u32 *seed)
+{
+	const __u32 *w = (const __u32 *)k;
+	__u64 h;
+
+	h = (__u64)(w[0] + seed[0]) * (w[1] + seed[1]);
+	h += (__u64)(w[2] + seed[2]) * (w[3] + seed[3]);
+	h += (__u64)(w[4] + seed[4]) * (w[5] + seed[5]);
+	h += (__u64)(w[6] + seed[6]) * (w[7] + seed[7]);
+	h += (__u64)(w[8] + seed[8]) * (w[9] + seed[9]);
+	h ^= h >> 32;
+	h *= 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
 
 /* ---- wrr cursors (xlb_wrr: per-CPU array indexed by VIP id) -------------- */
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -21,6 +22,7 @@
 #include <bpf/libbpf.h>
 
 #include "dataplane.h"
+#include "flowtab.h"
 #include "log.h"
 #include "version.h"
 #include "xlb.skel.h"
@@ -40,12 +42,30 @@ struct dp {
 	struct xlb_egress egress[XLB_MAX_EGRESS]; /* as written to xlb_egress */
 	__u64 *flow_bits;			  /* xlb_flow_bits, mapped */
 	size_t flow_bits_len;
-	__u32 flow_bits_words;			       /* of each bitmap */
-	int sweeping;				       /* a rebuild of the hint is under way */
-	int sweep_started;			       /* sweep_cursor is valid */
-	__u32 sweep_cursor;			       /* where the walk of xlb_flows is */
+	__u32 flow_bits_words; /* of each bitmap */
+	struct flowtab ft;     /* xlb_flows, mapped */
+	size_t ft_len;
+	int old_flows_fd;   /* an older build's xlb_flows, copied from until attach */
+	int sweeping;	    /* a rebuild of the hint is under way */
+	__u32 sweep_cursor; /* the next set the walk reads */
 	struct xlb_backend sweep_be[XLB_MAX_BACKENDS]; /* as the walk began: gen, timeout */
 };
+
+/* Does a map pinned at path have the layout of xlb_flows before xlb's own table? */
+static int flows_pin_is_lru(const char *path)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path), lru;
+
+	if (fd < 0)
+		return 0;
+	lru = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_MAP_TYPE_LRU_HASH &&
+	      info.key_size == sizeof(struct xlb_flow_key) &&
+	      info.value_size == sizeof(struct xlb_flow);
+	close(fd);
+	return lru;
+}
 
 /*
  * A map pinned by a build with another layout cannot be reused; say which
@@ -93,6 +113,13 @@ static int pin_maps(struct dp *dp, const char *pin_path)
 				return -ELOOP;
 			}
 			dp->adopted = 1;
+			if (m == dp->skel->maps.xlb_flows && flows_pin_is_lru(path)) {
+				/* an older build's table: copied into a new one, see dp_load */
+				dp->old_flows_fd = bpf_obj_get(path);
+				if (dp->old_flows_fd < 0)
+					return -errno;
+				continue;
+			}
 			/* check them all: the operator sees every one at once */
 			err = pin_compatible(m, path) ?: err;
 		}
@@ -135,14 +162,95 @@ static __u32 flow_bits_words_for(__u32 max_flows)
 	return (__u32)words;
 }
 
+/* xlb_flows' sets for max_flows: twice as many lines, a power of 2 of sets. */
+static __u32 flow_sets_for(__u32 max_flows)
+{
+	__u64 want = (2ULL * max_flows + XLB_FLOW_WAYS - 1) / XLB_FLOW_WAYS, sets = 1;
+
+	while (sets < want)
+		sets <<= 1;
+	return (__u32)sets;
+}
+
+/*
+ * The seed of a pinned xlb_flows, from its head: 1, or 0 if it has none
+ * (made by a build that stopped before writing it: no flow was recorded).
+ */
+static int flows_head_read(const char *path, struct flowtab *ft)
+{
+	struct xlb_flow_head head;
+	__u32 zero = 0;
+	int fd = bpf_obj_get(path), ok;
+
+	if (fd < 0)
+		return 0;
+	ok = !bpf_map_lookup_elem(fd, &zero, &head) && head.magic == XLB_FLOW_HEAD_MAGIC &&
+	     head.sets == ft->nsets;
+	if (ok)
+		memcpy(ft->seed, head.seed, sizeof(ft->seed));
+	close(fd);
+	return ok;
+}
+
+/*
+ * Copy the flows of an older build's table (an LRU hash) into ours, keeping
+ * any ours already holds: before the new program is attached, and again
+ * after, for flows the old one recorded in between. How many were copied.
+ */
+static long flows_copy_old(struct dp *dp)
+{
+	static struct xlb_flow_key keys[4096];
+	static struct xlb_flow vals[4096];
+	__u32 cursor = 0, count, i;
+	long copied = 0;
+	int err, started = 0;
+
+	do {
+		count = 4096;
+		err = bpf_map_lookup_batch(dp->old_flows_fd, started ? &cursor : NULL, &cursor,
+					   keys, vals, &count, NULL);
+		if (err && err != -ENOENT)
+			return err;
+		started = 1;
+		for (i = 0; i < count; i++)
+			copied += !flowtab_put(&dp->ft, &keys[i], &vals[i], 1);
+	} while (!err);
+	return copied;
+}
+
+/*
+ * The new table in place of the old one's pin, in one rename: a reader of
+ * the pin (xlbctl, bpftool, a restarted xlbd) sees one table or the other.
+ */
+static int flows_repin(struct dp *dp)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+
+	/* bpffs refuses names with a dot */
+	snprintf(path, sizeof(path), "%s/xlb_flows", dp->pin_path);
+	snprintf(tmp, sizeof(tmp), "%s_next", path);
+	if (unlink(tmp) && errno != ENOENT)
+		return -errno;
+	if (bpf_obj_pin(bpf_map__fd(dp->skel->maps.xlb_flows), tmp))
+		return -errno;
+	if (rename(tmp, path)) {
+		int err = -errno;
+
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}
+
 int dp_load(struct dp **dpp, const struct dp_opts *opts, int *adopted)
 {
 	struct dp *dp;
-	int err, bits_adopted = 0, flows_adopted = 0;
+	int err, bits_adopted = 0, flows_adopted = 0, seeded = 0;
 
 	dp = calloc(1, sizeof(*dp));
 	if (!dp)
 		return -ENOMEM;
+	dp->old_flows_fd = -1;
 	dp->ncpus = libbpf_num_possible_cpus();
 	if (dp->ncpus < 0) {
 		err = dp->ncpus;
@@ -157,14 +265,11 @@ int dp_load(struct dp **dpp, const struct dp_opts *opts, int *adopted)
 	}
 
 	/* size the flow tables before they are created */
-	if (opts && opts->max_flows)
-		bpf_map__set_max_entries(dp->skel->maps.xlb_flows, opts->max_flows);
+	bpf_map__set_max_entries(
+		dp->skel->maps.xlb_flows,
+		1 + flow_sets_for(opts && opts->max_flows ? opts->max_flows : XLB_MAX_FLOWS));
 	if (opts && opts->max_syn_flows)
 		bpf_map__set_max_entries(dp->skel->maps.xlb_syn_flows, opts->max_syn_flows);
-	if (opts && opts->flows_lru_percpu)
-		bpf_map__set_map_flags(dp->skel->maps.xlb_flows,
-				       bpf_map__map_flags(dp->skel->maps.xlb_flows) |
-					       BPF_F_NO_COMMON_LRU);
 
 	/* pinned maps are reused as they are: their flows outlive any daemon */
 	if (opts && opts->pin_path) {
@@ -176,16 +281,32 @@ int dp_load(struct dp **dpp, const struct dp_opts *opts, int *adopted)
 		err = pin_maps(dp, opts->pin_path);
 		if (err)
 			goto err_destroy;
-		flows_adopted = adopt_size(dp->skel->maps.xlb_flows);
+		flows_adopted = dp->old_flows_fd < 0 && adopt_size(dp->skel->maps.xlb_flows);
 		adopt_size(dp->skel->maps.xlb_syn_flows);
 		bits_adopted = adopt_size(dp->skel->maps.xlb_flow_bits);
 	}
+	dp->ft.nsets = bpf_map__max_entries(dp->skel->maps.xlb_flows) - 1;
+	if (!dp->ft.nsets || dp->ft.nsets & (dp->ft.nsets - 1)) {
+		log_warnx("%s/xlb_flows has %u sets, not a power of 2: not made by this build",
+			  dp->pin_path, dp->ft.nsets);
+		err = -EPROTO;
+		goto err_destroy;
+	}
+	/* a pinned table keeps its seed, or its flows would be looked for elsewhere */
+	if (flows_adopted)
+		seeded = flows_head_read(bpf_map__pin_path(dp->skel->maps.xlb_flows), &dp->ft);
+	if (!seeded && getrandom(dp->ft.seed, sizeof(dp->ft.seed), 0) != sizeof(dp->ft.seed)) {
+		err = -errno;
+		goto err_destroy;
+	}
+	dp->skel->rodata->flow_sets_mask = dp->ft.nsets - 1;
+	memcpy((void *)dp->skel->rodata->flow_seed, dp->ft.seed, sizeof(dp->ft.seed));
+
 	/* the SYN hint's bitmaps follow the flow table's size, or the pinned ones' */
 	if (bits_adopted)
 		dp->flow_bits_words = (bpf_map__max_entries(dp->skel->maps.xlb_flow_bits) - 1) / 2;
 	else
-		dp->flow_bits_words = flow_bits_words_for(
-			bpf_map__max_entries(dp->skel->maps.xlb_flows));
+		dp->flow_bits_words = flow_bits_words_for(dp->ft.nsets * XLB_FLOW_WAYS / 2);
 	bpf_map__set_max_entries(dp->skel->maps.xlb_flow_bits, 1 + 2 * dp->flow_bits_words);
 	dp->skel->rodata->flow_bits_words = dp->flow_bits_words;
 	snprintf((char *)dp->skel->rodata->xlb_build, sizeof(dp->skel->rodata->xlb_build), "%s",
@@ -207,6 +328,37 @@ int dp_load(struct dp **dpp, const struct dp_opts *opts, int *adopted)
 		for (slot = 1; slot < XLB_MAX_EGRESS; slot++)
 			bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.xlb_egress), &slot,
 					    &dp->egress[slot]);
+	}
+	dp->ft_len = (1 + (size_t)dp->ft.nsets) * sizeof(struct xlb_flow_set);
+	dp->ft.sets = mmap(NULL, dp->ft_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   bpf_map__fd(dp->skel->maps.xlb_flows), 0);
+	if (dp->ft.sets == MAP_FAILED) {
+		err = -errno;
+		dp->ft.sets = NULL;
+		goto err_destroy;
+	}
+	if (!seeded) {
+		struct xlb_flow_head *head = (struct xlb_flow_head *)&dp->ft.sets[0];
+
+		memcpy(head->seed, dp->ft.seed, sizeof(head->seed));
+		head->sets = dp->ft.nsets;
+		__atomic_store_n(&head->magic, XLB_FLOW_HEAD_MAGIC, __ATOMIC_RELEASE);
+	}
+	if (dp->old_flows_fd >= 0) {
+		long n = flows_copy_old(dp);
+
+		if (n < 0 || (err = flows_repin(dp))) {
+			err = n < 0 ? (int)n : err;
+			log_warnx("%s/xlb_flows: the flows of the older build's table could not be "
+				  "copied into this build's: %s",
+				  dp->pin_path, strerror(-err));
+			goto err_destroy;
+		}
+		log_info(
+			"%s/xlb_flows: %ld flows copied from the older build's table (an LRU hash) "
+			"into this build's own",
+			dp->pin_path, n);
+		flows_adopted = 1;
 	}
 	dp->flow_bits_len = (1 + 2 * (size_t)dp->flow_bits_words) * sizeof(__u64);
 	dp->flow_bits = mmap(NULL, dp->flow_bits_len, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -232,6 +384,10 @@ int dp_load(struct dp **dpp, const struct dp_opts *opts, int *adopted)
 	return 0;
 
 err_destroy:
+	if (dp->ft.sets)
+		munmap(dp->ft.sets, dp->ft_len);
+	if (dp->old_flows_fd >= 0)
+		close(dp->old_flows_fd);
 	xlb_bpf__destroy(dp->skel);
 err_free:
 	free(dp->pin_path);
@@ -245,6 +401,10 @@ void dp_close(struct dp *dp)
 		return;
 	if (dp->flow_bits)
 		munmap(dp->flow_bits, dp->flow_bits_len);
+	if (dp->ft.sets)
+		munmap(dp->ft.sets, dp->ft_len);
+	if (dp->old_flows_fd >= 0)
+		close(dp->old_flows_fd);
 	xlb_bpf__destroy(dp->skel);
 	free(dp->pin_path);
 	free(dp);
@@ -464,6 +624,19 @@ int dp_attach(struct dp *dp, int ifindex, enum dp_mode mode, struct dp_attach_in
 	ai->prog_id = new_info.id;
 	if (dp->pin_path)
 		err = repin(path, new_fd);
+	if (dp->old_flows_fd >= 0) {
+		/* the old program is off: what it recorded since the first copy */
+		long n = flows_copy_old(dp);
+
+		if (n < 0)
+			log_warnx("the older build's flows recorded during the upgrade were not "
+				  "copied: %s",
+				  strerror((int)-n));
+		else
+			log_info("%ld flows the older build recorded during the upgrade copied", n);
+		close(dp->old_flows_fd);
+		dp->old_flows_fd = -1;
+	}
 out:
 	if (old_fd >= 0)
 		close(old_fd);
@@ -520,6 +693,10 @@ int dp_unpin(const char *pin_path)
 		if (unlink(path) && errno != ENOENT && !err)
 			err = -errno;
 	}
+	/* what an upgrade that stopped half-way may have left (see flows_repin) */
+	snprintf(path, sizeof(path), "%s/xlb_flows_next", pin_path);
+	if (unlink(path) && errno != ENOENT && !err)
+		err = -errno;
 	xlb_bpf__destroy(skel);
 	if (rmdir(pin_path) && errno != ENOENT) {
 		if (errno == ENOTEMPTY)
@@ -945,9 +1122,27 @@ int dp_monitor_counts(struct dp *dp, __u64 *suppressed, __u64 *lost)
 
 int dp_flow_get(struct dp *dp, const struct xlb_flow_key *key, int syn, struct xlb_flow *out)
 {
-	const struct bpf_map *m = syn ? dp->skel->maps.xlb_syn_flows : dp->skel->maps.xlb_flows;
+	if (!syn)
+		return flowtab_get(&dp->ft, key, out, NULL);
+	return bpf_map_lookup_elem(map_fd(dp->skel->maps.xlb_syn_flows), key, out) ? -errno : 0;
+}
 
-	return bpf_map_lookup_elem(map_fd(m), key, out) ? -errno : 0;
+int dp_flow_where(struct dp *dp, const struct xlb_flow_key *key, __u32 *set, __u32 *line)
+{
+	struct xlb_flow f;
+	__u32 w;
+	int err = flowtab_get(&dp->ft, key, &f, &w);
+
+	if (!err) {
+		*set = w / XLB_FLOW_WAYS;
+		*line = w % XLB_FLOW_WAYS;
+	}
+	return err;
+}
+
+int dp_flow_put(struct dp *dp, const struct xlb_flow_key *key, const struct xlb_flow *f)
+{
+	return flowtab_put(&dp->ft, key, f, 0);
 }
 
 int dp_egress_slot(struct dp *dp, int ifindex, const __u8 mac[6])
@@ -986,7 +1181,7 @@ int dp_egress_get(struct dp *dp, __u32 slot, struct xlb_egress *out)
 
 int dp_flow_del(struct dp *dp, const struct xlb_flow_key *key)
 {
-	return bpf_map_delete_elem(map_fd(dp->skel->maps.xlb_flows), key) ? -errno : 0;
+	return flowtab_del(&dp->ft, key);
 }
 
 int dp_vip_foreach(struct dp *dp,
@@ -1060,14 +1255,14 @@ int dp_memory(struct dp *dp, __u64 *maps_bytes, __u64 *rings_bytes, __u32 *nring
 
 /*
  * Rebuild the SYN hint (xlb_flow_bits, see xlb_abi.h): clear the bitmap SYNs
- * do not read, set a bit for every TCP flow xlb_flows holds, and make it the
- * one they read. The program sets bits in both bitmaps after it records a
+ * do not read, set the bits of every TCP flow xlb_flows holds (read through
+ * the mapping, set by set), and make it the one they read. The walk also
+ * clears every line's touched mark: a full set gives up first a flow with
+ * no packet since. The program sets bits in both bitmaps after it records a
  * flow, so a bit cleared here while the program set it belongs to a flow
  * already in the table, which the walk below finds again. That holds however
  * long the walk takes, so it goes in steps between other work.
  */
-#define DP_SWEEP_BATCH 4096
-
 static __u64 mono_coarse_ns(void)
 {
 	struct timespec t;
@@ -1112,15 +1307,17 @@ static void sweep_count(struct dp *dp, const struct xlb_flow_key *k, const struc
 
 int dp_flow_bits_sweep_step(struct dp *dp, __u32 budget, struct dp_sweep *out)
 {
-	static struct xlb_flow_key keys[DP_SWEEP_BATCH];
-	static struct xlb_flow vals[DP_SWEEP_BATCH];
-	int fd = bpf_map__fd(dp->skel->maps.xlb_flows), err = 0;
-	__u32 words = dp->flow_bits_words, next, count, i, done = 0;
+	struct xlb_flow_key keys[XLB_FLOW_WAYS];
+	struct xlb_flow vals[XLB_FLOW_WAYS];
+	__u32 words = dp->flow_bits_words, next, i, done = 0;
 	__u64 *bm, set = 0;
+	int n, j;
 
 	next = !(__atomic_load_n(&dp->flow_bits[0], __ATOMIC_ACQUIRE) & 1);
 	bm = dp->flow_bits + 1 + (size_t)next * words;
 	if (!dp->sweeping) {
+		int err;
+
 		memset(out, 0, sizeof(*out));
 		memset(bm, 0, (size_t)words * sizeof(*bm));
 		err = sweep_read_backends(dp);
@@ -1129,34 +1326,34 @@ int dp_flow_bits_sweep_step(struct dp *dp, __u32 budget, struct dp_sweep *out)
 		out->started_ns = mono_coarse_ns();
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		dp->sweeping = 1;
-		dp->sweep_started = 0;
+		dp->sweep_cursor = 1;
 	}
-	while (!err && done < budget) {
-		count = DP_SWEEP_BATCH;
-		err = bpf_map_lookup_batch(fd, dp->sweep_started ? &dp->sweep_cursor : NULL,
-					   &dp->sweep_cursor, keys, vals, &count, NULL);
-		if (err && err != -ENOENT) {
-			dp->sweeping = 0; /* the next call starts over */
-			return err;
-		}
-		dp->sweep_started = 1;
-		for (i = 0; i < count; i++) {
+	/* budget: in lines, as the kernel table's walk counted entries */
+	for (; dp->sweep_cursor <= dp->ft.nsets && done < budget; dp->sweep_cursor++) {
+		n = flowtab_read_set(&dp->ft, dp->sweep_cursor, keys, vals);
+		flowtab_age_set(&dp->ft, dp->sweep_cursor);
+		for (j = 0; j < n; j++) {
 			__u32 h;
 
-			sweep_count(dp, &keys[i], &vals[i], out);
-			if (keys[i].proto != IPPROTO_TCP)
+			sweep_count(dp, &keys[j], &vals[j], out);
+			if (keys[j].proto != IPPROTO_TCP)
 				continue;
-			h = hash_flow(&keys[i]);
+			h = hash_flow(&keys[j]);
 			__atomic_fetch_or(&bm[XLB_FLOW_BITS_WORD(h, words)], XLB_FLOW_BITS_MASK(h),
 					  __ATOMIC_RELAXED);
 			out->tcp_flows++;
 		}
-		out->flows += count;
-		done += count;
+		out->flows += (__u64)n;
+		done += XLB_FLOW_WAYS;
 	}
-	if (!err)
+	if (dp->sweep_cursor <= dp->ft.nsets)
 		return 0; /* more to walk */
-	__atomic_store_n(&dp->flow_bits[0], next | XLB_FLOW_BITS_F_PAIR, __ATOMIC_RELEASE);
+	__atomic_store_n(&dp->flow_bits[0],
+			 next | XLB_FLOW_BITS_F_PAIR |
+				 (out->flows * 8 >= (__u64)dp->ft.nsets * XLB_FLOW_WAYS * 7
+					  ? XLB_FLOW_BITS_F_FULL
+					  : 0),
+			 __ATOMIC_RELEASE);
 	dp->sweeping = 0;
 	for (i = 0; i < words; i++)
 		set += (__u64)__builtin_popcountll(__atomic_load_n(&bm[i], __ATOMIC_RELAXED));

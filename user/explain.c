@@ -112,6 +112,7 @@ json_object *explain(struct xlbd *d, const struct api_req *q)
 	struct xlb_flow_key k = { .sport = htons((uint16_t)q->client_port) };
 	struct xlb_vip vip;
 	struct xlb_flow f;
+	__u32 fset = 0, fline = 0;
 	struct xlb_backend e = {}, fe = {};
 	struct xlb_vip_young y;
 	struct lb_vip *v = NULL;
@@ -196,6 +197,10 @@ json_object *explain(struct xlbd *d, const struct api_req *q)
 		json_object_object_add(o, "backend_id", json_object_new_int64(f.backend_id));
 		json_object_object_add(o, "generation", json_object_new_int64(f.backend_gen));
 		json_object_object_add(o, "usable", json_object_new_boolean(usable));
+		if (!dp_flow_where(d->dp, &k, &fset, &fline)) {
+			json_object_object_add(o, "set", json_object_new_int64(fset));
+			json_object_object_add(o, "line", json_object_new_int64(fline));
+		}
 		if (k.proto == IPPROTO_TCP)
 			json_object_object_add(
 				o, "state",
@@ -203,9 +208,10 @@ json_object *explain(struct xlbd *d, const struct api_req *q)
 		json_object_object_add(r, "flow_table", o);
 		if (usable) {
 			why(w,
-			    "xlb_flows remembers this flow on backend %u (generation %u, %s)%s: "
-			    "its packets go there whatever the ring says",
-			    f.backend_id, f.backend_gen, names_str(&names_be_state, fe.state),
+			    "xlb_flows remembers this flow (set %u, line %u) on backend %u "
+			    "(generation %u, %s)%s: its packets go there whatever the ring says",
+			    fset, fline, f.backend_id, f.backend_gen,
+			    names_str(&names_be_state, fe.state),
 			    k.proto == IPPROTO_TCP && f.last_seen
 				    ? ", closing (a FIN or RST was seen)"
 				    : "");

@@ -6,6 +6,7 @@
  * the rings built by user/maglev.c, the code the daemon uses.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <net/if.h>
 #include <cmocka.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -933,6 +935,279 @@ static void test_syn_hint_of_one_bit_a_flow_is_filled_when_adopted(void **state)
 	assert_int_equal(dp_flow_bits_test(pinned, &other), 0);
 	dp_close(pinned);
 	assert_int_equal(dp_unpin(pins), 0);
+	rmdir(pins);
+}
+
+/* ---- xlb_flows, xlb's own table ------------------------------------------ */
+
+static void tcp_key(const char *src, const char *dst, __u16 sport, __u16 dport,
+		    struct xlb_flow_key *k)
+{
+	struct pkt_spec s = { .family = 4, .src = src, .dst = dst, .sport = sport, .dport = dport };
+
+	spec_key(&s, k);
+}
+
+/* A flow xlbd writes (as the upgrade's copy does) is where the program looks. */
+static void test_a_flow_written_by_xlbd_is_followed_by_the_program(void **state)
+{
+	struct xlb_flow f = { .backend_id = 23, .backend_gen = 1 };
+	struct xlb_flow_key k;
+	int i;
+
+	(void)state;
+	backend_put(23, vips[V_TCP].id, XLB_BE_UP, 1);
+	for (i = 0; i < 50; i++) {
+		tcp_key("198.51.100.60", "10.0.0.100", (__u16)(5000 + i), 80, &k);
+		assert_int_equal(dp_flow_put(dp, &k, &f), 0);
+		/* 23 is in no ring: only the record can send it there */
+		assert_int_equal(
+			send_tcp("198.51.100.60", "10.0.0.100", (__u16)(5000 + i), 80, TH_ACK), 23);
+		assert_int_equal(dp_flow_del(dp, &k), 0);
+		assert_int_equal(dp_flow_del(dp, &k), -ENOENT);
+		assert_int_not_equal(
+			send_tcp("198.51.100.60", "10.0.0.100", (__u16)(5000 + i), 80, TH_ACK), 23);
+	}
+}
+
+/* Two loads draw two seeds: which sets a flow takes is not known in advance. */
+static void test_each_flow_table_has_a_seed_of_its_own(void **state)
+{
+	struct dp_opts o = { .max_flows = TEST_MAX_FLOWS };
+	struct xlb_flow f = { .backend_id = 1, .backend_gen = 1 };
+	__u32 s1, s2, l1, l2;
+	struct xlb_flow_key k;
+	struct dp *other;
+	int i, differ = 0;
+
+	(void)state;
+	assert_int_equal(dp_load(&other, &o, NULL), 0);
+	for (i = 0; i < 8; i++) {
+		tcp_key("198.51.100.61", "10.0.0.100", (__u16)(6000 + i), 80, &k);
+		assert_int_equal(dp_flow_put(dp, &k, &f), 0);
+		assert_int_equal(dp_flow_put(other, &k, &f), 0);
+		assert_int_equal(dp_flow_where(dp, &k, &s1, &l1), 0);
+		assert_int_equal(dp_flow_where(other, &k, &s2, &l2), 0);
+		differ += s1 != s2;
+		assert_int_equal(dp_flow_del(dp, &k), 0);
+	}
+	dp_close(other);
+	assert_true(differ >= 7);
+}
+
+/*
+ * A table of one set (four lines), VIP and backends of its own: when full,
+ * a new flow takes the line of the one flow no packet used since xlbd's
+ * last walk of the table, and every other flow stays. Four rounds, a
+ * different flow idle in each.
+ */
+static struct dp *main_dp; /* while a test runs on a table of its own */
+static struct tvip small_vip;
+
+/* After a test on a table of its own, pass or fail: the group's table back. */
+static int main_dp_back(void **state)
+{
+	(void)state;
+	if (main_dp) {
+		dp_close(dp);
+		dp = main_dp;
+		prog_fd = dp_prog_fd(dp);
+		main_dp = NULL;
+		free(small_vip.ring);
+		small_vip.ring = NULL;
+	}
+	return 0;
+}
+
+static void test_a_full_set_gives_up_the_flow_nobody_used(void **state)
+{
+	struct dp_opts o = { .max_flows = 2 };
+	struct tvip *v = &small_vip;
+	int present[10] = { 0 }, n, i, round, idle, next;
+	struct xlb_flow_key k[10];
+	struct xlb_flow f;
+	struct dp *small;
+
+	(void)state;
+	assert_int_equal(dp_load(&small, &o, NULL), 0);
+	main_dp = dp;
+	dp = small;
+	prog_fd = dp_prog_fd(small);
+	*v = vips[V_SWAP];
+	assert_int_equal(dp_config_set(dp, &tun_cfg), 0);
+	vip_apply(v, v->id);
+	for (i = 1; i < 10; i++)
+		tcp_key("198.51.100.62", v->addr, (__u16)(7100 + i), v->port, &k[i]);
+
+	/* four flows fill the set; a fifth takes one of their lines */
+	for (i = 1; i <= 5; i++)
+		assert_true(send_tcp("198.51.100.62", v->addr, (__u16)(7100 + i), v->port,
+				     TH_ACK) >= 0);
+	for (i = 1, n = 0; i <= 5; i++)
+		n += present[i] = !dp_flow_get(dp, &k[i], 0, &f);
+	assert_int_equal(n, 4);
+	assert_true(present[5]);
+	for (round = 0, next = 6; round < 4; round++, next++) {
+		struct dp_sweep sw;
+
+		/* xlbd's walk clears the marks; then packets for every flow held but one */
+		assert_int_equal(dp_flow_bits_sweep(dp, &sw), 0);
+		for (i = 1, idle = 0; i < next; i++) {
+			if (!present[i])
+				continue;
+			if (!idle && i > round) {
+				idle = i;
+				continue;
+			}
+			assert_true(send_tcp("198.51.100.62", v->addr, (__u16)(7100 + i), v->port,
+					     TH_ACK) >= 0);
+		}
+		/* a new flow takes the idle one's line */
+		assert_true(send_tcp("198.51.100.62", v->addr, (__u16)(7100 + next), v->port,
+				     TH_ACK) >= 0);
+		present[idle] = 0;
+		present[next] = 1;
+		for (i = 1; i <= next; i++)
+			assert_int_equal(!dp_flow_get(dp, &k[i], 0, &f), present[i]);
+	}
+}
+
+/*
+ * A table for 4,096 flows (2,048 sets of four lines) given 5,120 (1.25
+ * times as many): every flow is kept. Two choices alone give up a few at
+ * this fill (flows whose two sets are both full: in a simulation, none in
+ * 5.5% of 200 runs); moving a flow of a full set to its other set first
+ * (cuckoo hashing's first step) kept them all in every run.
+ */
+static void test_a_table_filled_past_its_size_moves_flows_rather_than_drop_them(void **state)
+{
+	struct dp_opts o = { .max_flows = 4096 };
+	struct tvip *v = &small_vip;
+	struct xlb_flow_key k;
+	struct xlb_flow f;
+	struct dp *small;
+	int i, n = 5120, held = 0;
+	char src[32];
+
+	(void)state;
+	assert_int_equal(dp_load(&small, &o, NULL), 0);
+	main_dp = dp;
+	dp = small;
+	prog_fd = dp_prog_fd(small);
+	*v = vips[V_SWAP];
+	assert_int_equal(dp_config_set(dp, &tun_cfg), 0);
+	vip_apply(v, v->id);
+	for (i = 0; i < n; i++) {
+		client_addr((unsigned int)i, src, sizeof(src));
+		assert_true(send_tcp(src, v->addr, 9000, v->port, TH_ACK) >= 0);
+	}
+	for (i = 0; i < n; i++) {
+		client_addr((unsigned int)i, src, sizeof(src));
+		tcp_key(src, v->addr, 9000, v->port, &k);
+		held += !dp_flow_get(dp, &k, 0, &f);
+	}
+	print_message("  %d of %d flows held in a table for 4096\n", held, n);
+	assert_int_equal(held, n);
+}
+
+/* Make a pinned table as the builds before xlb's own table made it. */
+static int old_flow_table(const char *pins, const struct xlb_flow_key *k, int n)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mo);
+	struct xlb_flow f = { .backend_id = 15, .backend_gen = 1 };
+	char path[96];
+	int fd, i;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "xlb_flows", sizeof(*k), sizeof(f), 1024, &mo);
+	assert_true(fd >= 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(bpf_map_update_elem(fd, &k[i], &f, BPF_ANY), 0);
+	snprintf(path, sizeof(path), "%s/xlb_flows", pins);
+	assert_int_equal(bpf_obj_pin(fd, path), 0);
+	return fd;
+}
+
+/* A namespace of the test's own with a veth in it; *home: where we were. */
+static int enter_netns(const char *name, int *home)
+{
+	char cmd[256], path[64];
+	int fd;
+
+	snprintf(cmd, sizeof(cmd),
+		 "ip netns del %s 2>/dev/null; ip netns add %s && "
+		 "ip -n %s link add ft0 type veth peer name ft1 && ip -n %s link set ft0 up && "
+		 "ip -n %s link set ft1 up",
+		 name, name, name, name, name);
+	assert_int_equal(system(cmd), 0);
+	*home = open("/proc/self/ns/net", O_RDONLY);
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY);
+	assert_true(*home >= 0 && fd >= 0);
+	assert_int_equal(setns(fd, CLONE_NEWNET), 0);
+	close(fd);
+	return (int)if_nametoindex("ft0");
+}
+
+/*
+ * An upgrade from a build whose xlb_flows was the kernel's LRU hash: its
+ * flows are copied into the new table before the new program is attached,
+ * and those the old program recorded meanwhile after; the pin then names
+ * the new table.
+ */
+static void test_an_upgrade_copies_the_flows_of_the_kernels_lru_table(void **state)
+{
+	char pins[] = "/sys/fs/bpf/xlb-test-ftup-XXXXXX", path[96], detached[64];
+	struct dp_opts o = { .max_flows = 1024 };
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+	struct xlb_flow_key k[4];
+	struct dp_attach_info ai;
+	struct xlb_flow f;
+	struct dp *up;
+	int old, fd, i, ifindex, home;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		tcp_key("198.51.100.63", "10.0.0.100", (__u16)(7200 + i), 80, &k[i]);
+	assert_non_null(mkdtemp(pins));
+	o.pin_path = pins;
+	old = old_flow_table(pins, k, 3);
+
+	assert_int_equal(dp_load(&up, &o, NULL), 0);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(dp_flow_get(up, &k[i], 0, &f), 0);
+		assert_int_equal(f.backend_id, 15);
+	}
+	/* the pin is the new table now */
+	snprintf(path, sizeof(path), "%s/xlb_flows", pins);
+	fd = bpf_obj_get(path);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &info_len), 0);
+	assert_int_equal(info.type, BPF_MAP_TYPE_ARRAY);
+	close(fd);
+	/* the old program, still serving, records one more */
+	assert_int_equal(dp_flow_get(up, &k[3], 0, &f), -ENOENT);
+	f.backend_id = 16;
+	assert_int_equal(bpf_map_update_elem(old, &k[3], &f, BPF_ANY), 0);
+
+	ifindex = enter_netns("xlbt-ftup", &home);
+	assert_true(ifindex > 0);
+	assert_int_equal(dp_attach(up, ifindex, DP_MODE_NATIVE, &ai), 0);
+	assert_int_equal(dp_flow_get(up, &k[3], 0, &f), 0);
+	assert_int_equal(f.backend_id, 16);
+	dp_close(up);
+
+	/* a restart adopts the new table: same seed, same flows */
+	assert_int_equal(dp_load(&up, &o, NULL), 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(dp_flow_get(up, &k[i], 0, &f), 0);
+	dp_close(up);
+	assert_int_equal(dp_detach(pins, ifindex, detached, sizeof(detached)), 0);
+	assert_int_equal(setns(home, CLONE_NEWNET), 0);
+	close(home);
+	close(old);
+	assert_int_equal(system("ip netns del xlbt-ftup"), 0);
+	dp_unpin(pins);
 	rmdir(pins);
 }
 
@@ -2751,6 +3026,12 @@ static const struct CMUnitTest scenarios[] = {
 	cmocka_unit_test(test_syn_reusing_a_recorded_tuple_is_caught_after_the_hint_is_rebuilt),
 	cmocka_unit_test(test_syn_hint_forgets_flows_the_table_dropped),
 	cmocka_unit_test(test_syn_hint_of_one_bit_a_flow_is_filled_when_adopted),
+	cmocka_unit_test(test_a_flow_written_by_xlbd_is_followed_by_the_program),
+	cmocka_unit_test(test_each_flow_table_has_a_seed_of_its_own),
+	cmocka_unit_test_teardown(test_a_full_set_gives_up_the_flow_nobody_used, main_dp_back),
+	cmocka_unit_test_teardown(
+		test_a_table_filled_past_its_size_moves_flows_rather_than_drop_them, main_dp_back),
+	cmocka_unit_test(test_an_upgrade_copies_the_flows_of_the_kernels_lru_table),
 	cmocka_unit_test(test_maglev_spreads_1000_flows_as_the_ring_predicts),
 	cmocka_unit_test(test_source_ip_sends_every_connection_of_a_client_to_one_backend),
 	cmocka_unit_test(test_wrr_splits_10000_new_flows_within_2_percent_of_weights_1_2_3),

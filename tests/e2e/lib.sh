@@ -96,6 +96,11 @@ run_test() {
 
 # Does the python expression hold over the entries of a pinned map? In it, m
 # is the list of entries as bpftool formats them from BTF ({"key", "value"}).
+# a field of a JSON answer: jget JSON key|index ...
+jget() { python3 -c 'import json,sys; o=json.loads(sys.argv[1])
+for k in sys.argv[2:]: o = o[int(k)] if isinstance(o, list) else o[k]
+print(o)' "$@"; }
+
 mapq() {
 	bpftool -j map dump pinned "$PINS/$1" | python3 -c '
 import json, socket, struct, sys

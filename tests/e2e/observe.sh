@@ -47,9 +47,6 @@ trap 'exit 130' INT TERM
 scrape() { lbns curl -s -m 5 http://127.0.0.1:9477/metrics; }
 # the value of a metric line (exact name and labels) in a scrape
 metric() { awk -v k="$1" '$1 == k {print $2}' <<<"$2"; }
-jget() { python3 -c 'import json,sys; o=json.loads(sys.argv[1])
-for k in sys.argv[2:]: o = o[int(k)] if isinstance(o, list) else o[k]
-print(o)' "$@"; }
 # a backend's field in backend list -j
 be_field() {
 	python3 -c 'import json,sys; r=json.loads(sys.argv[1])

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xlb_flows from userspace, by the protocol of xlb_abi.h: readers compare a
+ * line's state before and after reading it; writers take the set with a
+ * compare-and-swap on line 0's state. The program never waits for a set
+ * (it records nothing instead); xlbd does, briefly, and takes over a set
+ * held past a millisecond, which only a writer that died can leave so.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "flowtab.h"
+
+#define LOCK_PATIENCE_NS 1000000ULL
+
+__u32 flowtab_set_of(const struct flowtab *t, const struct xlb_flow_key *k, int second)
+{
+	return 1 + XLB_FLOW_SET(xlb_flowtab_hash(k, t->seed), second, t->nsets - 1);
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+/* Read line l into key and flow: 1 if it holds a flow, 0 if free. */
+static int line_read(struct xlb_flow_line *l, struct xlb_flow_key *key, struct xlb_flow *flow)
+{
+	__u64 s1, s2, since = 0;
+
+	for (;;) {
+		s1 = __atomic_load_n(&l->state, __ATOMIC_ACQUIRE);
+		if (!(s1 & (XLB_FL_USED | XLB_FL_BUSY)))
+			return 0;
+		if (s1 & XLB_FL_BUSY) {
+			/* a writer is in it, for a few instructions, or died there */
+			if (!since)
+				since = now_ns();
+			else if (now_ns() - since > LOCK_PATIENCE_NS)
+				return 0;
+			continue;
+		}
+		memcpy(key, &l->key, sizeof(*key));
+		memcpy(flow, &l->flow, sizeof(*flow));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		s2 = __atomic_load_n(&l->state, __ATOMIC_RELAXED);
+		if (!((s1 ^ s2) & XLB_FL_SEQ_MASK))
+			return 1;
+	}
+}
+
+static void set_lock(struct xlb_flow_set *s)
+{
+	__u64 old, since = 0;
+
+	for (;;) {
+		old = __atomic_load_n(&s->line[0].state, __ATOMIC_RELAXED);
+		if (!(old & XLB_FL_LOCK)) {
+			if (__atomic_compare_exchange_n(&s->line[0].state, &old, old | XLB_FL_LOCK,
+							0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+				return;
+			continue;
+		}
+		if (!since) {
+			since = now_ns();
+		} else if (now_ns() - since > LOCK_PATIENCE_NS) {
+			/* its writer died holding it: take it as it is */
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			return;
+		}
+	}
+}
+
+static void set_unlock(struct xlb_flow_set *s)
+{
+	__atomic_fetch_and(&s->line[0].state, ~XLB_FL_LOCK, __ATOMIC_RELEASE);
+}
+
+/* Write line l of a taken set: k and f, or free (f NULL). */
+static void line_write(struct xlb_flow_line *l, const struct xlb_flow_key *k,
+		       const struct xlb_flow *f)
+{
+	__u64 st = __atomic_load_n(&l->state, __ATOMIC_RELAXED);
+
+	/* a line a dead writer left busy is finished here */
+	__atomic_exchange_n(&l->state, st | XLB_FL_BUSY, __ATOMIC_SEQ_CST);
+	if (f) {
+		memcpy(&l->key, k, sizeof(*k));
+		memcpy(&l->flow, f, sizeof(*f));
+		st |= XLB_FL_USED | XLB_FL_TOUCHED;
+	} else {
+		memset(&l->key, 0, sizeof(l->key));
+		memset(&l->flow, 0, sizeof(l->flow));
+		st &= ~(XLB_FL_USED | XLB_FL_TOUCHED);
+	}
+	__atomic_exchange_n(&l->state, (st & ~XLB_FL_BUSY) + XLB_FL_VER, __ATOMIC_SEQ_CST);
+}
+
+int flowtab_get(const struct flowtab *t, const struct xlb_flow_key *k, struct xlb_flow *out,
+		__u32 *where)
+{
+	struct xlb_flow_key key;
+	__u32 idx;
+	int i, second;
+
+	for (second = 0; second < 2; second++) {
+		idx = flowtab_set_of(t, k, second);
+		for (i = 0; i < XLB_FLOW_WAYS; i++)
+			if (line_read(&t->sets[idx].line[i], &key, out) &&
+			    xlb_flow_key_eq(&key, k)) {
+				if (where)
+					*where = idx * XLB_FLOW_WAYS + (__u32)i;
+				return 0;
+			}
+	}
+	return -ENOENT;
+}
+
+/* Both sets of a key, taken in index order (the program never waits: no deadlock). */
+static void sets_lock(struct xlb_flow_set *a, struct xlb_flow_set *b)
+{
+	if (a == b) {
+		set_lock(a);
+	} else if (a < b) {
+		set_lock(a);
+		set_lock(b);
+	} else {
+		set_lock(b);
+		set_lock(a);
+	}
+}
+
+static void sets_unlock(struct xlb_flow_set *a, struct xlb_flow_set *b)
+{
+	if (a != b)
+		set_unlock(b);
+	set_unlock(a);
+}
+
+/* Take set s if nobody has it: 1, or 0. */
+static int set_trylock(struct xlb_flow_set *s)
+{
+	__u64 old = __atomic_load_n(&s->line[0].state, __ATOMIC_RELAXED);
+
+	return !(old & XLB_FL_LOCK) &&
+	       __atomic_compare_exchange_n(&s->line[0].state, &old, old | XLB_FL_LOCK, 0,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+/* As the program's flowtab_displace() (bpf/flow.h) does it. */
+static int displace(const struct flowtab *t, __u32 is)
+{
+	struct xlb_flow_set *s = &t->sets[1 + is], *c;
+	__u32 ic;
+	__u64 h;
+	int i, j;
+
+	for (i = 0; i < XLB_FLOW_WAYS; i++) {
+		h = xlb_flowtab_hash(&s->line[i].key, t->seed);
+		ic = XLB_FLOW_SET(h, 0, t->nsets - 1) == is ? XLB_FLOW_SET(h, 1, t->nsets - 1)
+							    : XLB_FLOW_SET(h, 0, t->nsets - 1);
+		c = &t->sets[1 + ic];
+		if (ic == is || !set_trylock(c))
+			continue;
+		for (j = 0; j < XLB_FLOW_WAYS; j++)
+			if (!(__atomic_load_n(&c->line[j].state, __ATOMIC_RELAXED) & XLB_FL_USED))
+				break;
+		if (j < XLB_FLOW_WAYS)
+			line_write(&c->line[j], &s->line[i].key, &s->line[i].flow);
+		set_unlock(c);
+		if (j < XLB_FLOW_WAYS)
+			return i;
+	}
+	return -1;
+}
+
+/* As the program's flowtab_put() (bpf/flow.h) does it. */
+int flowtab_put(const struct flowtab *t, const struct xlb_flow_key *k, const struct xlb_flow *f,
+		int only_new)
+{
+	__u64 h = xlb_flowtab_hash(k, t->seed);
+	struct xlb_flow_set *a = &t->sets[1 + XLB_FLOW_SET(h, 0, t->nsets - 1)];
+	struct xlb_flow_set *b = &t->sets[1 + XLB_FLOW_SET(h, 1, t->nsets - 1)];
+	struct xlb_flow_scan sa, sb = { -1, -1, 0, -1, -1 };
+	int v, second;
+
+	sets_lock(a, b);
+	xlb_flow_scan_set(a, k, &sa);
+	if (b != a)
+		xlb_flow_scan_set(b, k, &sb);
+	if ((sa.same >= 0 || sb.same >= 0) && only_new) {
+		sets_unlock(a, b);
+		return -EEXIST;
+	}
+	second = 0;
+	v = -1;
+	if (sa.same < 0 && sb.same < 0 && !sa.nfree && !sb.nfree)
+		v = displace(t, XLB_FLOW_SET(h, 0, t->nsets - 1));
+	if (v < 0)
+		v = xlb_flow_choose(&sa, &sb, h, &second);
+	line_write(&(second ? b : a)->line[v], k, f);
+	sets_unlock(a, b);
+	return 0;
+}
+
+int flowtab_del(const struct flowtab *t, const struct xlb_flow_key *k)
+{
+	struct xlb_flow_set *s;
+	int i, second, err = -ENOENT;
+
+	for (second = 0; second < 2; second++) {
+		s = &t->sets[flowtab_set_of(t, k, second)];
+		set_lock(s);
+		for (i = 0; i < XLB_FLOW_WAYS; i++)
+			if ((__atomic_load_n(&s->line[i].state, __ATOMIC_RELAXED) & XLB_FL_USED) &&
+			    xlb_flow_key_eq(&s->line[i].key, k)) {
+				line_write(&s->line[i], k, NULL);
+				err = 0;
+			}
+		set_unlock(s);
+	}
+	return err;
+}
+
+int flowtab_read_set(const struct flowtab *t, __u32 idx, struct xlb_flow_key *keys,
+		     struct xlb_flow *flows)
+{
+	struct xlb_flow_set *s = &t->sets[idx];
+	int i, n = 0;
+
+	if (__atomic_load_n(&s->line[0].state, __ATOMIC_RELAXED) & XLB_FL_LOCK) {
+		/* taken now, or by a writer that died: wait, or give it back */
+		set_lock(s);
+		set_unlock(s);
+	}
+	for (i = 0; i < XLB_FLOW_WAYS; i++)
+		n += line_read(&s->line[i], &keys[n], &flows[n]);
+	return n;
+}
+
+void flowtab_age_set(const struct flowtab *t, __u32 idx)
+{
+	struct xlb_flow_set *s = &t->sets[idx];
+	int i;
+
+	for (i = 0; i < XLB_FLOW_WAYS; i++)
+		if (__atomic_load_n(&s->line[i].state, __ATOMIC_RELAXED) & XLB_FL_TOUCHED)
+			__atomic_fetch_and(&s->line[i].state, ~XLB_FL_TOUCHED, __ATOMIC_RELAXED);
+}
