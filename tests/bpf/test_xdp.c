@@ -995,12 +995,6 @@ static void test_each_flow_table_has_a_seed_of_its_own(void **state)
 	assert_true(differ >= 7);
 }
 
-/*
- * A table of one set (four lines), VIP and backends of its own: when full,
- * a new flow takes the line of the one flow no packet used since xlbd's
- * last walk of the table, and every other flow stays. Four rounds, a
- * different flow idle in each.
- */
 static struct dp *main_dp; /* while a test runs on a table of its own */
 static struct tvip small_vip;
 
@@ -1019,23 +1013,40 @@ static int main_dp_back(void **state)
 	return 0;
 }
 
-static void test_a_full_set_gives_up_the_flow_nobody_used(void **state)
+/*
+ * Run the test on a table of its own for max_flows, with a copy of V_SWAP
+ * (small_vip) in it; main_dp_back gives the group's table back.
+ */
+static void small_table(__u32 max_flows)
 {
-	struct dp_opts o = { .max_flows = 2 };
-	struct tvip *v = &small_vip;
-	int present[10] = { 0 }, n, i, round, idle, next;
-	struct xlb_flow_key k[10];
-	struct xlb_flow f;
+	struct dp_opts o = { .max_flows = max_flows };
 	struct dp *small;
 
-	(void)state;
 	assert_int_equal(dp_load(&small, &o, NULL), 0);
 	main_dp = dp;
 	dp = small;
 	prog_fd = dp_prog_fd(small);
-	*v = vips[V_SWAP];
+	small_vip = vips[V_SWAP];
 	assert_int_equal(dp_config_set(dp, &tun_cfg), 0);
-	vip_apply(v, v->id);
+	vip_apply(&small_vip, small_vip.id);
+}
+
+/*
+ * A table of one set (four lines), VIP and backends of its own: when full,
+ * a new flow takes the line of the one flow no packet used since xlbd's
+ * last walk of the table, and every other flow stays. Four rounds, a
+ * different flow idle in each.
+ */
+static void test_a_full_set_gives_up_the_flow_nobody_used(void **state)
+{
+	const __u32 max_flows = 2; /* one set */
+	struct tvip *v = &small_vip;
+	int present[10] = { 0 }, n, i, round, idle, next;
+	struct xlb_flow_key k[10];
+	struct xlb_flow f;
+
+	(void)state;
+	small_table(max_flows);
 	for (i = 1; i < 10; i++)
 		tcp_key("198.51.100.62", v->addr, (__u16)(7100 + i), v->port, &k[i]);
 
@@ -1081,22 +1092,15 @@ static void test_a_full_set_gives_up_the_flow_nobody_used(void **state)
  */
 static void test_a_table_filled_past_its_size_moves_flows_rather_than_drop_them(void **state)
 {
-	struct dp_opts o = { .max_flows = 4096 };
+	const __u32 max_flows = 4096;
 	struct tvip *v = &small_vip;
 	struct xlb_flow_key k;
 	struct xlb_flow f;
-	struct dp *small;
 	int i, n = 5120, held = 0;
 	char src[32];
 
 	(void)state;
-	assert_int_equal(dp_load(&small, &o, NULL), 0);
-	main_dp = dp;
-	dp = small;
-	prog_fd = dp_prog_fd(small);
-	*v = vips[V_SWAP];
-	assert_int_equal(dp_config_set(dp, &tun_cfg), 0);
-	vip_apply(v, v->id);
+	small_table(max_flows);
 	for (i = 0; i < n; i++) {
 		client_addr((unsigned int)i, src, sizeof(src));
 		assert_true(send_tcp(src, v->addr, 9000, v->port, TH_ACK) >= 0);
