@@ -6,9 +6,9 @@
  * An established flow is found by its 5-tuple alone: its backend entry holds
  * the VIP's id, UDP timeout and forwarding mode, so the common case costs one
  * read of a set of xlb_flows, xlb's own table (see xlb_abi.h for its layout
- * and the protocol its readers and writers follow). A remembered flow keeps its backend whatever the ring says
- * now, as long as that backend is not down and is still the same backend
- * (its generation).
+ * and the protocol its readers and writers follow). A remembered flow keeps
+ * its backend whatever the ring says now, as long as that backend is not
+ * down and is still the same backend (its generation).
  *
  * SYNs are never recorded in xlb_flows, so a SYN flood from spoofed sources
  * cannot evict established flows:
@@ -207,9 +207,9 @@ static __always_inline int flowtab_displace(struct xlb_flow_set *s, __u32 is)
 /*
  * Record flow f for key k (table hash fh), with both its sets taken, in
  * the line xlb_flow_choose() picks; with both full, in a line a flow moved
- * out of (flowtab_displace), before any flow is given up. 0, or -1 if a set was taken by another
- * writer.
- * A function of its own (global: verified once, not at each caller).
+ * out of (flowtab_displace), before any flow is given up. 0, or -1 if a
+ * set was taken by another writer. A function of its own (global: verified
+ * once, not at each caller).
  */
 __noinline int flowtab_put(const struct xlb_flow_key *k, __u64 fh, const struct xlb_flow *f)
 {
@@ -518,6 +518,7 @@ static __always_inline int flow_place(const struct xlb_vip *vip, struct xlb_pkt 
 				      struct xlb_pick *pick)
 {
 	__u32 h = hash_flow(&p->key); /* once: the SYN hint, maglev and the record use it */
+	__u64 fh = 0;		      /* flowtab_hash(), when a SYN may reuse a recorded tuple */
 	int stateless = sched_is_stateless(vip);
 	__u32 base_size = 0;
 	__u64 since = 0; /* wrr, random: every remembered SYN counts */
@@ -531,10 +532,14 @@ static __always_inline int flow_place(const struct xlb_vip *vip, struct xlb_pkt 
 
 	if (pkt_is_syn(p)) {
 		/* a DRAM miss in a big table: skipped when the bits say no */
-		reused = flow_maybe_recorded(h) && flowtab_has(&p->key, flowtab_hash(&p->key));
+		reused = 0;
+		if (flow_maybe_recorded(h)) {
+			fh = flowtab_hash(&p->key);
+			reused = flowtab_has(&p->key, fh);
+		}
 		if (!stateless) {
 			if (reused) { /* a reused 5-tuple: old records would mislead the ACK */
-				flowtab_del(&p->key, flowtab_hash(&p->key));
+				flowtab_del(&p->key, fh);
 				bpf_map_delete_elem(&xlb_syn_flows, &p->key);
 			}
 			f = syn_remembered(p, since);
@@ -557,7 +562,7 @@ static __always_inline int flow_place(const struct xlb_vip *vip, struct xlb_pkt 
 				.backend_gen = pick->be->gen,
 			}; /* open again: last_seen 0 */
 
-			flowtab_put(&p->key, flowtab_hash(&p->key), &nf);
+			flowtab_put(&p->key, fh, &nf);
 		}
 		return 0;
 	}

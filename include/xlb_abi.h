@@ -271,7 +271,7 @@ _Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key size");
 /*
  * XLB_FLOW_BITS_F_FULL: xlbd's last walk found xlb_flows 7/8 full or more.
  * Moving a flow to its other set then rarely finds room, and trying costs
- * a new flow up to eight more set reads: the program gives up a line at
+ * a new flow up to four more set reads: the program gives up a line at
  * once instead.
  */
 #define XLB_FLOW_BITS_F_FULL	     (1ULL << 9)
@@ -353,12 +353,6 @@ struct xlb_flow_head {
 };
 _Static_assert(sizeof(struct xlb_flow_head) == sizeof(struct xlb_flow_set), "xlb_flow_head size");
 
-/*
- * The set of a flow key: NH (a sum of products of key words and seed words,
- * almost universal: two keys collide with probability 2^-32 over the seed),
- * then a mix so the top bits depend on every word. In the ABI because the
- * program and xlbd must agree bit for bit.
- */
 /* What a writer found in one of a flow's sets (lines, -1: none). */
 struct xlb_flow_scan {
 	int same;    /* the line holding the flow's key */
@@ -436,6 +430,12 @@ static inline int xlb_flow_choose(const struct xlb_flow_scan *a, const struct xl
 /* The first (0) or second (1) set of table hash h, less one: 0 .. mask. */
 #define XLB_FLOW_SET(h, second, mask) ((__u32)((second) ? (h) : (h) >> 32) & (mask))
 
+/*
+ * The set of a flow key: NH (a sum of products of key words and seed words,
+ * almost universal: two keys collide with probability 2^-32 over the seed),
+ * then a mix so the top bits depend on every word. In the ABI because the
+ * program and xlbd must agree bit for bit.
+ */
 static inline __u64 xlb_flowtab_hash(const struct xlb_flow_key *k, const volatile __u32 *seed)
 {
 	const __u32 *w = (const __u32 *)k;

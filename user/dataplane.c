@@ -1127,11 +1127,11 @@ int dp_flow_get(struct dp *dp, const struct xlb_flow_key *key, int syn, struct x
 	return bpf_map_lookup_elem(map_fd(dp->skel->maps.xlb_syn_flows), key, out) ? -errno : 0;
 }
 
-int dp_flow_where(struct dp *dp, const struct xlb_flow_key *key, __u32 *set, __u32 *line)
+int dp_flow_where(struct dp *dp, const struct xlb_flow_key *key, struct xlb_flow *out, __u32 *set,
+		  __u32 *line)
 {
-	struct xlb_flow f;
 	__u32 w;
-	int err = flowtab_get(&dp->ft, key, &f, &w);
+	int err = flowtab_get(&dp->ft, key, out, &w);
 
 	if (!err) {
 		*set = w / XLB_FLOW_WAYS;

@@ -162,8 +162,9 @@ int dp_monitor_counts(struct dp *dp, __u64 *suppressed, __u64 *lost);
 
 /* The remembered flow of key, from xlb_flows (syn = 0) or xlb_syn_flows. */
 int dp_flow_get(struct dp *dp, const struct xlb_flow_key *key, int syn, struct xlb_flow *out);
-/* Where xlb_flows holds key: its set (the map's key) and line. */
-int dp_flow_where(struct dp *dp, const struct xlb_flow_key *key, __u32 *set, __u32 *line);
+/* dp_flow_get() of xlb_flows, and where it holds key: its set (the map's key) and line. */
+int dp_flow_where(struct dp *dp, const struct xlb_flow_key *key, struct xlb_flow *out, __u32 *set,
+		  __u32 *line);
 /* Record an established flow, as the program would (tests, bench). */
 int dp_flow_put(struct dp *dp, const struct xlb_flow_key *key, const struct xlb_flow *f);
 /* Forget an established flow: its next packet is placed by the ring. */

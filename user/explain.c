@@ -188,7 +188,7 @@ json_object *explain(struct xlbd *d, const struct api_req *q)
 
 	/* 2. the flow table */
 	stateless = vip.scheduler == XLB_SCHED_MAGLEV || vip.scheduler == XLB_SCHED_SOURCE_IP;
-	if (!dp_flow_get(d->dp, &k, 0, &f)) {
+	if (!dp_flow_where(d->dp, &k, &f, &fset, &fline)) {
 		json_object *o = json_object_new_object();
 		int same = !dp_backend_get(d->dp, f.backend_id, &fe) && fe.gen == f.backend_gen;
 		int usable = same && fe.state != XLB_BE_DOWN;
@@ -197,10 +197,8 @@ json_object *explain(struct xlbd *d, const struct api_req *q)
 		json_object_object_add(o, "backend_id", json_object_new_int64(f.backend_id));
 		json_object_object_add(o, "generation", json_object_new_int64(f.backend_gen));
 		json_object_object_add(o, "usable", json_object_new_boolean(usable));
-		if (!dp_flow_where(d->dp, &k, &fset, &fline)) {
-			json_object_object_add(o, "set", json_object_new_int64(fset));
-			json_object_object_add(o, "line", json_object_new_int64(fline));
-		}
+		json_object_object_add(o, "set", json_object_new_int64(fset));
+		json_object_object_add(o, "line", json_object_new_int64(fline));
 		if (k.proto == IPPROTO_TCP)
 			json_object_object_add(
 				o, "state",

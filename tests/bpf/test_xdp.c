@@ -974,7 +974,7 @@ static void test_a_flow_written_by_xlbd_is_followed_by_the_program(void **state)
 static void test_each_flow_table_has_a_seed_of_its_own(void **state)
 {
 	struct dp_opts o = { .max_flows = TEST_MAX_FLOWS };
-	struct xlb_flow f = { .backend_id = 1, .backend_gen = 1 };
+	struct xlb_flow f = { .backend_id = 1, .backend_gen = 1 }, got;
 	__u32 s1, s2, l1, l2;
 	struct xlb_flow_key k;
 	struct dp *other;
@@ -986,8 +986,8 @@ static void test_each_flow_table_has_a_seed_of_its_own(void **state)
 		tcp_key("198.51.100.61", "10.0.0.100", (__u16)(6000 + i), 80, &k);
 		assert_int_equal(dp_flow_put(dp, &k, &f), 0);
 		assert_int_equal(dp_flow_put(other, &k, &f), 0);
-		assert_int_equal(dp_flow_where(dp, &k, &s1, &l1), 0);
-		assert_int_equal(dp_flow_where(other, &k, &s2, &l2), 0);
+		assert_int_equal(dp_flow_where(dp, &k, &got, &s1, &l1), 0);
+		assert_int_equal(dp_flow_where(other, &k, &got, &s2, &l2), 0);
 		differ += s1 != s2;
 		assert_int_equal(dp_flow_del(dp, &k), 0);
 	}
