@@ -171,6 +171,16 @@ void cfg_addr_str(const struct xlb_addr *a, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+void cfg_endpoint_str(int family, const __be32 *a, __be16 port, char *buf, size_t len)
+{
+	struct xlb_addr x = { .family = (uint8_t)family };
+	char s[INET6_ADDRSTRLEN];
+
+	memcpy(x.a, a, sizeof(x.a));
+	cfg_addr_str(&x, s, sizeof(s));
+	snprintf(buf, len, family == XLB_AF_INET6 ? "[%s]:%u" : "%s:%u", s, ntohs(port));
+}
+
 /* xx:xx:xx:xx:xx:xx exactly: two hex digits a byte, a unicast address. */
 int cfg_parse_listen(const char *s, struct xlb_addr *a, uint16_t *port)
 {

@@ -178,5 +178,7 @@ int cfg_parse_status_range(const char *s, struct cfg_status_range *r);
  */
 int cfg_backend_check(const struct cfg_vip *v, const struct cfg_backend *b, struct cfg_check *out);
 void cfg_addr_str(const struct xlb_addr *a, char *buf, size_t len);
+/* "address:port", or "[address]:port" for IPv6: a, four words as in xlb_flow_key. */
+void cfg_endpoint_str(int family, const __be32 *a, __be16 port, char *buf, size_t len);
 
 #endif /* XLB_CONFIG_H */

@@ -47,16 +47,6 @@ static const char *ev_name(unsigned t)
 	}
 }
 
-static void endpoint(const struct xlb_event *e, const __be32 *a, __be16 port, char *buf, size_t len)
-{
-	struct xlb_addr x = { .family = e->family };
-	char s[64];
-
-	memcpy(x.a, a, sizeof(x.a));
-	cfg_addr_str(&x, s, sizeof(s));
-	snprintf(buf, len, e->family == XLB_AF_INET6 ? "[%s]:%u" : "%s:%u", s, ntohs(port));
-}
-
 static int on_event(void *ctx, void *data, size_t len)
 {
 	struct monitor *m = ctx;
@@ -88,9 +78,9 @@ static int on_event(void *ctx, void *data, size_t len)
 						      : e->proto == IPPROTO_ICMPV6 ? "icmpv6"
 										   : "other"));
 	if (e->family) {
-		endpoint(e, e->src, e->sport, buf, sizeof(buf));
+		cfg_endpoint_str(e->family, e->src, e->sport, buf, sizeof(buf));
 		json_object_object_add(o, "client", json_object_new_string(buf));
-		endpoint(e, e->dst, e->dport, buf, sizeof(buf));
+		cfg_endpoint_str(e->family, e->dst, e->dport, buf, sizeof(buf));
 		json_object_object_add(o, "destination", json_object_new_string(buf));
 	}
 	if (b) {
