@@ -62,6 +62,7 @@ TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tes
 XLBD_OBJS  := $(BUILD)/user/xlbd.o $(BUILD)/user/daemon.o $(BUILD)/user/control.o \
               $(BUILD)/user/instance.o $(BUILD)/user/journal.o $(BUILD)/user/notify.o \
               $(BUILD)/user/caps.o $(BUILD)/user/stats.o $(BUILD)/user/explain.o \
+              $(BUILD)/user/flows.o \
               $(BUILD)/user/monitor.o $(BUILD)/user/metrics.o $(BUILD)/user/announce.o
 
 # sd_notify(3) through libsystemd where it is installed; SYSTEMD=0 (or a host

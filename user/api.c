@@ -27,6 +27,8 @@ enum {
 	F_CLIENT = 1 << 11,
 	F_CLIENT_PORT = 1 << 12,
 	F_EVENTS_PER_S = 1 << 13,
+	F_BACKEND = 1 << 14,
+	F_LIMIT = 1 << 15,
 };
 
 static const struct {
@@ -54,6 +56,7 @@ static const struct {
 	[API_MONITOR] = { "monitor", 0, F_EVENTS_PER_S },
 	[API_HOST_DRAIN] = { "host.drain", 0, 0 },
 	[API_HOST_UNDRAIN] = { "host.undrain", 0, 0 },
+	[API_FLOWS] = { "flows", 0, F_VIP | F_BACKEND | F_CLIENT | F_LIMIT },
 };
 
 static const struct {
@@ -75,6 +78,8 @@ static const struct {
 	{ "client", F_CLIENT, json_type_string },
 	{ "client_port", F_CLIENT_PORT, json_type_int },
 	{ "events_per_s", F_EVENTS_PER_S, json_type_int },
+	{ "backend", F_BACKEND, json_type_string },
+	{ "limit", F_LIMIT, json_type_int },
 };
 
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -203,6 +208,11 @@ static int field_value(struct api_req *r, unsigned flag, json_object *v, char *m
 		return api_int(i, 1, 65535, "client_port", &r->client_port, msg, msglen);
 	case F_EVENTS_PER_S:
 		return api_int(i, 1, 65535, "events_per_s", &r->events_per_s, msg, msglen);
+	case F_BACKEND:
+		r->has_backend = 1;
+		return api_addr(s, "backend", &r->backend, msg, msglen);
+	case F_LIMIT:
+		return api_int(i, 1, API_FLOWS_MAX, "limit", &r->limit, msg, msglen);
 	case F_MAC:
 		r->has_mac = 1;
 		if (cfg_parse_mac(s, r->mac))
@@ -222,7 +232,7 @@ int api_parse_request(const char *buf, size_t len, struct api_req *r, const char
 	size_t used;
 
 	memset(r, 0, sizeof(*r));
-	r->port = r->weight = r->client_port = r->events_per_s = -1;
+	r->port = r->weight = r->client_port = r->events_per_s = r->limit = -1;
 	r->proto = r->sched = r->state = r->fwd = -1;
 	if (len > API_MAX_REQUEST)
 		FAIL(API_E_TOO_LARGE, "request of %zu bytes; at most %d", len, API_MAX_REQUEST);

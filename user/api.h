@@ -13,7 +13,8 @@
 #include <json-c/json.h>
 #include "config.h"
 
-#define API_MAX_REQUEST 65536 /* bytes in one request line */
+#define API_MAX_REQUEST 65536  /* bytes in one request line */
+#define API_FLOWS_MAX	100000 /* flows in one reply to flows */
 
 enum api_cmd {
 	API_STATUS,
@@ -34,6 +35,7 @@ enum api_cmd {
 	API_MONITOR,
 	API_HOST_DRAIN,
 	API_HOST_UNDRAIN,
+	API_FLOWS,
 	API_NCMDS
 };
 
@@ -52,11 +54,14 @@ struct api_req {
 	int has_mac;
 	int dry_run;		/* reload: say what would change, change nothing */
 	int rate;		/* stats: add rates over the last interval */
-	struct xlb_addr client; /* explain: the client's address */
+	struct xlb_addr client; /* explain: the client's address; flows: a filter */
 	int has_client;
-	int64_t client_port;  /* explain: -1 when not given */
-	int64_t events_per_s; /* monitor: -1 when not given */
-	json_object *obj;     /* owns the strings above */
+	int64_t client_port;	 /* explain: -1 when not given */
+	int64_t events_per_s;	 /* monitor: -1 when not given */
+	struct xlb_addr backend; /* flows: only those on this backend */
+	int has_backend;
+	int64_t limit;	  /* flows: at most this many; -1 when not given */
+	json_object *obj; /* owns the strings above */
 };
 
 /*

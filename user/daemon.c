@@ -16,6 +16,7 @@
 #include "journal.h"
 #include "announce.h"
 #include "explain.h"
+#include "flows.h"
 #include "log.h"
 #include "metrics.h"
 #include "monitor.h"
@@ -677,6 +678,8 @@ json_object *xlbd_handle(void *ctx, const struct api_req *q)
 		return api_ok();
 	case API_EXPLAIN:
 		return explain(d, q);
+	case API_FLOWS:
+		return flows_list(d, q);
 	case API_HOST_DRAIN:
 	case API_HOST_UNDRAIN:
 		if (!d->ann)

@@ -1140,6 +1140,22 @@ int dp_flow_where(struct dp *dp, const struct xlb_flow_key *key, struct xlb_flow
 	return err;
 }
 
+int dp_flow_walk(struct dp *dp, dp_flow_fn fn, void *arg)
+{
+	struct xlb_flow_key keys[XLB_FLOW_WAYS];
+	struct xlb_flow vals[XLB_FLOW_WAYS];
+	__u32 idx;
+	int n, j, r;
+
+	for (idx = 1; idx <= dp->ft.nsets; idx++) {
+		n = flowtab_read_set(&dp->ft, idx, keys, vals);
+		for (j = 0; j < n; j++)
+			if ((r = fn(&keys[j], &vals[j], arg)))
+				return r;
+	}
+	return 0;
+}
+
 int dp_flow_put(struct dp *dp, const struct xlb_flow_key *key, const struct xlb_flow *f)
 {
 	return flowtab_put(&dp->ft, key, f, 0);

@@ -165,6 +165,12 @@ int dp_flow_get(struct dp *dp, const struct xlb_flow_key *key, int syn, struct x
 /* dp_flow_get() of xlb_flows, and where it holds key: its set (the map's key) and line. */
 int dp_flow_where(struct dp *dp, const struct xlb_flow_key *key, struct xlb_flow *out, __u32 *set,
 		  __u32 *line);
+/*
+ * Each flow xlb_flows holds, copied as it stood, to fn in the table's order;
+ * a non-zero return of fn stops the walk and is returned. Else 0.
+ */
+typedef int (*dp_flow_fn)(const struct xlb_flow_key *key, const struct xlb_flow *f, void *arg);
+int dp_flow_walk(struct dp *dp, dp_flow_fn fn, void *arg);
 /* Record an established flow, as the program would (tests, bench). */
 int dp_flow_put(struct dp *dp, const struct xlb_flow_key *key, const struct xlb_flow *f);
 /* Forget an established flow: its next packet is placed by the ring. */

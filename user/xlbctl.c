@@ -1033,6 +1033,63 @@ usage:
 			 "[tcp|udp]");
 }
 
+/* ---- flows -------------------------------------------------------------------- */
+
+static void show_flows(json_object *r)
+{
+	json_object *a = get(r, "flows"), *f;
+	long long shown = geti(r, "shown"), matched = geti(r, "matched");
+	size_t i;
+
+	if (shown)
+		printf("%-5s %-28s %-28s %-16s %-24s %s\n", "PROTO", "CLIENT", "DESTINATION", "VIP",
+		       "BACKEND", "STATE");
+	for (i = 0; i < json_object_array_length(a); i++) {
+		f = json_object_array_get_idx(a, i);
+		printf("%-5s %-28s %-28s %-16s %-24s %s", gets(f, "protocol"), gets(f, "client"),
+		       gets(f, "destination"), gets(f, "vip"), gets(f, "backend"),
+		       gets(f, "state"));
+		if (get(f, "idle_s"))
+			printf(", idle %lld s", geti(f, "idle_s"));
+		else if (get(f, "closing_s"))
+			printf(" for %lld s", geti(f, "closing_s"));
+		printf("\n");
+	}
+	if (shown < matched)
+		printf("%lld of %lld matching flows shown (-n COUNT shows more); %lld flows in the "
+		       "table\n",
+		       shown, matched, geti(r, "in_table"));
+	else
+		printf("%lld matching flow%s; %lld flows in the table\n", matched,
+		       matched == 1 ? "" : "s", geti(r, "in_table"));
+}
+
+static int do_flows(int argc, char **argv)
+{
+	json_object *q = request("flows");
+	int i, vip = 0;
+
+	/* flows [-n COUNT] [--backend ADDRESS] [--client ADDRESS] [VIP] */
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-n") && i + 1 < argc) {
+			if (add_i(q, "limit", argv[++i]))
+				goto usage;
+		} else if (!strcmp(argv[i], "--backend") && i + 1 < argc) {
+			add_s(q, "backend", argv[++i]);
+		} else if (!strcmp(argv[i], "--client") && i + 1 < argc) {
+			add_s(q, "client", argv[++i]);
+		} else if (argv[i][0] != '-' && !vip++) {
+			add_s(q, "vip", argv[i]);
+		} else {
+			goto usage;
+		}
+	}
+	return run(q, show_flows);
+usage:
+	json_object_put(q);
+	return usage_err("usage: flows [-n COUNT] [--backend ADDRESS] [--client ADDRESS] [VIP]");
+}
+
 /* ---- monitor ------------------------------------------------------------------ */
 
 static void show_event(json_object *e)
@@ -1370,6 +1427,7 @@ static const struct cmd top_cmds[] = {
 	{ "stats", do_stats, "stats [--rate] [VIP] | stats zero [VIP]" },
 	{ "top", do_top, "top [-n COUNT] [-d SECONDS] [VIP]" },
 	{ "explain", do_explain, "explain CLIENT:PORT VIP | explain CLIENT:PORT VIPADDR:PORT [tcp|udp]" },
+	{ "flows", do_flows, "flows [-n COUNT] [--backend ADDRESS] [--client ADDRESS] [VIP]" },
 	{ "monitor", do_monitor, "monitor [--rate EVENTS_PER_S]" },
 	{ "compare", do_compare, "compare SOCKET|FILE SOCKET|FILE..." },
 	{ "host", do_host, NULL },

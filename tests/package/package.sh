@@ -225,7 +225,7 @@ comp_xlbd_start() {
 test_completion_offers_objects_verbs_and_the_daemons_names() {
 	local x="$BUILD/xlbctl -s $SOCK" rc=0
 	comp_xlbd_start || return 1
-	offers "xlbctl " "backend compare detach explain health help host monitor reload stats status top vip" ||
+	offers "xlbctl " "backend compare detach explain flows health help host monitor reload stats status top vip" ||
 		rc=1
 	offers "xlbctl st" "stats status" || rc=1
 	offers "$x stats " "--rate dns web zero" || rc=1
@@ -245,6 +245,8 @@ test_completion_offers_objects_verbs_and_the_daemons_names() {
 	offers "$x vip add api 10.112.1.101 443 tcp scheduler " "maglev random source-ip wrr" ||
 		rc=1
 	offers "$x health " "dns web" || rc=1
+	offers "$x flows " "--backend --client -n dns web" || rc=1
+	offers "$x flows --backend " "10.112.0.11 10.112.0.12 10.112.0.13" || rc=1
 	offers "$x reload " "--dry-run" || rc=1
 	return $rc
 }

@@ -75,6 +75,32 @@ static void test_vip_add_parses_ipv6_and_defaults_the_rest(void **state)
 	api_req_free(&r);
 }
 
+static void test_flows_parses_its_filters_and_leaves_the_limit_unset(void **state)
+{
+	struct api_req r;
+	const char *code = NULL;
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(parse("{\"cmd\":\"flows\",\"vip\":\"web\",\"backend\":\"fd00::11\","
+			       "\"client\":\"10.0.0.2\"}",
+			       &r, &code, msg),
+			 0);
+	assert_int_equal(r.cmd, API_FLOWS);
+	assert_string_equal(r.vip, "web");
+	assert_true(r.has_backend);
+	assert_int_equal(r.backend.family, XLB_AF_INET6);
+	assert_true(r.has_client);
+	assert_int_equal(r.client.family, XLB_AF_INET);
+	assert_int_equal(r.limit, -1);
+	api_req_free(&r);
+	assert_int_equal(parse("{\"cmd\":\"flows\",\"limit\":100000}", &r, &code, msg), 0);
+	assert_int_equal(r.limit, 100000);
+	assert_false(r.has_backend);
+	assert_false(r.has_client);
+	api_req_free(&r);
+}
+
 struct bad {
 	const char *name, *req, *code, *msg;
 };
@@ -155,6 +181,18 @@ static const struct bad bads[] = {
 	{ "explain_bad_client",
 	  "{\"cmd\":\"explain\",\"client\":\"me\",\"client_port\":1,\"vip\":\"w\"}", API_E_INVALID,
 	  "client: not an IP address: \"me\"" },
+	{ "flows_limit_0", "{\"cmd\":\"flows\",\"limit\":0}", API_E_INVALID,
+	  "limit: must be 1..100000, got 0" },
+	{ "flows_limit_past_the_most", "{\"cmd\":\"flows\",\"limit\":100001}", API_E_INVALID,
+	  "limit: must be 1..100000, got 100001" },
+	{ "flows_bad_backend", "{\"cmd\":\"flows\",\"backend\":\"10.0.0\"}", API_E_INVALID,
+	  "backend: not an IP address: \"10.0.0\"" },
+	{ "flows_bad_client", "{\"cmd\":\"flows\",\"client\":\"::g\"}", API_E_INVALID,
+	  "client: not an IP address: \"::g\"" },
+	{ "flows_takes_no_port", "{\"cmd\":\"flows\",\"port\":80}", API_E_BAD_REQUEST,
+	  "flows: no field \"port\"" },
+	{ "limit_is_only_for_flows", "{\"cmd\":\"status\",\"limit\":5}", API_E_BAD_REQUEST,
+	  "status: no field \"limit\"" },
 	{ "monitor_rate_out_of_range", "{\"cmd\":\"monitor\",\"events_per_s\":70000}",
 	  API_E_INVALID, "events_per_s: must be 1..65535, got 70000" },
 	{ "rate_is_a_boolean", "{\"cmd\":\"stats\",\"rate\":1}", API_E_BAD_REQUEST,
@@ -217,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_backend_set_parses_every_field),
 		cmocka_unit_test(test_vip_add_parses_ipv6_and_defaults_the_rest),
 		cmocka_unit_test(test_vip_add_takes_a_forwarding_mode),
+		cmocka_unit_test(test_flows_parses_its_filters_and_leaves_the_limit_unset),
 		cmocka_unit_test(test_oversized_request_is_refused_unread),
 		cmocka_unit_test(test_replies_have_their_shape),
 	};
