@@ -717,6 +717,14 @@ static void bench_katran(uint32_t max_flows)
 	dp_close(dp);
 }
 
+static int count_flow(const struct xlb_flow_key *k, const struct xlb_flow *f, void *arg)
+{
+	(void)k;
+	(void)f;
+	++*(uint64_t *)arg;
+	return 0;
+}
+
 static void bench_packets(struct dp *dp, struct lb *lb, uint32_t max_flows)
 {
 	struct pkt_spec ack = TCP_ACK("10.0.0.100"), syn = TCP_ACK("10.0.0.100");
@@ -798,6 +806,17 @@ static void bench_packets(struct dp *dp, struct lb *lb, uint32_t max_flows)
 		printf("  %-38s rebuilt from %llu flows in %.0f ms (xlbd: every 10 s, or\n"
 		       "  %-38s 100 times that, whichever is longer)\n",
 		       "", (unsigned long long)sw.flows, ms, "");
+		/* what xlbctl flows walks: every set, each flow handed over */
+		{
+			uint64_t nflows = 0;
+
+			t0 = now_s();
+			dp_flow_walk(dp, count_flow, &nflows);
+			ms = (now_s() - t0) * 1e3;
+			row("packet", "  a walk of the table (xlbctl flows)", ms, "ms", NULL, 0,
+			    NULL, 0);
+			printf("  %-38s %llu flows handed over\n", "", (unsigned long long)nflows);
+		}
 		/* the baseline: the same SYNs with every bit set, as before the hint */
 		dp_flow_bits_saturate(dp);
 		t = time_prog(xlb, &syn, 0x0a000000, 0xffffff, 0);
