@@ -35,9 +35,10 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
 
-def conn_for(url, timeout):
+def conn_for(url, timeout, src=None):
     u = urllib.parse.urlsplit(url)
-    return http.client.HTTPConnection(u.hostname, u.port or 80, timeout=timeout), u.path or "/"
+    return http.client.HTTPConnection(u.hostname, u.port or 80, timeout=timeout,
+                                      source_address=(src, 0) if src else None), u.path or "/"
 
 
 def one_request(url, timeout=3.0):
@@ -68,7 +69,7 @@ def spread(a):
 
 
 def hold(a):
-    c, path = conn_for(a.url, 2.0)
+    c, path = conn_for(a.url, 2.0, a.src)
     with open(a.out, "w", buffering=1) as out:
         while not os.path.exists(a.stop):
             try:
@@ -78,7 +79,7 @@ def hold(a):
             except Exception as e:
                 out.write("err %s\n" % type(e).__name__)
                 c.close()
-                c, path = conn_for(a.url, 2.0)
+                c, path = conn_for(a.url, 2.0, a.src)
             time.sleep(a.interval)
     c.close()
 
@@ -207,6 +208,7 @@ def main():
     h.add_argument("--out", required=True)
     h.add_argument("--stop", required=True)
     h.add_argument("--interval", type=float, default=0.1)
+    h.add_argument("--src", help="the source address (else the route's)")
     o = sub.add_parser("post")
     o.add_argument("url")
     o.add_argument("size", type=int)

@@ -38,7 +38,7 @@ hold_start() {
 	local name=$1 url=$2
 	rm -f "$WORK/$name.stop"
 	client python3 "$TOP/tests/e2e/client.py" hold "$url" --out "$WORK/$name.out" \
-		--stop "$WORK/$name.stop" &
+		--stop "$WORK/$name.stop" "${@:3}" &
 	HOLDS+=("$name")
 	# its first answers, however long a loaded machine takes to start python
 	for _ in $(seq 100); do
