@@ -8,10 +8,12 @@
 # VIPs (maglev and source-ip) and eight keep-alive connections ask every
 # 100 ms, while, round after round, xlbd is killed with -9 and started
 # again, reloaded with other weights, a backend is added, drained and
-# removed with xlbctl, another drained and undrained, and one weight is
-# flipped as fast as xlbctl allows (a ring change each time). Every request
-# must succeed and no keep-alive connection may change backend. A lab of its
-# own (prefix xlbc, three backends). Prints "N passed, N failed".
+# removed with xlbctl (once xlbctl flows shows none of its flows open),
+# another drained and undrained, and one weight is flipped as fast as
+# xlbctl allows (a ring change each time). Every request must succeed and
+# no keep-alive connection may change backend; at the end xlbctl flows
+# lists the table. A lab of its own (prefix xlbc, three backends). Prints
+# "N passed, N failed".
 set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -58,6 +60,20 @@ ctl_wait() {
 	return 1
 }
 
+# Wait (10 s at most) until xlbctl flows shows no open flow of VIP $1 on backend $2.
+N_OPEN=0
+open_flows_gone() {
+	local end=$((SECONDS + 10))
+	while :; do
+		ctl -j flows --backend "$2" -n 10000 "$1" >"$WORK/open.json" || return 1
+		N_OPEN=$(python3 -c 'import json,sys
+print(sum(f["state"] == "open" for f in json.load(open(sys.argv[1]))["flows"]))' "$WORK/open.json")
+		[ "$N_OPEN" -eq 0 ] && return 0
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.1
+	done
+}
+
 # One round of everything an operator (or a crash) does; "say" what went wrong.
 chaos_round() {
 	local r=$1 i w
@@ -76,7 +92,11 @@ chaos_round() {
 	ctl backend add web 10.111.0.13 >/dev/null || { say "round $r: add"; return 1; }
 	sleep 1
 	ctl backend set web 10.111.0.13 state drain >/dev/null || return 1
+	# as an operator would: a handshake's time, then until no open flow is on it
+	# (a SYN is not a flow yet: xlbctl flows cannot see a handshake under way)
 	sleep 1.5
+	open_flows_gone web 10.111.0.13 ||
+		{ say "round $r: 10.111.0.13 drained, still $N_OPEN open flows after 10 s"; return 1; }
 	ctl backend del web 10.111.0.13 >/dev/null || { say "round $r: del"; return 1; }
 
 	# another drained and back
@@ -131,6 +151,13 @@ test_steady_traffic_survives_kills_reloads_and_changes() {
 		hold_all_on "$h" 1 "$be" 100 || bad=1
 	done
 	HOLDS=()
+	# the table in one reply, as many as a reply holds (the table holds tens of thousands)
+	ctl -j flows -n 10000 >"$WORK/flows.json" || { say "flows: $(cat "$WORK/flows.json")"; bad=1; }
+	python3 -c 'import json,os,sys; r=json.load(open(sys.argv[1]))
+print("    flows: %d listed of %d in the table (%d bytes of JSON, walked in %.1f ms)"
+      % (len(r["flows"]), r["in_table"], os.path.getsize(sys.argv[1]), r["took_ms"]))
+sys.exit(0 if len(r["flows"]) == r["shown"] == min(r["in_table"], 10000) > 1000 and r["matched"] == r["in_table"] else 1)' \
+		"$WORK/flows.json" || { say "flows did not list the table"; bad=1; }
 	[ $ok -eq 0 ] && [ $bad -eq 0 ]
 }
 
@@ -157,8 +184,16 @@ if [ "$fail" -ne 0 ]; then
 	tail -30 "$LOG"
 	kill "$RSTDUMP" 2>/dev/null
 	sleep 0.3
-	echo "--- resets seen on the lab's switch (first 20)"
-	tcpdump -nn -tttt -r "$WORK/rst.pcap" 2>/dev/null | head -20
+	echo "--- resets seen on the lab's switch (first 20; the MACs name the sender)"
+	tcpdump -e -nn -tttt -r "$WORK/rst.pcap" 2>/dev/null | head -20
+	for ns in $(ip netns list | awk -v p="$P-" 'index($1, p) == 1 {print $1}'); do
+		printf '    %s: %s\n' "$ns" "$(ip -n "$ns" -br link show eth0 2>/dev/null | awk '{print $3}')"
+	done
+	# what xlbd did in the second of each reset, and the one before
+	for t in $(tcpdump -nn -tttt -r "$WORK/rst.pcap" 2>/dev/null | head -3 | awk '{print substr($2, 1, 8)}' | sort -u); do
+		echo "--- xlbd around $t"
+		grep -E "T($(date -d "$t 1 second ago" +%T)|$t)\." "$LOG" | head -40
+	done
 fi
 echo
 echo "$pass passed, $fail failed"
