@@ -13,7 +13,7 @@
 #include <json-c/json.h>
 #include "config.h"
 
-#define API_MAX_REQUEST 65536  /* bytes in one request line */
+#define API_MAX_REQUEST 65536 /* bytes in one request line */
 #define API_FLOWS_MAX	10000 /* flows in one reply to flows: ~10 us each on xlbd's loop */
 
 enum api_cmd {

@@ -53,17 +53,19 @@ static int to_vip(const struct lb_vip *v, const struct xlb_flow_key *k,
 	       (!v->port || ntohs(k->dport) == v->port);
 }
 
+/* *since: whole seconds since the flow's time (udp: its last packet; tcp: its first FIN or RST). */
 static const char *state_of(const struct walk *w, const struct xlb_flow_key *k,
 			    const struct xlb_flow *f, const struct xlb_backend *be, __u64 *since)
 {
-	*since = 0;
+	__u64 ns = f->last_seen && w->now > f->last_seen ? w->now - f->last_seen : 0;
+
+	*since = ns / 1000000000ULL;
 	if (!be)
 		return "stale";
-	if (f->last_seen && w->now > f->last_seen)
-		*since = (w->now - f->last_seen) / 1000000000ULL;
 	if (k->proto == IPPROTO_TCP)
 		return f->last_seen ? "closing" : "open";
-	return *since > be->udp_timeout ? "expired" : "active";
+	/* as the program judges it (flow_established): idle past the timeout */
+	return ns > (__u64)be->udp_timeout * 1000000000ULL ? "expired" : "active";
 }
 
 static json_object *flow_obj(struct walk *w, const struct xlb_flow_key *k, const struct xlb_flow *f,

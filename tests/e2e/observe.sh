@@ -369,6 +369,17 @@ PY
 	say "be1 down: $n of its flows stale"
 	[ "$n" = "$(grep -c ' be1$' "$WORK/flows.conns")" ] || return 1
 	hold_stop f1
+	# udp: active with its idle time, then expired past the VIP's timeout (2 s)
+	client python3 "$TOP/tests/e2e/client.py" udp 10.111.1.100 53 -n 5 >"$WORK/udp.out"
+	ctl -j flows dns >"$f" || return 1
+	n=$(flows_py "$f" 'print(sum(x["protocol"] == "udp" and x["state"] == "active" and x["idle_s"] <= 1 and x["destination"] == "10.111.1.100:53" for x in F) if len(F) == 5 else -len(F))')
+	say "5 datagrams from 5 ports: $n active udp flows ($(cat "$WORK/udp.out"))"
+	[ "$n" = 5 ] || return 1
+	sleep 3.2
+	ctl -j flows dns >"$f" || return 1
+	n=$(flows_py "$f" 'print(sum(x["state"] == "expired" and x["idle_s"] >= 3 for x in F))')
+	say "3.2 s later: $n expired"
+	[ "$n" = 5 ] || return 1
 	client ip addr del "$src/24" dev eth0
 	# bad input is named
 	out=$(ctl flows nosuch 2>&1) && return 1
