@@ -3,6 +3,7 @@
  * Configuration: a good file loads with its defaults; every bad file is
  * refused with the exact message an operator will read.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -391,6 +392,24 @@ static void test_metrics_listen_takes_ipv4_and_bracketed_ipv6(void **state)
 	assert_int_equal(cfg_parse_listen(":9477", &a, &port), -EINVAL);
 }
 
+/* What monitor and flows print: address:port, IPv6 in brackets, the port from network order. */
+static void test_endpoints_print_as_operators_type_them(void **state)
+{
+	struct xlb_addr a;
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(cfg_parse_addr("10.111.0.2", &a), 0);
+	cfg_endpoint_str(a.family, a.a, htons(61300), buf, sizeof(buf));
+	assert_string_equal(buf, "10.111.0.2:61300");
+	assert_int_equal(cfg_parse_addr("fd11::2", &a), 0);
+	cfg_endpoint_str(a.family, a.a, htons(443), buf, sizeof(buf));
+	assert_string_equal(buf, "[fd11::2]:443");
+	/* cut to the buffer, never past it */
+	cfg_endpoint_str(a.family, a.a, htons(443), buf, 6);
+	assert_string_equal(buf, "[fd11");
+}
+
 static void test_durations_parse(void **state)
 {
 	uint64_t ms;
@@ -435,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_ipip_vip_may_have_backends_of_the_other_family),
 		cmocka_unit_test(test_missing_file_names_the_file),
 		cmocka_unit_test(test_durations_parse),
+		cmocka_unit_test(test_endpoints_print_as_operators_type_them),
 		cmocka_unit_test(test_metrics_listen_takes_ipv4_and_bracketed_ipv6),
 		cmocka_unit_test(test_a_fifo_in_place_of_the_file_is_refused_without_waiting),
 		cmocka_unit_test(test_a_file_over_1_mib_is_refused),
