@@ -444,7 +444,20 @@ struct xlb_pick {
 	__u8 new_flow; /* recorded now as a new flow */
 	__u8 hit;      /* found in a flow table */
 	__u8 moved;    /* its remembered backend went down: placed anew */
+	__u64 fh;      /* flowtab_hash() of the key, once pick_fh() made it; 0: not yet */
 };
+
+/*
+ * The packet's table hash, made once: a flow-table miss (a first ACK, a new
+ * UDP flow) looks its key up and then records it under the same hash. A hash
+ * that is 0 is made again, which costs time, never correctness.
+ */
+static __always_inline __u64 pick_fh(const struct xlb_pkt *p, struct xlb_pick *pick)
+{
+	if (!pick->fh)
+		pick->fh = flowtab_hash(&p->key);
+	return pick->fh;
+}
 
 /*
  * The established flow of a non-SYN packet: 1 with pick filled, or 0 when
@@ -457,7 +470,7 @@ static __always_inline int flow_established(struct xlb_pkt *p, struct xlb_pick *
 	struct xlb_flow f;
 	__u64 now, idle;
 
-	l = flowtab_lookup(&p->key, flowtab_hash(&p->key), &f);
+	l = flowtab_lookup(&p->key, pick_fh(p, pick), &f);
 	if (!l)
 		return 0;
 	pick->be = flow_backend(&f);
@@ -504,7 +517,7 @@ static __always_inline int record(void *map, struct xlb_pkt *p, struct xlb_pick 
 		nf.last_seen = bpf_ktime_get_coarse_ns();
 	if (map == (void *)&xlb_syn_flows)
 		bpf_map_update_elem(map, &p->key, &nf, BPF_ANY);
-	else if (!flowtab_put(&p->key, flowtab_hash(&p->key), &nf) && p->key.proto == IPPROTO_TCP)
+	else if (!flowtab_put(&p->key, pick_fh(p, pick), &nf) && p->key.proto == IPPROTO_TCP)
 		flow_bits_set(h);
 	pick->new_flow = 1;
 	return 0;
@@ -534,7 +547,7 @@ static __always_inline int flow_place(const struct xlb_vip *vip, struct xlb_pkt 
 		/* a DRAM miss in a big table: skipped when the bits say no */
 		reused = 0;
 		if (flow_maybe_recorded(h)) {
-			fh = flowtab_hash(&p->key);
+			fh = pick_fh(p, pick);
 			reused = flowtab_has(&p->key, fh);
 		}
 		if (!stateless) {
@@ -578,7 +591,7 @@ static __always_inline int flow_place(const struct xlb_vip *vip, struct xlb_pkt 
 
 			pick->be_id = f->backend_id;
 			pick->hit = 1;
-			if (!flowtab_put(&p->key, flowtab_hash(&p->key), &nf))
+			if (!flowtab_put(&p->key, pick_fh(p, pick), &nf))
 				flow_bits_set(h);
 			return 0;
 		}

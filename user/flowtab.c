@@ -14,9 +14,15 @@
 
 #define LOCK_PATIENCE_NS 1000000ULL
 
+/* The index (1..nsets) of table hash h's first (0) or second (1) set. */
+static __u32 set_idx(const struct flowtab *t, __u64 h, int second)
+{
+	return 1 + XLB_FLOW_SET(h, second, t->nsets - 1);
+}
+
 __u32 flowtab_set_of(const struct flowtab *t, const struct xlb_flow_key *k, int second)
 {
-	return 1 + XLB_FLOW_SET(xlb_flowtab_hash(k, t->seed), second, t->nsets - 1);
+	return set_idx(t, xlb_flowtab_hash(k, t->seed), second);
 }
 
 static __u64 now_ns(void)
@@ -151,19 +157,20 @@ static int set_trylock(struct xlb_flow_set *s)
 					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
-/* As the program's flowtab_displace() (bpf/flow.h) does it. */
+/* As the program's flowtab_displace() (bpf/flow.h) does it; is: the full set's index. */
 static int displace(const struct flowtab *t, __u32 is)
 {
-	struct xlb_flow_set *s = &t->sets[1 + is], *c;
+	struct xlb_flow_set *s = &t->sets[is], *c;
 	__u32 ic;
 	__u64 h;
 	int i, j;
 
 	for (i = 0; i < XLB_FLOW_WAYS; i++) {
 		h = xlb_flowtab_hash(&s->line[i].key, t->seed);
-		ic = XLB_FLOW_SET(h, 0, t->nsets - 1) == is ? XLB_FLOW_SET(h, 1, t->nsets - 1)
-							    : XLB_FLOW_SET(h, 0, t->nsets - 1);
-		c = &t->sets[1 + ic];
+		ic = set_idx(t, h, 0);
+		if (ic == is)
+			ic = set_idx(t, h, 1);
+		c = &t->sets[ic];
 		if (ic == is || !set_trylock(c))
 			continue;
 		for (j = 0; j < XLB_FLOW_WAYS; j++)
@@ -183,8 +190,7 @@ int flowtab_put(const struct flowtab *t, const struct xlb_flow_key *k, const str
 		int only_new)
 {
 	__u64 h = xlb_flowtab_hash(k, t->seed);
-	struct xlb_flow_set *a = &t->sets[1 + XLB_FLOW_SET(h, 0, t->nsets - 1)];
-	struct xlb_flow_set *b = &t->sets[1 + XLB_FLOW_SET(h, 1, t->nsets - 1)];
+	struct xlb_flow_set *a = &t->sets[set_idx(t, h, 0)], *b = &t->sets[set_idx(t, h, 1)];
 	struct xlb_flow_scan sa, sb = { -1, -1, 0, -1, -1 };
 	int v, second;
 
@@ -199,7 +205,7 @@ int flowtab_put(const struct flowtab *t, const struct xlb_flow_key *k, const str
 	second = 0;
 	v = -1;
 	if (sa.same < 0 && sb.same < 0 && !sa.nfree && !sb.nfree)
-		v = displace(t, XLB_FLOW_SET(h, 0, t->nsets - 1));
+		v = displace(t, set_idx(t, h, 0));
 	if (v < 0)
 		v = xlb_flow_choose(&sa, &sb, h, &second);
 	line_write(&(second ? b : a)->line[v], k, f);
