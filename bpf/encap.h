@@ -35,18 +35,42 @@
 #define IPPROTO_IPV6 41
 #endif
 
-static __always_inline __u16 csum_ipv4(const struct iphdr *iph)
-{
-	const __u16 *w = (const __u16 *)iph;
-	__u32 sum = 0;
-	int i;
+/*
+ * Words of a header as memory holds them, from its bytes (w16) or from two
+ * of its 16-bit fields in network order (w32), so that the header is
+ * written with whole stores: the checksum, or anything else that reads the
+ * header back, must not load a word that several smaller stores wrote.
+ */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define XLB_W16(b0, b1) ((__u32)(b0) | (__u32)(b1) << 8)
+#define XLB_W32(f0, f1) ((__u32)(f0) | (__u32)(f1) << 16)
+#else
+#define XLB_W16(b0, b1) ((__u32)(b0) << 8 | (__u32)(b1))
+#define XLB_W32(f0, f1) ((__u32)(f0) << 16 | (__u32)(f1))
+#endif
 
-#pragma unroll
-	for (i = 0; i < 10; i++)
-		sum += w[i];
+/*
+ * The IPv4 header without options, id 0 and fragment offset 0, checksum
+ * included: the one's-complement sum of its 32-bit words folded to 16 bits
+ * is that of its 16-bit words.
+ */
+static __always_inline void ipv4_hdr_write(void *ip, __u8 tos, __u16 tot_len, __u8 ttl, __u8 proto,
+					   __be32 saddr, __be32 daddr)
+{
+	__u32 w0 = XLB_W32(XLB_W16(0x45, tos), bpf_htons(tot_len));
+	__u32 w2 = XLB_W16(ttl, proto);
+	__u64 sum = (__u64)w0 + w2 + saddr + daddr;
+	__u32 *w = ip;
+
+	sum = (sum & 0xffffffff) + (sum >> 32);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
+	sum = (sum & 0xffff) + (sum >> 16);
+	w[0] = w0;
+	w[1] = 0;
+	w[2] = XLB_W32(w2, (__u16)~sum);
+	w[3] = saddr;
+	w[4] = daddr;
 }
 
 static __always_inline __u32 flow_hash_of(const struct xlb_pkt *p)
@@ -65,7 +89,7 @@ static __always_inline int encap_write(struct xdp_md *ctx, struct xlb_pkt *p,
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	__u32 hash = flow_hash_of(p), inner_len = p->ip_len;
+	__u32 hash = 0, inner_len = p->ip_len;
 	struct ethhdr *eth = data;
 	struct udphdr *uh;
 	void *ip = data + l2_len;
@@ -78,6 +102,9 @@ static __always_inline int encap_write(struct xdp_md *ctx, struct xlb_pkt *p,
 	 */
 	if (data + l2_len + ENCAP_MAX > end)
 		return -XLB_STAT_MALFORMED;
+	/* the flow's hash, where a header carries it */
+	if (gue || be->family != XLB_AF_INET || (cfg->flags & XLB_CFG_F_SRC_FLOW))
+		hash = flow_hash_of(p);
 	/* VLAN tags move from behind the new headers to their place in front */
 	if (l2_len == ETH_HLEN + 4)
 		__builtin_memcpy(data + 12, data + olen + 12, 4);
@@ -87,27 +114,18 @@ static __always_inline int encap_write(struct xdp_md *ctx, struct xlb_pkt *p,
 	__builtin_memcpy(eth->h_source, l2_src_mac(eg, cfg), ETH_ALEN);
 
 	if (be->family == XLB_AF_INET) {
-		struct iphdr *o = ip;
+		__be32 saddr = cfg->tun_src4;
 
 		*(__be16 *)(data + l2_len - 2) = bpf_htons(ETH_P_IP);
-		o->version = 4;
-		o->ihl = 5;
-		o->tos = p->tos;
-		o->tot_len = bpf_htons(olen + inner_len);
-		o->id = 0;
-		o->frag_off = 0;
-		o->ttl = XLB_TUN_TTL;
-		o->protocol = gue			     ? IPPROTO_UDP
-			      : p->key.family == XLB_AF_INET ? IPPROTO_IPIP
-							     : IPPROTO_IPV6;
-		o->saddr = cfg->tun_src4;
 		if (cfg->flags & XLB_CFG_F_SRC_FLOW)
-			o->saddr = (cfg->tun_src4 & ~cfg->tun_mask4) |
-				   (bpf_htonl(hash) & cfg->tun_mask4);
-		o->daddr = be->addr[0];
-		o->check = 0;
-		o->check = csum_ipv4(o);
-		uh = ip + sizeof(*o);
+			saddr = (cfg->tun_src4 & ~cfg->tun_mask4) |
+				(bpf_htonl(hash) & cfg->tun_mask4);
+		ipv4_hdr_write(ip, p->tos, olen + inner_len, XLB_TUN_TTL,
+			       gue			      ? IPPROTO_UDP
+			       : p->key.family == XLB_AF_INET ? IPPROTO_IPIP
+							      : IPPROTO_IPV6,
+			       saddr, be->addr[0]);
+		uh = ip + sizeof(struct iphdr);
 	} else {
 		struct ipv6hdr *o = ip;
 
