@@ -36,22 +36,8 @@
 #endif
 
 /*
- * Words of a header as memory holds them, from its bytes (w16) or from two
- * of its 16-bit fields in network order (w32), so that the header is
- * written with whole stores: the checksum, or anything else that reads the
- * header back, must not load a word that several smaller stores wrote.
- */
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define XLB_W16(b0, b1) ((__u32)(b0) | (__u32)(b1) << 8)
-#define XLB_W32(f0, f1) ((__u32)(f0) | (__u32)(f1) << 16)
-#else
-#define XLB_W16(b0, b1) ((__u32)(b0) << 8 | (__u32)(b1))
-#define XLB_W32(f0, f1) ((__u32)(f0) << 16 | (__u32)(f1))
-#endif
-
-/*
- * The IPv4 header without options, id 0 and fragment offset 0, checksum
- * included: the one's-complement sum of its 32-bit words folded to 16 bits
+ * The IPv4 header without options, id 0 and fragment offset 0, in whole
+ * words (parse.h), checksum included: the one's-complement sum of its 32-bit words folded to 16 bits
  * is that of its 16-bit words.
  */
 static __always_inline void ipv4_hdr_write(void *ip, __u8 tos, __u16 tot_len, __u8 ttl, __u8 proto,

@@ -313,23 +313,33 @@ static __always_inline int sched_is_stateless(const struct xlb_vip *vip)
 	return vip->scheduler == XLB_SCHED_MAGLEV || vip->scheduler == XLB_SCHED_SOURCE_IP;
 }
 
+/* The VIP key of p's destination, in whole words (see parse.h). */
+static __always_inline void vip_key_set(struct xlb_vip_key *k, const struct xlb_pkt *p, __be16 port,
+					__u8 flags)
+{
+	const __u64 *a = (const __u64 *)p->key.dst;
+	__u64 *w = (__u64 *)k;
+
+	w[0] = a[0];
+	w[1] = a[1];
+	w[2] = XLB_W64(XLB_W32(port, XLB_W16(p->key.proto, p->key.family)),
+		       XLB_W32(XLB_W16(flags, 0), 0));
+}
+
 static __always_inline struct xlb_vip *vip_lookup(const struct xlb_pkt *p)
 {
-	struct xlb_vip_key k = {};
+	struct xlb_vip_key k;
 	struct xlb_vip *vip;
 
-	__builtin_memcpy(k.addr, p->key.dst, sizeof(k.addr));
-	k.proto = p->key.proto;
-	k.family = p->key.family;
 	if (p->is_frag) {
-		k.flags = XLB_VIPK_F_FRAG;
+		vip_key_set(&k, p, 0, XLB_VIPK_F_FRAG);
 		return bpf_map_lookup_elem(&xlb_vips, &k);
 	}
-	k.port = p->key.dport;
+	vip_key_set(&k, p, p->key.dport, 0);
 	vip = bpf_map_lookup_elem(&xlb_vips, &k);
 	if (vip)
 		return vip;
-	k.port = 0; /* an any-port VIP */
+	vip_key_set(&k, p, 0, 0); /* an any-port VIP */
 	return bpf_map_lookup_elem(&xlb_vips, &k);
 }
 

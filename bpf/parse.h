@@ -81,44 +81,40 @@ static __always_inline int vip_filter_has(const struct xlb_pkt *p)
 }
 
 /*
- * The key's last 8 bytes (ports, protocol, family) in one store. The flow
- * table reads the key in whole words (its hash 4 bytes at a time, its
- * compare 8): a load that spans several smaller stores of the parse cannot
- * be forwarded from them and waits for them to reach the cache.
+ * Words as memory holds them, built in registers from the bytes (W16), the
+ * 16-bit fields in network order (W32) or the 32-bit words (W64) that lie
+ * in them first to last. Keys and headers are written in such whole words:
+ * what reads them back (the flow table's hash 4 bytes at a time and its
+ * compare 8, the kernel's hash of a map key, a header's checksum) must not
+ * load a word that several smaller stores wrote, which the CPU cannot
+ * forward from its store buffer and waits for.
  */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define XLB_W16(b0, b1) ((__u32)(b0) | (__u32)(b1) << 8)
+#define XLB_W32(f0, f1) ((__u32)(f0) | (__u32)(f1) << 16)
+#define XLB_W64(w0, w1) ((__u64)(w0) | (__u64)(w1) << 32)
+#else
+#define XLB_W16(b0, b1) ((__u32)(b0) << 8 | (__u32)(b1))
+#define XLB_W32(f0, f1) ((__u32)(f0) << 16 | (__u32)(f1))
+#define XLB_W64(w0, w1) ((__u64)(w0) << 32 | (__u64)(w1))
+#endif
+
+/* The key's last 8 bytes: the ports as they lie in the L4 header, protocol, family. */
 static __always_inline void xlb_key_tail(struct xlb_pkt *p, __u32 ports)
 {
-	__u64 *k = (__u64 *)&p->key;
-
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	k[4] = ports | (__u64)p->key.proto << 32 | (__u64)p->key.family << 40;
-#else
-	k[4] = (__u64)ports << 32 | (__u64)p->key.proto << 24 | (__u64)p->key.family << 16;
-#endif
+	((__u64 *)&p->key)[4] = XLB_W64(ports, XLB_W32(XLB_W16(p->key.proto, p->key.family), 0));
 }
 
-/* An IPv4 address into the key, with the zeros after it (see xlb_key_tail()). */
+/* An address into the key: IPv4 with the zeros after it, IPv6 8 bytes a store. */
 static __always_inline void xlb_key_addr4(__be32 *to, __be32 a)
 {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	*(__u64 *)to = a;
-#else
-	*(__u64 *)to = (__u64)a << 32;
-#endif
+	*(__u64 *)to = XLB_W64(a, 0);
 }
 
-/* An IPv6 address into the key, 8 bytes a store (see xlb_key_tail()). */
 static __always_inline void xlb_key_addr6(__be32 *to, const __be32 *a)
 {
-	__u64 *k = (__u64 *)to;
-
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	k[0] = a[0] | (__u64)a[1] << 32;
-	k[1] = a[2] | (__u64)a[3] << 32;
-#else
-	k[0] = (__u64)a[0] << 32 | a[1];
-	k[1] = (__u64)a[2] << 32 | a[3];
-#endif
+	((__u64 *)to)[0] = XLB_W64(a[0], a[1]);
+	((__u64 *)to)[1] = XLB_W64(a[2], a[3]);
 }
 
 /*

@@ -94,6 +94,10 @@ struct xlb_vip_key {
 	__u8 pad[3];
 };
 _Static_assert(sizeof(struct xlb_vip_key) == 24, "xlb_vip_key size");
+/* the program writes the last 8 bytes as one word (bpf/flow.h vip_key_set) */
+_Static_assert(__builtin_offsetof(struct xlb_vip_key, port) == 16 &&
+		       __builtin_offsetof(struct xlb_vip_key, flags) == 20,
+	       "xlb_vip_key layout");
 
 /* Schedulers: how a new flow picks a slot of the VIP's ring. */
 #define XLB_SCHED_MAGLEV    0 /* hash of the 5-tuple */
@@ -247,6 +251,10 @@ struct xlb_flow_key {
 	__u8 pad[2];
 };
 _Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key size");
+/* the program writes the last 8 bytes as one word (bpf/parse.h xlb_key_tail) */
+_Static_assert(__builtin_offsetof(struct xlb_flow_key, sport) == 32 &&
+		       __builtin_offsetof(struct xlb_flow_key, family) == 37,
+	       "xlb_flow_key layout");
 
 /*
  * xlb_flow_bits (array of __u64, mmapable): a hint of which TCP tuples
