@@ -96,8 +96,8 @@ static __always_inline int encap_write(struct xdp_md *ctx, struct xlb_pkt *p,
 		__builtin_memcpy(data + 12, data + olen + 12, 4);
 	else if (l2_len == ETH_HLEN + 8)
 		__builtin_memcpy(data + 12, data + olen + 12, 8);
-	__builtin_memcpy(eth->h_dest, be->mac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, l2_src_mac(eg, cfg), ETH_ALEN);
+	l2_mac_copy(eth->h_dest, be->mac);
+	l2_mac_copy(eth->h_source, l2_src_mac(eg, cfg));
 
 	if (be->family == XLB_AF_INET) {
 		__be32 saddr = cfg->tun_src4;

@@ -28,8 +28,8 @@ static __always_inline int forward_dsr(struct xdp_md *ctx, struct xlb_pkt *p,
 		if (err)
 			return err;
 	}
-	__builtin_memcpy(p->eth->h_dest, be->mac, ETH_ALEN);
-	__builtin_memcpy(p->eth->h_source, l2_src_mac(eg, cfg), ETH_ALEN);
+	l2_mac_copy(p->eth->h_dest, be->mac);
+	l2_mac_copy(p->eth->h_source, l2_src_mac(eg, cfg));
 	*action = l2_action(eg);
 	return 0;
 }

@@ -34,6 +34,16 @@ static __always_inline int l2_egress(const struct xlb_backend *be, const struct 
 	return *eg && (*eg)->ifindex ? 0 : -XLB_STAT_NO_BACKEND;
 }
 
+/*
+ * A MAC address in a 4-byte and a 2-byte move: __builtin_memcpy cannot know
+ * the alignment of a frame's bytes and moves six single bytes.
+ */
+static __always_inline void l2_mac_copy(void *to, const void *from)
+{
+	*(__u32 *)to = *(const __u32 *)from;
+	*(__u16 *)(to + 4) = *(const __u16 *)(from + 4);
+}
+
 static __always_inline const __u8 *l2_src_mac(const struct xlb_egress *eg,
 					      const struct xlb_config *cfg)
 {
