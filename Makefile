@@ -56,7 +56,7 @@ TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tes
               $(BUILD)/tests/test_health $(BUILD)/tests/test_xdp $(BUILD)/tests/test_decap \
               $(BUILD)/tests/test_journal $(BUILD)/tests/test_http $(BUILD)/tests/test_neigh
 
-.PHONY: all deps test demo bench check-fmt fmt clean help progs man install uninstall deb
+.PHONY: all deps test demo bench profile check-fmt fmt clean help progs man install uninstall deb
 .DEFAULT_GOAL := all
 
 XLBD_OBJS  := $(BUILD)/user/xlbd.o $(BUILD)/user/daemon.o $(BUILD)/user/control.o \
@@ -166,6 +166,7 @@ help:
 	@echo '  deps       install the Debian packages xlb needs (scripts/install-deps.sh)'
 	@echo '  test       deps + build + run every test (needs root, BPF)'
 	@echo '  bench      deps + build + benchmarks, against baselines of the same run'
+	@echo '  profile    one per-packet case under perf, by source line (CASE, PROFILE_SECONDS)'
 	@echo '  demo       deps + build + xlb in the namespace lab: spread, weights, failover'
 	@echo '  fuzz       the libFuzzer targets for FUZZ_SECONDS each (default 60)'
 	@echo '  chaos      a minute of traffic through kill -9, reloads and changes (CHAOS_SECONDS)'
@@ -340,6 +341,12 @@ $(BENCH_BIN): $(BUILD)/bench/xlb_bench.o $(HEALTH_OBJS) $(DP_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT)
 
+# where a loaded program's source lines lie in its JIT image (scripts/profile.sh)
+$(BUILD)/bench/jitlines: bench/jitlines.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@ $(LIBS_BPF)
+
 # KATRAN=<a checkout of github.com/facebookincubator/katran>: make bench also
 # measures Katran's balancer through the same wrapper, built as its own
 # Makefile-bpf builds it (no defines of its options: its default build)
@@ -357,6 +364,11 @@ $(BUILD)/bench/katran.bpf.o: $(wildcard $(KATRAN)/katran/lib/bpf/*.[ch])
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BIN) $(KATRAN_OBJ)
 	$(Q)XLB_BENCH_KATRAN=$(KATRAN_OBJ) $(BENCH_BIN) $(CURDIR)
+
+# CASE=tcp-hit|udp-hit|v6-hit|ipip-hit|gue-hit|not-vip|syn: one per-packet case under perf
+profile: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/profile.sh $(or $(CASE),tcp-hit) $(or $(PROFILE_SECONDS),10)
 
 FMT_SRCS := $(wildcard include/*.h bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c tests/*/*.h \
               bench/*.c)

@@ -1304,6 +1304,52 @@ static void bench_memory(void)
 	row("memory", "xlbd peak RSS, 512 VIPs", (double)hwm / 1024, "MiB", NULL, 0, NULL, 0);
 }
 
+/*
+ * XLB_BENCH_PROFILE=CASE: one per-packet case of section 1 again and again
+ * for XLB_BENCH_SECONDS (default 10), for a profiler to sample
+ * (scripts/profile.sh). The program's id comes first, then a line a run.
+ */
+static void bench_profile(struct dp *dp, const char *name)
+{
+	struct pkt_spec s = TCP_ACK("10.0.0.100");
+	const char *secs = getenv("XLB_BENCH_SECONDS");
+	double until = now_s() + (secs ? atof(secs) : 10);
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	uint32_t base = 0, mask = 0;
+
+	if (!strcmp(name, "udp-hit")) {
+		s.proto = IPPROTO_UDP;
+		s.dport = 53;
+		s.tcp_flags = 0;
+	} else if (!strcmp(name, "v6-hit")) {
+		s.family = 6;
+		s.src = "2001:db8::1";
+		s.dst = "fd00::100";
+		s.payload = 40;
+	} else if (!strcmp(name, "ipip-hit")) {
+		s.dst = "10.0.0.101";
+	} else if (!strcmp(name, "gue-hit")) {
+		s.dst = "10.0.0.102";
+	} else if (!strcmp(name, "not-vip")) {
+		s.dst = "10.9.9.9";
+	} else if (!strcmp(name, "syn")) {
+		/* every SYN from a new source, as the bench's "TCP SYN, new flow" */
+		s.tcp_flags = TH_SYN;
+		base = 0x0a000000;
+		mask = 0xffffff;
+	} else if (strcmp(name, "tcp-hit")) {
+		fatalx("XLB_BENCH_PROFILE: no case \"%s\" (tcp-hit udp-hit v6-hit ipip-hit "
+		       "gue-hit not-vip syn)",
+		       name);
+	}
+	if (bpf_obj_get_info_by_fd(dp_prog_fd(dp), &info, &len))
+		fatal("program info");
+	printf("profiling %s: program id %u\n", name, info.id);
+	while (now_s() < until)
+		printf("%s %.2f ns\n", name, time_prog(dp_prog_fd(dp), &s, base, mask, !mask));
+}
+
 /* XLB_BENCH_ONLY: a comma-separated list of sections; unset, all of them. */
 static int section_wanted(const char *name)
 {
@@ -1363,6 +1409,14 @@ int main(int argc, char **argv)
 	if (lb_commit(lb))
 		fatalx("writing the benchmark's VIPs");
 
+	if (getenv("XLB_BENCH_PROFILE")) {
+		bench_profile(dp, getenv("XLB_BENCH_PROFILE"));
+		lb_free(lb);
+		dp_close(dp);
+		json_object_put(results);
+		bench_bpf__destroy(bs);
+		return 0;
+	}
 	if (section_wanted("packet"))
 		bench_packets(dp, lb, o.max_flows);
 	if (section_wanted("peer"))
