@@ -293,6 +293,18 @@ static void bench_prog_size(const char *section, int prog_fd, const char *who)
 		.dport = 80, .tcp_flags = TH_ACK, .payload = 60                                    \
 	}
 
+#define UDP_DNS(dst_)                                                                              \
+	{                                                                                          \
+		.family = 4, .src = "10.1.0.1", .dst = dst_, .proto = IPPROTO_UDP, .sport = 40000, \
+		.dport = 53, .payload = 60                                                         \
+	}
+
+#define TCP6_ACK                                                                             \
+	{                                                                                    \
+		.family = 6, .src = "2001:db8::1", .dst = "fd00::100", .proto = IPPROTO_TCP, \
+		.sport = 40000, .dport = 80, .tcp_flags = TH_ACK, .payload = 40              \
+	}
+
 static struct xlb_config bench_xc; /* the benchmark's xlb_config, as written */
 
 /* xlb_config with sampling for xlbctl monitor on at rate, or off (rate 0). */
@@ -667,7 +679,7 @@ static void bench_katran(uint32_t max_flows)
 {
 	const char *path = getenv("XLB_BENCH_KATRAN");
 	struct pkt_spec ack = TCP_ACK("10.0.0.101"), syn = TCP_ACK("10.0.0.101");
-	struct pkt_spec udp = ack, novip = TCP_ACK("10.9.9.9");
+	struct pkt_spec udp = UDP_DNS("10.0.0.101"), novip = TCP_ACK("10.9.9.9");
 	struct dp_opts o = { .max_flows = max_flows };
 	double ftx, fipip;
 	struct katran k;
@@ -699,8 +711,6 @@ static void bench_katran(uint32_t max_flows)
 		fatalx("writing the benchmark's VIPs");
 	kat_load(&k, path, max_flows);
 	syn.tcp_flags = TH_SYN;
-	udp.proto = IPPROTO_UDP;
-	udp.dport = 53;
 	kat_pair(&k, dp, "TCP flow hit, ipip", &ack, 0, 0, "IPIP floor", fipip);
 	kat_pair(&k, dp, "UDP flow hit, ipip", &udp, 0, 0, "IPIP floor", fipip);
 	kat_pair(&k, dp, "SYN, new flow, ipip", &syn, 0x0a000000, 0xffffff, "IPIP floor", fipip);
@@ -728,21 +738,7 @@ static int count_flow(const struct xlb_flow_key *k, const struct xlb_flow *f, vo
 static void bench_packets(struct dp *dp, struct lb *lb, uint32_t max_flows)
 {
 	struct pkt_spec ack = TCP_ACK("10.0.0.100"), syn = TCP_ACK("10.0.0.100");
-	struct pkt_spec udp = { .family = 4,
-				.src = "10.1.0.1",
-				.dst = "10.0.0.100",
-				.proto = IPPROTO_UDP,
-				.sport = 40000,
-				.dport = 53,
-				.payload = 60 };
-	struct pkt_spec v6 = { .family = 6,
-			       .src = "2001:db8::1",
-			       .dst = "fd00::100",
-			       .proto = IPPROTO_TCP,
-			       .sport = 40000,
-			       .dport = 80,
-			       .tcp_flags = TH_ACK,
-			       .payload = 40 };
+	struct pkt_spec udp = UDP_DNS("10.0.0.100"), v6 = TCP6_ACK;
 	struct pkt_spec novip = TCP_ACK("10.9.9.9");
 	int xlb = dp_prog_fd(dp);
 	double ftx, fswap, fipip, t, t4;
@@ -1320,7 +1316,7 @@ static void bench_memory(void)
  */
 static void bench_profile(struct dp *dp, const char *name)
 {
-	struct pkt_spec s = TCP_ACK("10.0.0.100");
+	struct pkt_spec s = TCP_ACK("10.0.0.100"), udp = UDP_DNS("10.0.0.100"), v6 = TCP6_ACK;
 	const char *secs = getenv("XLB_BENCH_SECONDS");
 	double until = now_s() + (secs ? atof(secs) : 10);
 	struct bpf_prog_info info = {};
@@ -1328,14 +1324,9 @@ static void bench_profile(struct dp *dp, const char *name)
 	uint32_t base = 0, mask = 0;
 
 	if (!strcmp(name, "udp-hit")) {
-		s.proto = IPPROTO_UDP;
-		s.dport = 53;
-		s.tcp_flags = 0;
+		s = udp;
 	} else if (!strcmp(name, "v6-hit")) {
-		s.family = 6;
-		s.src = "2001:db8::1";
-		s.dst = "fd00::100";
-		s.payload = 40;
+		s = v6;
 	} else if (!strcmp(name, "ipip-hit")) {
 		s.dst = "10.0.0.101";
 	} else if (!strcmp(name, "gue-hit")) {

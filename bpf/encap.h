@@ -37,8 +37,8 @@
 
 /*
  * The IPv4 header without options, id 0 and fragment offset 0, in whole
- * words (parse.h), checksum included: the one's-complement sum of its 32-bit words folded to 16 bits
- * is that of its 16-bit words.
+ * words (parse.h), checksum included: the one's-complement sum of its
+ * 32-bit words, folded to 16 bits, is that of its 16-bit words.
  */
 static __always_inline void ipv4_hdr_write(void *ip, __u8 tos, __u16 tot_len, __u8 ttl, __u8 proto,
 					   __be32 saddr, __be32 daddr)

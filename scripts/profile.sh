@@ -6,22 +6,21 @@
 #
 #   scripts/profile.sh [CASE [SECONDS]]
 #
-# CASE: tcp-hit (default), udp-hit, v6-hit, ipip-hit, gue-hit, not-vip, syn.
-# Root; perf (Debian: linux-perf). Samples are cpu-clock ones (a VM has no
-# PMU), which land on the instruction after one that stalled: read a hot
-# line as "waiting here", often for the load or store just before it.
+# CASE: tcp-hit (default), udp-hit, v6-hit, ipip-hit, gue-hit, not-vip, syn
+# (the bench checks it, and lists them when it is none of these).
+# Root; perf (Debian: linux-perf). Only the bench's own process is sampled,
+# its system calls included, which is where the program runs. Samples are
+# cpu-clock ones (a VM has no PMU), which land on the instruction after one
+# that stalled: read a hot line as "waiting here", often for the load or
+# store just before it.
 set -euo pipefail
-
-usage() {
-	echo "usage: scripts/profile.sh [CASE [SECONDS]]" >&2
-	echo "  CASE: tcp-hit udp-hit v6-hit ipip-hit gue-hit not-vip syn" >&2
-	exit 2
-}
 
 case=${1:-tcp-hit}
 secs=${2:-10}
-[[ $case =~ ^(tcp-hit|udp-hit|v6-hit|ipip-hit|gue-hit|not-vip|syn)$ ]] || usage
-[[ $secs =~ ^[0-9]+$ ]] && ((secs >= 2 && secs <= 600)) || usage
+if ! [[ $secs =~ ^[0-9]+$ ]] || ((secs < 2 || secs > 600)); then
+	echo "usage: scripts/profile.sh [CASE [SECONDS]]  (SECONDS: 2 to 600)" >&2
+	exit 2
+fi
 command -v perf >/dev/null || {
 	echo "profile.sh: perf is missing (apt-get install linux-perf)" >&2
 	exit 1
@@ -48,7 +47,7 @@ if [ -z "$id" ]; then
 fi
 "$top/build/bench/jitlines" "$id" >"$tmp/lines"
 sleep 1 # past the first runs
-perf record -q -a -e cpu-clock -o "$tmp/perf.data" sleep "$secs" 2>/dev/null
+perf record -q -e cpu-clock -p "$pid" -o "$tmp/perf.data" -- sleep "$secs" 2>/dev/null
 wait "$pid"
 pid=
 perf script -i "$tmp/perf.data" -F ip,sym 2>/dev/null >"$tmp/samples"
@@ -77,8 +76,6 @@ for l in open(samples_path):
     if len(f) < 2:
         continue
     ip, sym = int(f[0], 16), f[1]
-    if sym.endswith('_safe_halt_hc') or sym.endswith('default_idle'):
-        continue  # the other CPU, idle
     total += 1
     if not in_program(ip):
         syms[sym] += 1
@@ -98,7 +95,7 @@ print(f'{case}: {statistics.median(ns):.2f} ns a packet (the median of the bench
       f'{len(ns)} figures)' if ns else f'{case}: the bench printed no figure')
 if not total or not ours:
     sys.exit('profile.sh: no samples in the program (is it the one the bench ran?)')
-print(f'\n{total} samples on a busy CPU; {100 * ours / total:.1f}% in xlb\'s program, the rest:')
+print(f'\n{total} samples of the bench; {100 * ours / total:.1f}% in xlb\'s program, the rest:')
 for s, c in syms.most_common(6):
     print(f'  {100 * c / total:5.1f}%  {s}')
 print('\nxlb\'s program by file:')
