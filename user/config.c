@@ -235,7 +235,11 @@ int cfg_parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-/* "30s", "500ms", "2m", "1h"; a bare number is seconds. */
+/*
+ * "30s", "500ms", "2m", "1h". A bare number is refused (-EDOM): HAProxy reads
+ * 2000 as milliseconds, keepalived 2 as seconds, and a guess either way is
+ * off by a factor of a thousand.
+ */
 int cfg_parse_duration_ms(const char *s, uint64_t *ms)
 {
 	unsigned long long v;
@@ -247,7 +251,9 @@ int cfg_parse_duration_ms(const char *s, uint64_t *ms)
 	v = strtoull(s, &end, 10);
 	if (errno || v > 1000000000ULL)
 		return -EINVAL;
-	if (!*end || !strcmp(end, "s"))
+	if (!*end)
+		return -EDOM;
+	if (!strcmp(end, "s"))
 		*ms = v * 1000;
 	else if (!strcmp(end, "ms"))
 		*ms = v;
@@ -258,6 +264,17 @@ int cfg_parse_duration_ms(const char *s, uint64_t *ms)
 	else
 		return -EINVAL;
 	return 0;
+}
+
+/* What follows a duration's error: for a bare number, the two it may have meant. */
+static const char *duration_hint(const char *s, char *buf, size_t len)
+{
+	uint64_t ms;
+
+	if (cfg_parse_duration_ms(s, &ms) != -EDOM)
+		return "";
+	snprintf(buf, len, "; a duration needs a unit: did you mean \"%sms\" or \"%ss\"?", s, s);
+	return buf;
 }
 
 int cfg_parse_status_range(const char *s, struct cfg_status_range *r)
@@ -689,13 +706,14 @@ static void check_duration(struct cfg_ctx *c, int vi, int bi, const char *key, c
 			   uint64_t min_ms, uint64_t *out)
 {
 	uint64_t ms;
+	char h[96];
 
 	if (!s)
 		return;
 	if (cfg_parse_duration_ms(s, &ms) || ms < min_ms || ms > 3600000)
 		cfg_errf(c, check_node(c, vi, bi, key),
-			 "%s: must be a duration from %llums to 1h (like 2s or 500ms), got \"%s\"",
-			 key, (unsigned long long)min_ms, s);
+			 "%s: must be a duration from %llums to 1h (like 2s or 500ms), got \"%s\"%s",
+			 key, (unsigned long long)min_ms, s, duration_hint(s, h, sizeof(h)));
 	else
 		*out = ms;
 }
@@ -802,6 +820,7 @@ static void validate_vip(struct cfg_ctx *c, struct cfg *cfg, int vi)
 {
 	struct cfg_vip *v = &cfg->vips[vi];
 	uint64_t ms;
+	char h[96];
 	int j;
 	unsigned bi;
 
@@ -832,8 +851,8 @@ static void validate_vip(struct cfg_ctx *c, struct cfg *cfg, int vi)
 		if (cfg_parse_duration_ms(v->udp_idle_timeout, &ms) || ms < 1000 || ms > 86400000)
 			cfg_errf(c, cfg_node(c, vi, -1, "udp_idle_timeout"),
 				 "udp_idle_timeout: must be a duration from 1s to 24h (like 30s), "
-				 "got \"%s\"",
-				 v->udp_idle_timeout);
+				 "got \"%s\"%s",
+				 v->udp_idle_timeout, duration_hint(v->udp_idle_timeout, h, sizeof(h)));
 		else
 			v->udp_timeout_s = (uint32_t)(ms / 1000);
 	}
@@ -976,13 +995,14 @@ static yaml_node_t *announce_node(struct cfg_ctx *c, const char *key)
 static void announce_duration(struct cfg_ctx *c, const char *key, const char *s, uint64_t *out)
 {
 	uint64_t ms;
+	char h[96];
 
 	if (!s)
 		return;
 	if (cfg_parse_duration_ms(s, &ms) || ms > 600000)
 		cfg_errf(c, announce_node(c, key),
-			 "announce: %s: must be a duration from 0s to 10m (like 5s), got \"%s\"",
-			 key, s);
+			 "announce: %s: must be a duration from 0s to 10m (like 5s), got \"%s\"%s",
+			 key, s, duration_hint(s, h, sizeof(h)));
 	else
 		*out = ms;
 }

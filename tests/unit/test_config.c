@@ -178,6 +178,15 @@ static const struct bad bads[] = {
 	{ "announce_hold_down_not_a_duration", "announce:\n  hold_down: soon\n",
 	  "xlb.yaml:2:14: announce: hold_down: must be a duration from 0s to 10m (like 5s), got "
 	  "\"soon\"\n" },
+	{ "check_interval_without_a_unit", HEAD "    check:\n      type: tcp\n      interval: 2000\n",
+	  "xlb.yaml:8:17: interval: must be a duration from 100ms to 1h (like 2s or 500ms), got "
+	  "\"2000\"; a duration needs a unit: did you mean \"2000ms\" or \"2000s\"?\n" },
+	{ "udp_idle_timeout_without_a_unit", HEAD "    udp_idle_timeout: 30\n",
+	  "xlb.yaml:6:23: udp_idle_timeout: must be a duration from 1s to 24h (like 30s), got "
+	  "\"30\"; a duration needs a unit: did you mean \"30ms\" or \"30s\"?\n" },
+	{ "announce_withdraw_delay_without_a_unit", "announce:\n  withdraw_delay: 5\n",
+	  "xlb.yaml:2:19: announce: withdraw_delay: must be a duration from 0s to 10m (like 5s), "
+	  "got \"5\"; a duration needs a unit: did you mean \"5ms\" or \"5s\"?\n" },
 	{ "announce_min_healthy_without_announce", HEAD "    announce_min_healthy: 2\n",
 	  "xlb.yaml:6:27: announce_min_healthy: nothing is announced without an announce: "
 	  "section\n" },
@@ -421,8 +430,8 @@ static void test_durations_parse(void **state)
 	assert_int_equal(ms, 500);
 	assert_int_equal(cfg_parse_duration_ms("2m", &ms), 0);
 	assert_int_equal(ms, 120000);
-	assert_int_equal(cfg_parse_duration_ms("7", &ms), 0);
-	assert_int_equal(ms, 7000);
+	/* a bare number has no unit to read it by */
+	assert_int_equal(cfg_parse_duration_ms("7", &ms), -EDOM);
 	assert_int_equal(cfg_parse_duration_ms("1.5s", &ms), -EINVAL);
 	assert_int_equal(cfg_parse_duration_ms("s", &ms), -EINVAL);
 	assert_int_equal(cfg_parse_duration_ms("-1s", &ms), -EINVAL);
