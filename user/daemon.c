@@ -540,6 +540,7 @@ int xlbd_replay(struct xlbd *d)
 {
 	unsigned i, n = d->journal ? journal_count(d->journal) : 0, done = 0;
 	json_object **ok = calloc(n + 1, sizeof(*ok));
+	int err;
 	struct api_req q;
 	const char *code;
 	char msg[256];
@@ -573,12 +574,11 @@ int xlbd_replay(struct xlbd *d)
 		json_object_put(r);
 	}
 	d->replaying = 0;
-	/* keep what still applies, nothing else */
-	if (done != n) {
-		journal_clear(d->journal);
-		for (i = 0; i < done; i++)
-			journal_add(d->journal, ok[i]);
-	}
+	/* keep what still applies, nothing else, in one write */
+	if (done != n && (err = journal_replace(d->journal, ok, done)))
+		log_warnx("runtime state file: keeping the %u changes that still apply: %s "
+			  "(the file still holds all %u)",
+			  done, strerror(-err), n);
 	for (i = 0; i < done; i++)
 		json_object_put(ok[i]);
 	free(ok);
@@ -717,9 +717,15 @@ json_object *xlbd_handle(void *ctx, const struct api_req *q)
 	}
 	if (e)
 		return errno_reply(e, err);
-	if (d->journal && !d->replaying && (e = journal_add(d->journal, q->obj)))
-		log_warnx("runtime state file: %s: this change will not survive a restart",
-			  strerror(-e));
+	/* in effect but not kept: the caller must know it would not outlive a restart */
+	if (d->journal && !d->replaying && (e = journal_add(d->journal, q->obj))) {
+		log_warnx("runtime state file: %s: this change (%s) will not survive a restart",
+			  strerror(-e), err);
+		return api_error(API_E_INTERNAL,
+				 "%s; in effect, but the runtime state file could not keep it "
+				 "(%s): it will not survive a restart",
+				 err, strerror(-e));
+	}
 	{
 		json_object *r = api_ok();
 

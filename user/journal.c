@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The runtime change journal: see journal.h. Every change rewrites the
- * whole file (write a temporary beside it, fsync, rename): it is small, and
- * a crash leaves either the old file or the new one, never half of one.
+ * whole file in one write (a temporary beside it, fsync, rename): it is
+ * small, and a crash or a full disk leaves either the old file or the new
+ * one, never half of one and never none.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,8 +14,6 @@
 #include <unistd.h>
 
 #include "journal.h"
-
-#define JOURNAL_MAX_LINE 4096 /* a change request is a few hundred bytes */
 
 struct journal {
 	char *path;
@@ -43,6 +43,23 @@ static int same(const char *a, const char *b)
 	return a && b && !strcmp(a, b);
 }
 
+/*
+ * One address however it is spelled: 2001:db8::10, 2001:DB8::10 and
+ * 2001:db8:0::10 are one backend. (The control socket has already refused
+ * what is not an address; text that is not one compares as text.)
+ */
+static int same_addr(const char *a, const char *b)
+{
+	unsigned char x[16], y[16];
+	int af = a && strchr(a, ':') ? AF_INET6 : AF_INET;
+
+	if (!a || !b)
+		return 0;
+	if (inet_pton(af, a, x) == 1 && inet_pton(af, b, y) == 1)
+		return !memcmp(x, y, af == AF_INET6 ? 16 : 4);
+	return !strcmp(a, b);
+}
+
 static int push(struct journal *j, json_object *o)
 {
 	json_object **n = realloc(j->req, (j->n + 1) * sizeof(*n));
@@ -61,10 +78,72 @@ static void drop(struct journal *j, unsigned i)
 	j->n--;
 }
 
-int journal_open(struct journal **jp, const char *path)
+/* Write len bytes to path whole: a temporary beside it, fsync, rename. */
+static int write_whole(const char *path, const char *data, size_t len)
+{
+	char tmp[4096];
+	ssize_t n;
+	int fd, err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	for (; len && !err; data += n, len -= (size_t)n) {
+		n = write(fd, data, len);
+		if (n < 0)
+			err = errno == EINTR ? (n = 0) : -errno;
+	}
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+/*
+ * The file as it was, kept beside it under another name before anything is
+ * dropped from it: a line this xlbd cannot read may be one a person can.
+ */
+static int keep_original(const char *path, char *aside, size_t aside_len)
+{
+	char *data = NULL;
+	size_t len = 0;
+	FILE *f, *m;
+	int c, err;
+
+	snprintf(aside, aside_len, "%s.unreadable", path);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	m = open_memstream(&data, &len);
+	if (!m) {
+		err = -errno;
+		fclose(f);
+		return err;
+	}
+	while ((c = getc(f)) != EOF)
+		putc(c, m);
+	err = ferror(f) || fclose(m) ? -EIO : 0;
+	fclose(f);
+	if (!err)
+		err = write_whole(aside, data, len);
+	free(data);
+	return err;
+}
+
+int journal_open(struct journal **jp, const char *path, journal_warn_fn warn, void *ctx)
 {
 	struct journal *j = calloc(1, sizeof(*j));
-	char line[JOURNAL_MAX_LINE];
+	char *line = NULL, aside[4096] = "", why[4200];
+	unsigned lineno = 0;
+	size_t cap = 0;
+	ssize_t len;
 	FILE *f;
 	int err = 0;
 
@@ -82,15 +161,38 @@ int journal_open(struct journal **jp, const char *path)
 		journal_free(j);
 		return err;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		json_object *o = json_tokener_parse(line);
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		enum json_tokener_error jerr;
+		json_object *o;
 
-		/* the daemon checks each line again when it replays it */
-		if (o && !push(j, o))
+		lineno++;
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = 0;
+		if (!len)
 			continue;
+		/* (the daemon checks each request again when it replays it) */
+		o = json_tokener_parse_verbose(line, &jerr);
+		if (o && json_object_is_type(o, json_type_object) && field(o, "cmd") &&
+		    !push(j, o))
+			continue;
+		if (!*aside && (err = keep_original(path, aside, sizeof(aside)))) {
+			json_object_put(o);
+			break;
+		}
+		snprintf(why, sizeof(why), "%s (the file as it was is kept as %s)",
+			 !o ? json_tokener_error_desc(jerr) : "not a change request", aside);
 		json_object_put(o);
+		if (warn)
+			warn(ctx, lineno, why, line);
 	}
+	if (!err && ferror(f))
+		err = -EIO;
+	free(line);
 	fclose(f);
+	if (err) {
+		journal_free(j);
+		return err;
+	}
 	*jp = j;
 	return 0;
 }
@@ -110,34 +212,25 @@ void journal_free(struct journal *j)
 
 static int journal_write(struct journal *j)
 {
-	char tmp[4096];
+	char *data = NULL;
+	size_t len = 0;
 	unsigned i;
-	FILE *f;
-	int fd, err = 0;
+	FILE *m;
+	int err;
 
 	if (!j->n)
 		return unlink(j->path) && errno != ENOENT ? -errno : 0;
-	snprintf(tmp, sizeof(tmp), "%s.new", j->path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
+	m = open_memstream(&data, &len);
+	if (!m)
 		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		unlink(tmp);
-		return err;
-	}
 	for (i = 0; i < j->n; i++)
-		fprintf(f, "%s\n", journal_line(j, i));
-	if (fflush(f) || fsync(fd))
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, j->path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
+		fprintf(m, "%s\n", journal_line(j, i));
+	if (fclose(m)) {
+		free(data);
+		return -ENOMEM;
+	}
+	err = write_whole(j->path, data, len);
+	free(data);
 	return err;
 }
 
@@ -148,7 +241,7 @@ static void drop_about(struct journal *j, unsigned i, const char *vip, const cha
 
 	for (k = j->n; k-- > i;)
 		if (same(field(j->req[k], "vip"), vip) &&
-		    (!addr || same(field(j->req[k], "address"), addr)))
+		    (!addr || same_addr(field(j->req[k], "address"), addr)))
 			drop(j, k);
 }
 
@@ -182,7 +275,7 @@ static int fold(struct journal *j, json_object *req)
 		}
 		if (!strncmp(c, "vip.", 4))
 			return 0; /* the VIP itself changed before: keep the order */
-		if (!same(field(o, "address"), addr))
+		if (!same_addr(field(o, "address"), addr))
 			continue;
 		/* the last change of this backend */
 		if (is_set && !strcmp(c, "backend.set")) {
@@ -205,7 +298,8 @@ static int fold(struct journal *j, json_object *req)
 	return 0;
 }
 
-int journal_add(struct journal *j, json_object *req)
+/* Keep req in memory (folded); the file is written by the caller. */
+static int keep(struct journal *j, json_object *req)
 {
 	json_object *copy = NULL;
 	int err;
@@ -214,19 +308,34 @@ int journal_add(struct journal *j, json_object *req)
 		return -ENOMEM;
 	if (fold(j, copy)) {
 		json_object_put(copy);
-		return journal_write(j);
+		return 0;
 	}
 	err = push(j, copy);
-	if (err) {
+	if (err)
 		json_object_put(copy);
-		return err;
-	}
-	return journal_write(j);
+	return err;
+}
+
+int journal_add(struct journal *j, json_object *req)
+{
+	int err = keep(j, req);
+
+	return err ? err : journal_write(j);
+}
+
+int journal_replace(struct journal *j, json_object *const *reqs, unsigned n)
+{
+	unsigned i;
+	int err = 0;
+
+	while (j->n)
+		drop(j, j->n - 1);
+	for (i = 0; i < n && !err; i++)
+		err = keep(j, reqs[i]);
+	return err ? err : journal_write(j);
 }
 
 int journal_clear(struct journal *j)
 {
-	while (j->n)
-		drop(j, j->n - 1);
-	return journal_write(j);
+	return journal_replace(j, NULL, 0);
 }

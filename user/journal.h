@@ -19,8 +19,15 @@
 
 struct journal;
 
-/* Open path (absent: empty); the lines it holds are read. 0 or -errno. */
-int journal_open(struct journal **jp, const char *path);
+/* Told of each line that is not a change request (1-based line number). */
+typedef void (*journal_warn_fn)(void *ctx, unsigned lineno, const char *why, const char *line);
+
+/*
+ * Open path (absent: empty); the lines it holds are read. A line that is not
+ * a change request is left out and told to warn, and the file as it was is
+ * first kept beside it as PATH.unreadable. 0 or -errno.
+ */
+int journal_open(struct journal **jp, const char *path, journal_warn_fn warn, void *ctx);
 void journal_free(struct journal *j);
 
 unsigned journal_count(const struct journal *j);
@@ -29,6 +36,8 @@ const char *journal_line(const struct journal *j, unsigned i);
 
 /* Keep a change request (vip.add, vip.del, backend.*) that succeeded. */
 int journal_add(struct journal *j, json_object *req);
+/* Keep exactly these requests (folded), in one write of the file. */
+int journal_replace(struct journal *j, json_object *const *reqs, unsigned n);
 /* Forget every change: the config file is the running state again. */
 int journal_clear(struct journal *j);
 

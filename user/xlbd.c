@@ -373,6 +373,13 @@ static int do_detach(struct xlbd *d, const char *ifname)
 	return 0;
 }
 
+/* A line of the runtime state file that cannot be replayed. */
+static void journal_warn(void *ctx, unsigned lineno, const char *why, const char *line)
+{
+	log_warnx("runtime state file %s:%u: left out, %s: %.200s", (const char *)ctx, lineno,
+		  why, line);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -527,7 +534,7 @@ int main(int argc, char **argv)
 
 	err = instance_path(state, sizeof(state), "state", d.cfg->pin_path, ".json");
 	if (!err)
-		err = journal_open(&d.journal, state);
+		err = journal_open(&d.journal, state, journal_warn, state);
 	if (err) {
 		log_warnx("runtime state file %s: %s", state, strerror(-err));
 		goto out;

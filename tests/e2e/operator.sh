@@ -485,6 +485,31 @@ test_runtime_changes_survive_kill_9_until_a_reload() {
 	[ "${st% *}" = "up 100" ]
 }
 
+# A change the state file cannot keep is not answered "ok"; a line of it that
+# cannot be read is told at the start and the file kept aside, not dropped.
+test_state_file_failures_are_told_not_swallowed() {
+	local out rc
+	ctl reload >/dev/null || return 1
+	mkdir "$STATE_FILE.new" || return 1 # the temporary cannot be written
+	out=$(ctl backend set web 10.111.0.12 weight 77 2>&1)
+	rc=$?
+	rmdir "$STATE_FILE.new"
+	say "unwritable: exit $rc: $out"
+	[ $rc -ne 0 ] && [[ $out == *"weight 100 -> 77"*"will not survive a restart"* ]] || return 1
+	ctl backend set web 10.111.0.12 weight 60 >/dev/null || return 1
+	printf '{"cmd":"backend.set","vip":"web","addr\n' >>"$STATE_FILE"
+	kill -9 "$XLBD_PID"
+	sleep 0.3
+	: >"$LOG"
+	xlbd_daemon || { say "no restart"; return 1; }
+	out=$(grep "runtime state file" "$LOG")
+	say "$out"
+	[[ $out == *":2: left out, "*".unreadable"* ]] && [ -s "$STATE_FILE.unreadable" ] || return 1
+	[ "$(be_state web 10.111.0.12 | cut -d' ' -f2)" = 60 ] || { say "the kept line was lost"; return 1; }
+	rm -f "$STATE_FILE.unreadable"
+	ctl reload >/dev/null
+}
+
 # xlbd built with ASan and UBSan (make test builds it): a start, reloads
 # (which free the running configuration) and a detach, with no report.
 test_sanitized_xlbd_starts_reloads_and_detaches_cleanly() {
@@ -561,6 +586,7 @@ run_test test_exec_check_commands_start_clean
 run_test test_control_socket_keeps_nothing_of_bad_clients
 run_test test_control_clients_are_capped_and_the_socket_comes_back
 run_test test_runtime_changes_survive_kill_9_until_a_reload
+run_test test_state_file_failures_are_told_not_swallowed
 run_test test_sanitized_xlbd_starts_reloads_and_detaches_cleanly
 run_test test_detach_finds_the_interface_from_the_pins_and_keeps_other_pins
 
