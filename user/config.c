@@ -266,6 +266,44 @@ int cfg_parse_duration_ms(const char *s, uint64_t *ms)
 	return 0;
 }
 
+/*
+ * An absolute path in one spelling: "//", "/./" and a trailing "/" folded
+ * away, in place. The pin path keys an instance (its lock, its state file,
+ * its drain mark): /sys/fs/bpf/x/ and /sys/fs/bpf/x are one directory and
+ * must be one instance. ".." (which a symbolic link would make ambiguous)
+ * and "/" itself are refused: -EINVAL, the path left as it was.
+ */
+int cfg_clean_path(char *path)
+{
+	char out[4096];
+	size_t o = 0;
+	const char *p = path, *end;
+
+	while (*p) {
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		end = strchrnul(p, '/');
+		n = (size_t)(end - p);
+		if (n == 2 && !strncmp(p, "..", 2))
+			return -EINVAL;
+		if (n && !(n == 1 && *p == '.')) {
+			if (o + 1 + n >= sizeof(out))
+				return -EINVAL;
+			out[o++] = '/';
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p = end;
+	}
+	if (!o)
+		return -EINVAL;
+	memcpy(path, out, o);
+	path[o] = 0;
+	return 0;
+}
+
 /* What follows a duration's error: for a bare number, the two it may have meant. */
 static const char *duration_hint(const char *s, char *buf, size_t len)
 {
@@ -1050,6 +1088,9 @@ static void validate(struct cfg_ctx *c, struct cfg *cfg)
 	if (cfg->pin_path && cfg->pin_path[0] != '/')
 		cfg_errf(c, cfg_node(c, -1, -1, "pin_path"),
 			 "pin_path: must be absolute, got \"%s\"", cfg->pin_path);
+	else if (cfg->pin_path && cfg_clean_path(cfg->pin_path))
+		cfg_errf(c, cfg_node(c, -1, -1, "pin_path"),
+			 "pin_path: write it without \"..\" and not as /, got \"%s\"", cfg->pin_path);
 	if (cfg->control_socket &&
 	    (cfg->control_socket[0] != '/' || strlen(cfg->control_socket) >= 108))
 		cfg_errf(c, cfg_node(c, -1, -1, "control_socket"),

@@ -168,7 +168,10 @@ int cfg_parse_addr(const char *s, struct xlb_addr *a);
 int cfg_parse_mac(const char *s, uint8_t mac[6]);
 /* "ADDR:PORT" or "[V6ADDR]:PORT", port 1..65535. */
 int cfg_parse_listen(const char *s, struct xlb_addr *a, uint16_t *port);
+/* A duration with its unit; -EDOM for a bare number (no unit to read it by). */
 int cfg_parse_duration_ms(const char *s, uint64_t *ms);
+/* An absolute path folded to one spelling, in place; -EINVAL for ".." or "/". */
+int cfg_clean_path(char *path);
 /* "200-299", "301": one range; 0 or -EINVAL. */
 int cfg_parse_status_range(const char *s, struct cfg_status_range *r);
 /*

@@ -312,6 +312,29 @@ static int pin_dir(const char *path)
 	return made;
 }
 
+/*
+ * The pin path keys the instance as text (config.c folds its spellings): a
+ * symbolic link on the way would let two spellings name one directory, so
+ * the part of it that exists must be its own real path. 0, or -ELOOP with
+ * the real path said.
+ */
+static int pin_path_is_real(const char *path)
+{
+	char part[4096], *real, *slash;
+	int err = 0;
+
+	snprintf(part, sizeof(part), "%s", path);
+	while (!(real = realpath(part, NULL)) && (slash = strrchr(part, '/')) && slash != part)
+		*slash = 0;
+	if (real && strcmp(real, part)) {
+		log_warnx("pin_path %s: %s is a symbolic link to %s: write the real path", path,
+			  part, real);
+		err = -ELOOP;
+	}
+	free(real);
+	return err;
+}
+
 /* Is another process serving what we are about to? Then name it. */
 static void say_holder(const char *what, const struct instance_holder *h)
 {
@@ -479,6 +502,8 @@ int main(int argc, char **argv)
 		d.cfg_path = cfg_abs;
 	if (!ifname)
 		ifname = d.cfg->interface;
+	if (pin_path_is_real(d.cfg->pin_path))
+		goto out;
 	if (check) {
 		printf("%s: configuration OK (%u vips)\n", d.cfg_path, d.cfg->vips_count);
 		rc = 0;

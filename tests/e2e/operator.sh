@@ -94,20 +94,24 @@ test_daemon_without_syslog_logs_to_stderr_and_reloads_its_relative_config() {
 	grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+ xlbd: reloaded $WORK/xlb.yaml" "$LOG"
 }
 
+# The pins as written, and as they may be misspelled (a trailing slash, "//",
+# "/./"): one directory, one instance.
 test_second_xlbd_on_the_same_pins_changes_nothing_and_names_the_first() {
-	local cfg before after out rc
-	cfg=$(cfg_variant 's|^control_socket: .*|control_socket: /run/xlb/op-second.sock|; /^vips:/,$d' second.yaml)
-	echo "vips: []" >>"$cfg"
-	before=$(maps_snapshot)
-	out=$(timeout 20 nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$cfg" -i eth1 2>&1)
-	rc=$?
-	say "second xlbd: exit $rc: $out"
-	after=$(maps_snapshot)
-	[ "$rc" -ne 0 ] || return 1
-	[[ $out == *"pid $XLBD_PID"* && $out == *"$SOCK"* ]] || { say "the first is not named"; return 1; }
-	[ "$before" = "$after" ] || { say "the maps changed"; return 1; }
-	! has_xdp lb eth1 || { say "a program was left on eth1"; return 1; }
-	[ ! -e /run/xlb/op-second.sock ] || { say "its socket was left"; return 1; }
+	local cfg before after out rc pins
+	for pins in "$PINS" "$PINS/" "${PINS%/*}//./${PINS##*/}"; do
+		cfg=$(cfg_variant "s|^control_socket: .*|control_socket: /run/xlb/op-second.sock|; s|^pin_path: .*|pin_path: $pins|; /^vips:/,\$d" second.yaml)
+		echo "vips: []" >>"$cfg"
+		before=$(maps_snapshot)
+		out=$(timeout 20 nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$cfg" -i eth1 2>&1)
+		rc=$?
+		say "second xlbd, pin_path $pins: exit $rc: $out"
+		after=$(maps_snapshot)
+		[ "$rc" -ne 0 ] || return 1
+		[[ $out == *"pid $XLBD_PID"* && $out == *"$SOCK"* ]] || { say "the first is not named"; return 1; }
+		[ "$before" = "$after" ] || { say "the maps changed"; return 1; }
+		! has_xdp lb eth1 || { say "a program was left on eth1"; return 1; }
+		[ ! -e /run/xlb/op-second.sock ] || { say "its socket was left"; return 1; }
+	done
 	out=$(spread http://10.111.1.100/ -n 100 -p 8)
 	say "traffic after: $out"
 	[ "$(count "$out" errors)" -eq 0 ]

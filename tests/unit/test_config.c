@@ -249,6 +249,11 @@ static const struct bad bads[] = {
 	  "xlb.yaml:1:7: vips: expected a list, got a scalar\n" },
 	{ "relative_pin_path", "pin_path: bpf/xlb\n",
 	  "xlb.yaml:1:11: pin_path: must be absolute, got \"bpf/xlb\"\n" },
+	{ "pin_path_with_dot_dot", "pin_path: /sys/fs/bpf/a/../xlb\n",
+	  "xlb.yaml:1:11: pin_path: write it without \"..\" and not as /, got "
+	  "\"/sys/fs/bpf/a/../xlb\"\n" },
+	{ "pin_path_root", "pin_path: //\n",
+	  "xlb.yaml:1:11: pin_path: write it without \"..\" and not as /, got \"//\"\n" },
 	{ "several_errors_are_all_reported",
 	  "vips:\n  - name: web\n    address: 1.2.3\n    port: 99999\n",
 	  "xlb.yaml:3:14: address: not an IP address: \"1.2.3\"\n"
@@ -419,6 +424,26 @@ static void test_endpoints_print_as_operators_type_them(void **state)
 	assert_string_equal(buf, "[fd11");
 }
 
+/* One directory, one spelling: the pin path keys the instance (its lock, its state). */
+static void test_pin_path_spellings_fold_into_one(void **state)
+{
+	static const char *const same[] = { "/sys/fs/bpf/x/", "/sys/fs/bpf//x", "/sys/fs/bpf/./x",
+					    "//sys/fs/bpf/x//", "/sys/./fs/bpf/x/." };
+	char yaml[128];
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		struct cfg *cfg = NULL;
+		char err[512];
+
+		snprintf(yaml, sizeof(yaml), "pin_path: %s\n", same[i]);
+		assert_int_equal(load_text(yaml, &cfg, err, sizeof(err)), 0);
+		assert_string_equal(cfg->pin_path, "/sys/fs/bpf/x");
+		cfg_free(cfg);
+	}
+}
+
 static void test_durations_parse(void **state)
 {
 	uint64_t ms;
@@ -463,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_ipip_vip_may_have_backends_of_the_other_family),
 		cmocka_unit_test(test_missing_file_names_the_file),
 		cmocka_unit_test(test_durations_parse),
+		cmocka_unit_test(test_pin_path_spellings_fold_into_one),
 		cmocka_unit_test(test_endpoints_print_as_operators_type_them),
 		cmocka_unit_test(test_metrics_listen_takes_ipv4_and_bracketed_ipv6),
 		cmocka_unit_test(test_a_fifo_in_place_of_the_file_is_refused_without_waiting),
