@@ -248,26 +248,27 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 	evconnlistener_enable(c->lev);
 }
 
-/*
- * accept() failed. Out of descriptors, the listener would wake the loop at
- * once, forever: stop accepting for a second instead, and say so once.
- */
-static void on_accept_error(struct evconnlistener *l, void *arg)
+void listener_backoff(struct evconnlistener *l, struct event *retry, const char *what)
 {
 	struct timeval t = { CONTROL_RETRY_SEC, 0 };
-	struct control *c = arg;
 	int err = EVUTIL_SOCKET_ERROR();
 
-	(void)l;
 	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {
-		log_warnx("control socket: accept: %s", strerror(err));
+		log_warnx("%s: accept: %s", what, strerror(err));
 		return;
 	}
-	if (!evtimer_pending(c->retry, NULL))
-		log_warnx("control socket: accept: %s: not accepting for %d s", strerror(err),
+	if (!evtimer_pending(retry, NULL))
+		log_warnx("%s: accept: %s: not accepting for %d s", what, strerror(err),
 			  CONTROL_RETRY_SEC);
-	evconnlistener_disable(c->lev);
-	evtimer_add(c->retry, &t);
+	evconnlistener_disable(l);
+	evtimer_add(retry, &t);
+}
+
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct control *c = arg;
+
+	listener_backoff(l, c->retry, "control socket");
 }
 
 /* Is a daemon answering on path? Then it is not ours to remove. */

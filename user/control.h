@@ -33,4 +33,14 @@ void control_on_subscribers(struct control *c, control_subs_fn fn, void *ctx);
 unsigned control_publish(struct control *c, const char *line);
 uint64_t control_dropped(const struct control *c);
 
+/*
+ * A listener's accept() failed. Out of descriptors, it would wake the loop at
+ * once, forever: stop accepting for a second instead (retry, an evtimer the
+ * caller made, enables it again) and say so once. Other errors are logged.
+ * what names the listener in the log.
+ */
+struct evconnlistener;
+struct event;
+void listener_backoff(struct evconnlistener *l, struct event *retry, const char *what);
+
 #endif /* XLB_CONTROL_H */

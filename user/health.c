@@ -95,6 +95,13 @@ struct health {
 	SSL_CTX *ssl;
 	struct hc **hcs;
 	unsigned n;
+	/*
+	 * hcs indexed by (VIP name, address): open addressing, linear probing,
+	 * at most half full, rebuilt when it grows or a checker goes. A sync or
+	 * a scrape looks up every backend: a list made those quadratic.
+	 */
+	struct hc **idx;
+	unsigned idx_cap; /* a power of 2, or 0 */
 };
 
 static struct timeval tv_ms(uint64_t ms)
@@ -304,13 +311,65 @@ static int check_same(const struct cfg_check *a, const struct cfg_check *b)
 	       !memcmp(a->status, b->status, sizeof(a->status[0]) * a->nstatus);
 }
 
+static uint32_t hc_hash(const char *vip, const struct xlb_addr *a)
+{
+	const uint8_t *p = (const uint8_t *)a;
+	uint32_t x = 2166136261u; /* FNV-1a */
+	size_t i;
+
+	for (; *vip; vip++)
+		x = (x ^ (uint8_t)*vip) * 16777619u;
+	for (i = 0; i < sizeof(*a); i++)
+		x = (x ^ p[i]) * 16777619u;
+	return x;
+}
+
+static int hc_is(const struct hc *c, const char *vip, const struct xlb_addr *a)
+{
+	return !strcmp(c->vip, vip) && !memcmp(&c->addr, a, sizeof(*a));
+}
+
+static void idx_put(struct health *h, struct hc *c)
+{
+	unsigned m = h->idx_cap - 1, i = hc_hash(c->vip, &c->addr) & m;
+
+	while (h->idx[i])
+		i = (i + 1) & m;
+	h->idx[i] = c;
+}
+
+/* The index anew for h->n checkers (and room for as many again). 0 or -ENOMEM. */
+static int idx_rebuild(struct health *h)
+{
+	unsigned cap = 16, i;
+	struct hc **idx;
+
+	while (cap < 2 * (h->n + 1))
+		cap *= 2;
+	idx = calloc(cap, sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	free(h->idx);
+	h->idx = idx;
+	h->idx_cap = cap;
+	for (i = 0; i < h->n; i++)
+		idx_put(h, h->hcs[i]);
+	return 0;
+}
+
 static struct hc *hc_find(struct health *h, const char *vip, const struct xlb_addr *a)
 {
-	unsigned i;
+	unsigned m = h->idx_cap - 1, i;
 
-	for (i = 0; i < h->n; i++)
-		if (!strcmp(h->hcs[i]->vip, vip) && !memcmp(&h->hcs[i]->addr, a, sizeof(*a)))
-			return h->hcs[i];
+	if (!h->idx_cap) { /* (no memory for an index: slow, but right) */
+		for (i = 0; i < h->n; i++)
+			if (hc_is(h->hcs[i], vip, a))
+				return h->hcs[i];
+		return NULL;
+	}
+	for (i = hc_hash(vip, a) & m; h->idx[i]; i = (i + 1) & m)
+		if (hc_is(h->idx[i], vip, a))
+			return h->idx[i];
 	return NULL;
 }
 
@@ -342,14 +401,15 @@ static struct hc *hc_new(struct health *h, struct lb_vip *v, struct lb_backend *
 	c->tick = evtimer_new(h->base, on_tick, c);
 	c->ramp = evtimer_new(h->base, on_ramp, c);
 	n = realloc(h->hcs, (h->n + 1) * sizeof(*n));
-	if (!c->tick || !c->ramp || !n) {
-		if (n)
-			h->hcs = n;
+	if (n)
+		h->hcs = n;
+	if (!c->tick || !c->ramp || !n ||
+	    (2 * (h->n + 1) > h->idx_cap && idx_rebuild(h))) {
 		hc_free(c);
 		return NULL;
 	}
-	h->hcs = n;
 	h->hcs[h->n++] = c;
+	idx_put(h, c);
 	/*
 	 * The starting state: initial_state, except for a backend that the data
 	 * plane was already sending traffic to when this daemon adopted it. A
@@ -395,6 +455,7 @@ void health_free(struct health *h)
 	for (i = 0; i < h->n; i++)
 		hc_free(h->hcs[i]);
 	free(h->hcs);
+	free(h->idx);
 	event_free(h->flush);
 	SSL_CTX_free(h->ssl);
 	free(h);
@@ -457,12 +518,22 @@ void health_sync(struct health *h, const struct cfg *cfg)
 				c->seen = 1;
 		}
 	}
-	for (i = h->n; i-- > 0;) {
+	/* the checkers of backends that went, in one pass */
+	for (i = j = 0; i < h->n; i++) {
 		if (h->hcs[i]->seen)
-			continue;
-		hc_free(h->hcs[i]);
-		memmove(&h->hcs[i], &h->hcs[i + 1], (h->n - i - 1) * sizeof(h->hcs[0]));
-		h->n--;
+			h->hcs[j++] = h->hcs[i];
+		else
+			hc_free(h->hcs[i]);
+	}
+	if (j != h->n) {
+		h->n = j;
+		if (idx_rebuild(h)) {
+			/* the old one names freed checkers: none (hc_find then walks the list) */
+			free(h->idx);
+			h->idx = NULL;
+			h->idx_cap = 0;
+			log_warnx("health: out of memory indexing the checkers");
+		}
 	}
 }
 

@@ -8,11 +8,18 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 
+#include "control.h"
 #include "daemon.h"
 #include "health.h"
 #include "log.h"
@@ -21,9 +28,57 @@
 #include "names.h"
 #include "version.h"
 
+/*
+ * The endpoint shares xlbd's loop with the health checks: no client may hold
+ * it, its memory or its descriptors. A request line and headers of at most
+ * METRICS_MAX_HEADERS, no body; a request arrives whole within
+ * METRICS_DEADLINE_S of the connection or of the last reply, else the
+ * connection is closed (evhttp's own timeout restarts at every byte, so one
+ * byte every few seconds would hold it forever); at most METRICS_MAX_CONNS
+ * connections, the rest wait in the listen backlog; out of descriptors, no
+ * accepting for a second (listener_backoff).
+ */
+#define METRICS_MAX_HEADERS 8192
+#define METRICS_MAX_BODY    0
+#define METRICS_DEADLINE_S  10
+#define METRICS_MAX_CONNS   16
+#define METRICS_BACKLOG	    16
+#define STR_(x)		    #x
+#define STR(x)		    STR_(x)
+
+struct metrics_conn;
+
 struct metrics {
 	struct evhttp *http;
 	struct xlbd *d;
+	struct evconnlistener *lev;
+	struct event *retry;
+	struct metrics_conn *conns[METRICS_MAX_CONNS];
+	unsigned nconns;
+	uint64_t cut; /* connections closed at their deadline */
+	int closing;
+};
+
+/*
+ * The endpoint whose listener failed to accept: evhttp_bind_listener makes
+ * the listener's callback argument its own, so the error callback finds the
+ * endpoint here (xlbd has one).
+ */
+static struct metrics *listening;
+
+/*
+ * One connection. evhttp makes its connection object after asking us for the
+ * bufferevent (evhttp_set_bevcb), so the object is taken from the
+ * bufferevent's callback argument on the loop's next turn (adopt); its close
+ * callback then tells us when it goes.
+ */
+struct metrics_conn {
+	struct metrics *m;
+	struct bufferevent *bev;
+	struct evhttp_connection *evcon; /* NULL until adopted */
+	struct event *adopt;		 /* the loop's next turn */
+	struct event *deadline;
+	int served; /* requests answered */
 };
 
 static void family(struct evbuffer *o, const char *name, const char *type, const char *help)
@@ -118,24 +173,30 @@ static void write_vips(struct xlbd *d, struct evbuffer *o)
 		{ "xlb_vip_flow_misses_total", "Packets that consulted the ring.",
 		  offsetof(struct xlb_vip_stats, flow_misses) },
 	};
+	struct xlb_vip_stats *st;
 	struct lb_vip *v;
 	struct lb_backend *b;
 	char l[128];
-	unsigned k;
+	unsigned k, i;
 
+	st = calloc(lb_vip_count(d->lb) + 1, sizeof(*st));
+	if (!st)
+		return;
+	i = 0;
+	EACH_VIP(d, v)
+	dp_stats_vip(d->dp, v->id, &st[i++]);
 	for (k = 0; k < sizeof(vc) / sizeof(vc[0]); k++) {
 		family(o, vc[k].name, "counter", vc[k].help);
+		i = 0;
 		EACH_VIP(d, v)
 		{
-			struct xlb_vip_stats vs = {};
-
-			dp_stats_vip(d->dp, v->id, &vs);
 			vip_labels(v, l, sizeof(l));
 			evbuffer_add_printf(o, "%s{%s} %llu\n", vc[k].name, l,
-					    (unsigned long long)*(const __u64 *)((const char *)&vs +
+					    (unsigned long long)*(const __u64 *)((const char *)&st[i++] +
 										 vc[k].off));
 		}
 	}
+	free(st);
 	family(o, "xlb_vip_backends", "gauge", "Backends configured for the VIP.");
 	EACH_VIP(d, v)
 	{
@@ -188,25 +249,35 @@ static void write_backends(struct xlbd *d, struct evbuffer *o)
 		{ "xlb_backend_new_flows_total", "Flows placed on the backend.",
 		  offsetof(struct xlb_be_stats, new_flows) },
 	};
+	struct xlb_be_stats *st;
 	struct lb_vip *v;
 	struct lb_backend *b;
 	char l[160];
-	unsigned k, s;
+	unsigned k, s, n = 0, i;
 
+	/* each backend's counters read once (a lookup of every CPU's), not once a family */
+	EACH_VIP(d, v)
+	n += v->nbe;
+	st = calloc(n ? n : 1, sizeof(*st));
+	if (!st)
+		return;
+	i = 0;
+	EACH_VIP(d, v)
+	EACH_BE(v, b)
+	dp_stats_backend(d->dp, b->id, &st[i++]);
 	for (k = 0; k < sizeof(bc) / sizeof(bc[0]); k++) {
 		family(o, bc[k].name, "counter", bc[k].help);
+		i = 0;
 		EACH_VIP(d, v)
 		EACH_BE(v, b)
 		{
-			struct xlb_be_stats bs = {};
-
-			dp_stats_backend(d->dp, b->id, &bs);
 			be_labels(v, b, l, sizeof(l));
 			evbuffer_add_printf(o, "%s{%s} %llu\n", bc[k].name, l,
-					    (unsigned long long)*(const __u64 *)((const char *)&bs +
+					    (unsigned long long)*(const __u64 *)((const char *)&st[i++] +
 										 bc[k].off));
 		}
 	}
+	free(st);
 	family(o, "xlb_backend_healthy", "gauge",
 	       "1 when the backend's checks say it is up (or it has none), else 0.");
 	EACH_VIP(d, v)
@@ -377,12 +448,141 @@ void metrics_write(struct xlbd *d, struct evbuffer *o)
 	write_tables(d, o);
 }
 
+static void conn_arm(struct metrics_conn *c)
+{
+	struct timeval t = { METRICS_DEADLINE_S, 0 };
+
+	evtimer_add(c->deadline, &t);
+}
+
+static struct metrics_conn *conn_of(struct metrics *m, struct evhttp_connection *evcon)
+{
+	unsigned i;
+
+	for (i = 0; i < m->nconns; i++)
+		if (m->conns[i]->evcon == evcon)
+			return m->conns[i];
+	return NULL;
+}
+
+static void conn_gone(struct metrics_conn *c)
+{
+	struct metrics *m = c->m;
+	unsigned i;
+
+	for (i = 0; i < m->nconns; i++)
+		if (m->conns[i] == c)
+			m->conns[i] = m->conns[--m->nconns];
+	if (evtimer_pending(c->adopt, NULL))
+		bufferevent_decref(c->bev); /* never adopted: our hold on it goes */
+	event_free(c->adopt);
+	event_free(c->deadline);
+	free(c);
+	if (!m->closing && m->nconns < METRICS_MAX_CONNS && !evtimer_pending(m->retry, NULL))
+		evconnlistener_enable(m->lev);
+}
+
+static void on_conn_close(struct evhttp_connection *evcon, void *arg)
+{
+	(void)evcon;
+	conn_gone(arg);
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct metrics_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	/* (an idle keep-alive connection, its requests answered, is only closed) */
+	if (!c->served || evbuffer_get_length(bufferevent_get_input(c->bev)))
+		c->m->cut++;
+	if (c->evcon) {
+		evhttp_connection_set_closecb(c->evcon, NULL, NULL);
+		evhttp_connection_free(c->evcon);
+	}
+	conn_gone(c);
+}
+
+static void on_adopt(evutil_socket_t fd, short what, void *arg)
+{
+	struct metrics_conn *c = arg;
+	void *evcon = NULL;
+
+	(void)fd;
+	(void)what;
+	bufferevent_getcb(c->bev, NULL, NULL, NULL, &evcon);
+	bufferevent_decref(c->bev);
+	if (!evcon) { /* evhttp has already let it go (bufferevent_free clears the callbacks) */
+		conn_gone(c);
+		return;
+	}
+	c->evcon = evcon;
+	evhttp_connection_set_closecb(c->evcon, on_conn_close, c);
+}
+
+/* evhttp accepted a connection and asks for its bufferevent. */
+static struct bufferevent *on_new_conn(struct event_base *base, void *arg)
+{
+	struct timeval now = { 0, 0 };
+	struct metrics *m = arg;
+	struct metrics_conn *c = calloc(1, sizeof(*c));
+	struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+
+	if (!c || !bev)
+		goto untracked;
+	c->m = m;
+	c->bev = bev;
+	c->deadline = evtimer_new(base, on_deadline, c);
+	c->adopt = evtimer_new(base, on_adopt, c);
+	if (!c->deadline || !c->adopt)
+		goto untracked;
+	/* held until adopted, so that a connection evhttp drops at once is seen to go */
+	bufferevent_incref(bev);
+	evtimer_add(c->adopt, &now);
+	conn_arm(c);
+	m->conns[m->nconns++] = c;
+	if (m->nconns >= METRICS_MAX_CONNS)
+		evconnlistener_disable(m->lev);
+	return bev;
+untracked:
+	/* (out of memory: served all the same, only not counted) */
+	if (c && c->deadline)
+		event_free(c->deadline);
+	if (c && c->adopt)
+		event_free(c->adopt);
+	free(c);
+	return bev;
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct metrics *m = arg;
+
+	(void)fd;
+	(void)what;
+	if (m->nconns < METRICS_MAX_CONNS)
+		evconnlistener_enable(m->lev);
+}
+
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+	(void)arg; /* (evhttp's) */
+	listener_backoff(l, listening->retry, "metrics endpoint");
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct metrics *m = arg;
+	struct metrics_conn *c = conn_of(m, evhttp_request_get_connection(req));
 	struct evbuffer *out;
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 
+	/* a whole request came: the next one has its own deadline */
+	if (c) {
+		c->served++;
+		conn_arm(c);
+	}
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
 	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
 		evhttp_send_error(req, 405, "only GET");
@@ -398,45 +598,113 @@ static void on_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	metrics_write(m->d, out);
+	family(out, "xlb_metrics_connections", "gauge",
+	       "Connections to this endpoint now (at most " STR(METRICS_MAX_CONNS) ").");
+	evbuffer_add_printf(out, "xlb_metrics_connections %u\n", m->nconns);
+	family(out, "xlb_metrics_connections_cut_total", "counter",
+	       "Connections closed because no whole request came within " STR(METRICS_DEADLINE_S) " s.");
+	evbuffer_add_printf(out, "xlb_metrics_connections_cut_total %llu\n",
+			    (unsigned long long)m->cut);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 			  "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(req, HTTP_OK, "OK", out);
 	evbuffer_free(out);
 }
 
+/* The listening socket for metrics_listen. fd, or -errno. */
+static int listen_socket(const struct cfg *cfg)
+{
+	struct sockaddr_storage ss = {};
+	socklen_t len;
+	int fd, one = 1, err;
+
+	if (cfg->metrics_addr.family == XLB_AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(cfg->metrics_port);
+		memcpy(&a->sin6_addr, cfg->metrics_addr.a, 16);
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(cfg->metrics_port);
+		memcpy(&a->sin_addr, cfg->metrics_addr.a, 4);
+		len = sizeof(*a);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, METRICS_BACKLOG)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 int metrics_open(struct metrics **mp, struct xlbd *d)
 {
 	struct metrics *m = calloc(1, sizeof(*m));
-	char host[64];
-	int err;
+	int fd, err = -ENOMEM;
 
 	if (!m)
 		return -ENOMEM;
 	m->d = d;
 	m->http = evhttp_new(d->base);
-	if (!m->http) {
-		free(m);
-		return -ENOMEM;
-	}
+	m->retry = evtimer_new(d->base, on_retry, m);
+	if (!m->http || !m->retry)
+		goto fail;
 	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
-	evhttp_set_timeout(m->http, 10);
+	/* (a backstop: the deadline comes first) */
+	evhttp_set_timeout(m->http, 2 * METRICS_DEADLINE_S);
+	evhttp_set_max_headers_size(m->http, METRICS_MAX_HEADERS);
+	evhttp_set_max_body_size(m->http, METRICS_MAX_BODY);
+	evhttp_set_bevcb(m->http, on_new_conn, m);
 	evhttp_set_gencb(m->http, on_request, m);
-	cfg_addr_str(&d->cfg->metrics_addr, host, sizeof(host));
-	errno = 0;
-	if (evhttp_bind_socket(m->http, host, d->cfg->metrics_port)) {
-		err = errno ? -errno : -EADDRINUSE;
-		evhttp_free(m->http);
-		free(m);
-		return err;
+	fd = listen_socket(d->cfg);
+	if (fd < 0) {
+		err = fd;
+		goto fail;
 	}
+	m->lev = evconnlistener_new(d->base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+	if (!m->lev) {
+		close(fd);
+		goto fail;
+	}
+	if (!evhttp_bind_listener(m->http, m->lev)) {
+		evconnlistener_free(m->lev);
+		goto fail;
+	}
+	/* (evhttp sets the accept callback; the error callback is ours) */
+	listening = m;
+	evconnlistener_set_error_cb(m->lev, on_accept_error);
 	*mp = m;
 	return 0;
+fail:
+	if (m->http)
+		evhttp_free(m->http);
+	if (m->retry)
+		event_free(m->retry);
+	free(m);
+	return err;
 }
 
 void metrics_close(struct metrics *m)
 {
 	if (!m)
 		return;
+	/* evhttp frees the listener, then every connection (their close callbacks free ours) */
+	m->closing = 1;
 	evhttp_free(m->http);
+	while (m->nconns)
+		conn_gone(m->conns[0]);
+	event_free(m->retry);
+	if (listening == m)
+		listening = NULL;
 	free(m);
 }

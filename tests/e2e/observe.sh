@@ -83,7 +83,8 @@ test_a_scrape_passes_promtool_and_carries_every_family() {
 		xlb_vip_ring_info xlb_backend_packets_total xlb_backend_healthy xlb_backend_state \
 		xlb_backend_weight xlb_backend_effective_weight xlb_backend_active_flows \
 		xlb_health_check_duration_seconds xlb_health_checks_total \
-		xlb_health_transitions_total xlb_flow_table_entries xlb_syn_hint_set_entries; do
+		xlb_health_transitions_total xlb_flow_table_entries xlb_syn_hint_set_entries \
+		xlb_metrics_connections xlb_metrics_connections_cut_total; do
 		[[ $out == *"# TYPE $fam "* ]] || { say "no $fam"; return 1; }
 	done
 	# the figures are the maps': a scrape agrees with xlbctl -j stats
@@ -391,6 +392,70 @@ PY
 	say "refused: $out"
 }
 
+# xlbd's CPU time so far, in clock ticks (user + system)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$XLBD_PID/stat"; }
+abuse() { lbns python3 "$TOP/tests/e2e/metrics_abuse.py" 127.0.0.1 9477 "$@"; }
+
+# The endpoint shares xlbd's loop with the health checks: no client may hold
+# the loop, its memory or its descriptors.
+test_the_metrics_endpoint_is_bounded_in_every_dimension() {
+	local out t0 t1 c0 c1 rss0 rss1 slow hold scraped cut0 cut n lim lines0
+	c0=$(cpu_ticks)
+	rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$XLBD_PID/status")
+	out=$(abuse long-header)
+	say "a 1 MiB header line: $out"
+	[[ $(jget "$out" closed_after) != None && $(jget "$out" status) == "HTTP/1.1 4"* ]] || return 1
+	out=$(abuse huge-body)
+	say "Content-Length 4 GiB: $out"
+	[[ $(jget "$out" status) == "HTTP/1.1 413"* ]] || return 1
+	c1=$(cpu_ticks)
+	rss1=$(awk '/^VmRSS/ {print $2}' "/proc/$XLBD_PID/status")
+	say "xlbd: $((c1 - c0)) ticks of CPU, RSS $rss0 -> $rss1 kB"
+	[ $((c1 - c0)) -lt 100 ] && [ $((rss1 - rss0)) -lt 20000 ] || return 1
+
+	# one byte a second never makes a request; more clients than the cap wait
+	cut0=$(metric xlb_metrics_connections_cut_total "$(scrape)")
+	abuse slow 6 >"$WORK/slow.out" &
+	slow=$!
+	sleep 0.5
+	abuse hold 24 14 >/dev/null &
+	hold=$!
+	sleep 1
+	ctl status >/dev/null || { say "the control socket stopped answering"; return 1; }
+	t0=$(date +%s.%N)
+	scraped=$(lbns curl -s -m 25 http://127.0.0.1:9477/metrics)
+	t1=$(date +%s.%N)
+	wait "$slow"
+	out=$(cat "$WORK/slow.out")
+	n=$(metric xlb_metrics_connections "$scraped")
+	say "6 slow clients: $out; a scrape behind 30 connections waited $(python3 -c "print(round($t1 - $t0, 1))") s, saw $(metric xlb_metrics_connections "$scraped") connections"
+	wait "$hold" 2>/dev/null
+	n=$(metric xlb_metrics_connections "$scraped")
+	cut=$(( $(metric xlb_metrics_connections_cut_total "$(scrape)") - cut0 ))
+	say "after them all: $cut connections cut at their deadline"
+	[ "$(jget "$out" still_open)" = 0 ] || return 1
+	python3 -c "import sys; sys.exit(not 8 <= $(jget "$out" closed_after_max) <= 14)" || return 1
+	[ -n "$n" ] && [ "$n" -le 16 ] || return 1
+	python3 -c "import sys; sys.exit(not $t1 - $t0 >= 4)" || { say "the scrape did not wait: no cap"; return 1; }
+	[ "$cut" -ge 16 ] || return 1
+
+	# out of descriptors: the listener pauses instead of spinning
+	: >"$WORK/emfile.log"
+	n=$(ls "/proc/$XLBD_PID/fd" | wc -l)
+	lim=$(prlimit --pid "$XLBD_PID" --nofile -o SOFT --noheadings | tr -d ' ')
+	prlimit --pid "$XLBD_PID" --nofile=$((n + 2)): || return 1
+	c0=$(cpu_ticks)
+	lines0=$(grep -c "metrics endpoint: accept" "$LOG")
+	abuse hold 12 3 >/dev/null 2>&1
+	c1=$(cpu_ticks)
+	prlimit --pid "$XLBD_PID" --nofile="$lim": || { say "the limit was not given back"; return 1; }
+	n=$(( $(grep -c "metrics endpoint: accept" "$LOG") - lines0 ))
+	say "out of descriptors for 3 s: $((c1 - c0)) ticks of CPU, $n log lines: $(grep "metrics endpoint: accept" "$LOG" | tail -1)"
+	[ $((c1 - c0)) -lt 100 ] && [ "$n" -ge 1 ] && [ "$n" -le 5 ] || return 1
+	sleep 1.2
+	scrape >/dev/null || { say "no scrape after the descriptors came back"; return 1; }
+}
+
 # ---- main ----------------------------------------------------------------------
 
 echo "== observe: lab $P with 2 backends, metrics on 127.0.0.1:9477 in $P-lb"
@@ -406,6 +471,7 @@ run_test test_top_in_a_terminal_shows_numbers_that_move_and_match_stats
 run_test test_monitor_streams_new_flows_and_drops_and_stops_sampling_when_it_leaves
 run_test test_flows_lists_each_connection_where_it_landed_and_judges_it_as_the_program_would
 run_test test_active_flows_count_open_connections_and_fall_to_zero_after_a_drain
+run_test test_the_metrics_endpoint_is_bounded_in_every_dimension
 
 if [ "$fail" -ne 0 ]; then
 	echo "--- xlbd log (last 30 lines)"
