@@ -20,6 +20,17 @@
 #include "monitor.h"
 #include "names.h"
 
+/*
+ * Events a wake-up of the loop turns into lines, at the most. Producers on
+ * every CPU may add up to 65,535 a second each, faster than lines are made:
+ * a reader that drained the ring to its end would never give the loop back
+ * to the health checks and the control socket. What is left stays in the
+ * ring, whose descriptor stays readable: the loop comes back to it after the
+ * others, and what no longer fits is counted as lost, as the summary says.
+ */
+#define MONITOR_BATCH 256
+#define MONITOR_YIELD (-EAGAIN) /* on_event: the batch is done */
+
 struct monitor {
 	struct xlbd *d;
 	struct ring_buffer *rb;
@@ -28,6 +39,7 @@ struct monitor {
 	unsigned nsubs;
 	unsigned rate;
 	uint64_t events;
+	unsigned batch; /* events in this wake-up */
 	__u64 sup0, lost0; /* xlb_mon's counts when the last summary was sent */
 };
 
@@ -96,16 +108,25 @@ static int on_event(void *ctx, void *data, size_t len)
 								  JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	m->events++;
-	return 0;
+	return ++m->batch >= MONITOR_BATCH ? MONITOR_YIELD : 0;
+}
+
+/* At most MONITOR_BATCH events (libbpf keeps the one that stopped it consumed). */
+static void consume(struct monitor *m)
+{
+	int err;
+
+	m->batch = 0;
+	err = ring_buffer__consume(m->rb);
+	if (err < 0 && err != MONITOR_YIELD)
+		log_warnx("monitor: reading the event ring: %s", strerror(-err));
 }
 
 static void on_readable(evutil_socket_t fd, short what, void *arg)
 {
-	struct monitor *m = arg;
-
 	(void)fd;
 	(void)what;
-	ring_buffer__consume(m->rb);
+	consume(arg);
 }
 
 /* What the rate limit and the ring's size cut in the last second, if anything. */
@@ -117,7 +138,7 @@ static void on_summary(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	ring_buffer__consume(m->rb);
+	consume(m);
 	if (dp_monitor_counts(m->d->dp, &sup, &lost))
 		return;
 	if (sup != m->sup0 || lost != m->lost0) {

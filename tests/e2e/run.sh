@@ -666,6 +666,41 @@ test_syn_flood_of_a_million_real_frames_moves_no_established_connection() {
 	return $rc
 }
 
+# A monitor at its highest rate while SYNs flood in from both CPUs: events
+# come faster than xlbd makes lines of them. The loop still answers the
+# control socket while it lasts (a reader that drained the ring to its end
+# never gave it back), and what did not fit is said as lost.
+test_a_monitor_under_a_syn_flood_leaves_the_loop_answering() {
+	local mon f0 f1 cmac lmac tries=0 ok=0 ev
+	ip -n "$P-sw" link set dev p-client xdpdrv obj "$BUILD/xdp_pass.bpf.o" sec xdp || return 1
+	"$BUILD/xlbctl" -s "$SOCK" -j monitor --rate 65535 >"$WORK/mon.out" 2>"$WORK/mon.err" &
+	mon=$!
+	sleep 0.5
+	cmac=$(ip -n "$P-client" -br link show eth0 | awk '{print $3}')
+	lmac=$(ip -n "$P-lb" -br link show eth0 | awk '{print $3}')
+	client taskset -c 0 "$BUILD/tests/synflood" eth0 "$cmac" "$lmac" 10.111.1.100 80 3000000 \
+		>"$WORK/flood0.out" 2>&1 &
+	f0=$!
+	client taskset -c 1 "$BUILD/tests/synflood" eth0 "$cmac" "$lmac" 10.111.1.100 80 3000000 \
+		>"$WORK/flood1.out" 2>&1 &
+	f1=$!
+	sleep 0.5
+	while kill -0 "$f0" 2>/dev/null || kill -0 "$f1" 2>/dev/null; do
+		tries=$((tries + 1))
+		timeout 1 "$BUILD/xlbctl" -s "$SOCK" status >/dev/null 2>&1 && ok=$((ok + 1))
+		sleep 0.2
+	done
+	wait "$f0" "$f1"
+	sleep 0.5
+	kill "$mon" 2>/dev/null
+	wait "$mon" 2>/dev/null
+	ip -n "$P-sw" link set dev p-client xdpdrv off
+	ev=$(grep -c '"new_flow"' "$WORK/mon.out")
+	say "floods: $(tail -qn1 "$WORK/flood0.out" "$WORK/flood1.out" | tr '\n' ' ')"
+	say "status answered within 1 s $ok of $tries times during the floods; monitor: $ev new_flow lines, lost: $(grep -o '"lost":[0-9]*' "$WORK/mon.out" | awk -F: '{s += $2} END {print s + 0}')"
+	[ "$tries" -ge 3 ] && [ "$ok" = "$tries" ] && [ "$ev" -gt 0 ]
+}
+
 # ---- main ----------------------------------------------------------------------
 
 echo "== e2e: lab $P with 4 backends"
@@ -715,6 +750,7 @@ run_test test_on_all_down_keep_forwards_and_drop_drops
 run_test test_aged_out_neighbours_are_asked_again_only_for_next_hops
 run_test test_status_shows_the_syn_hint_rebuilt_from_the_flow_table
 run_test test_syn_flood_of_a_million_real_frames_moves_no_established_connection
+run_test test_a_monitor_under_a_syn_flood_leaves_the_loop_answering
 run_test test_control_socket_survives_bad_clients
 run_test test_xlb_decap_detaches_and_unpins
 run_test test_backend_whose_interface_is_deleted_is_withdrawn
