@@ -1329,3 +1329,250 @@ void cfg_free(struct cfg *cfg)
 	if (cfg)
 		cyaml_free(cyaml_cfg(NULL), &top_schema, cfg, 0);
 }
+
+/* ---- the difference between two configurations -------------------------------- */
+
+/*
+ * Walked through the schema, so that every key the parser accepts is
+ * compared, and a key added to the schema is compared without a line more
+ * here. VIPs are matched by name, backends by address; any other list is
+ * one value.
+ */
+struct diff_walk {
+	cfg_diff_fn fn;
+	void *ctx;
+	struct cfg_diff_item it;
+};
+
+static const void *deref(const cyaml_schema_value_t *v, const void *p)
+{
+	return p && (v->flags & CYAML_FLAG_POINTER) ? *(const void *const *)p : p;
+}
+
+static int64_t read_int(const void *p, uint32_t size, int is_signed)
+{
+	switch (size) {
+	case 1:
+		return is_signed ? (int64_t) * (const int8_t *)p : (int64_t) * (const uint8_t *)p;
+	case 2:
+		return is_signed ? (int64_t) * (const int16_t *)p : (int64_t) * (const uint16_t *)p;
+	case 4:
+		return is_signed ? (int64_t) * (const int32_t *)p : (int64_t) * (const uint32_t *)p;
+	default:
+		return *(const int64_t *)p;
+	}
+}
+
+/* A scalar as text: p is where the field lies (NULL: its mapping is absent). */
+static void scalar_str(const cyaml_schema_value_t *v, const void *p, char *buf, size_t len)
+{
+	uint32_t i;
+	int64_t x;
+
+	p = deref(v, p);
+	if (!p) {
+		snprintf(buf, len, "(none)");
+		return;
+	}
+	switch (v->type) {
+	case CYAML_STRING:
+		snprintf(buf, len, "%s", (const char *)p);
+		return;
+	case CYAML_BOOL:
+		snprintf(buf, len, "%s", read_int(p, v->data_size, 0) ? "true" : "false");
+		return;
+	case CYAML_ENUM:
+		x = read_int(p, v->data_size, 1);
+		for (i = 0; i < v->enumeration.count; i++)
+			if (v->enumeration.strings[i].val == x) {
+				snprintf(buf, len, "%s", v->enumeration.strings[i].str);
+				return;
+			}
+		snprintf(buf, len, "(default)");
+		return;
+	case CYAML_INT:
+		snprintf(buf, len, "%lld", (long long)read_int(p, v->data_size, 1));
+		return;
+	default:
+		snprintf(buf, len, "%llu", (unsigned long long)read_int(p, v->data_size, 0));
+		return;
+	}
+}
+
+static unsigned seq_count(const cyaml_schema_field_t *f, const void *m)
+{
+	return m ? (unsigned)read_int((const char *)m + f->count_offset, f->count_size, 0) : 0;
+}
+
+/* Entry i of a sequence (the array's address is at p). */
+static const void *seq_entry(const cyaml_schema_field_t *f, const void *p, unsigned i)
+{
+	const cyaml_schema_value_t *e = f->value.sequence.entry;
+	const char *arr = deref(&f->value, p);
+	size_t stride = (e->flags & CYAML_FLAG_POINTER) ? sizeof(void *) : e->data_size;
+
+	return arr + i * stride;
+}
+
+static void emit(struct diff_walk *w, const char *key, const char *old, const char *new)
+{
+	w->it.key = key;
+	w->it.old = old;
+	w->it.new = new;
+	w->fn(w->ctx, &w->it);
+}
+
+static void diff_fields(struct diff_walk *w, const char *prefix, const cyaml_schema_field_t *f,
+			const void *a, const void *b);
+
+/* The identity of a VIP (its name) or a backend (its address, one spelling). */
+static void entry_id(const cyaml_schema_field_t *f, const void *entry, char *buf, size_t len)
+{
+	const cyaml_schema_field_t *k = f->value.sequence.entry->mapping.fields;
+	const char *s = *(const char *const *)((const char *)entry + k->data_offset);
+	struct xlb_addr a;
+
+	if (!strcmp(k->key, "address") && !cfg_parse_addr(s, &a))
+		cfg_addr_str(&a, buf, len);
+	else
+		snprintf(buf, len, "%s", s ? s : "");
+}
+
+static const void *entry_find(const cyaml_schema_field_t *f, const void *m, const void *p,
+			      const char *id)
+{
+	unsigned i, n = seq_count(f, m);
+	char buf[128];
+
+	for (i = 0; i < n; i++) {
+		entry_id(f, seq_entry(f, p, i), buf, sizeof(buf));
+		if (!strcmp(buf, id))
+			return seq_entry(f, p, i);
+	}
+	return NULL;
+}
+
+/* vips and backends: matched by their first key; a scope each. */
+static void diff_keyed(struct diff_walk *w, const cyaml_schema_field_t *f, const void *ma,
+		       const void *pa, const void *mb, const void *pb)
+{
+	const cyaml_schema_field_t *fields = f->value.sequence.entry->mapping.fields;
+	int is_vip = !strcmp(f->key, "vips");
+	struct cfg_diff_item saved = w->it;
+	unsigned i, n;
+	char id[128];
+
+	/* in a: removed or changed; then in b alone: added */
+	for (n = seq_count(f, ma), i = 0; i < n; i++) {
+		const void *ea = seq_entry(f, pa, i), *eb;
+
+		entry_id(f, ea, id, sizeof(id));
+		eb = entry_find(f, mb, pb, id);
+		if (is_vip)
+			w->it.vip = id;
+		else
+			w->it.backend = id;
+		if (!eb)
+			emit(w, "", "present", "(none)");
+		else
+			diff_fields(w, "", fields, ea, eb);
+		w->it = saved;
+	}
+	for (n = seq_count(f, mb), i = 0; i < n; i++) {
+		const void *eb = seq_entry(f, pb, i);
+
+		entry_id(f, eb, id, sizeof(id));
+		if (entry_find(f, ma, pa, id))
+			continue;
+		if (is_vip)
+			w->it.vip = id;
+		else
+			w->it.backend = id;
+		emit(w, "", "(none)", "present");
+		w->it = saved;
+	}
+}
+
+/* Any other list, as one value: its entries joined by ", ". */
+static void seq_str(const cyaml_schema_field_t *f, const void *m, const void *p, char *buf,
+		    size_t len)
+{
+	unsigned i, n = seq_count(f, m);
+	size_t o = 0;
+	char e[256];
+
+	if (!m || !deref(&f->value, p)) {
+		snprintf(buf, len, "(none)");
+		return;
+	}
+	buf[0] = 0;
+	for (i = 0; i < n && o < len; i++) {
+		scalar_str(f->value.sequence.entry, seq_entry(f, p, i), e, sizeof(e));
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", e);
+	}
+}
+
+static void diff_fields(struct diff_walk *w, const char *prefix, const cyaml_schema_field_t *f,
+			const void *a, const void *b)
+{
+	char key[96], va[512], vb[512];
+
+	for (; f->key; f++) {
+		const void *pa = a ? (const char *)a + f->data_offset : NULL;
+		const void *pb = b ? (const char *)b + f->data_offset : NULL;
+
+		snprintf(key, sizeof(key), "%s%s", prefix, f->key);
+		switch (f->value.type) {
+		case CYAML_MAPPING:
+			snprintf(key, sizeof(key), "%s%s.", prefix, f->key);
+			diff_fields(w, key, f->value.mapping.fields, deref(&f->value, pa),
+				    deref(&f->value, pb));
+			continue;
+		case CYAML_SEQUENCE:
+			if (f->value.sequence.entry->type == CYAML_MAPPING) {
+				diff_keyed(w, f, a, pa, b, pb);
+				continue;
+			}
+			seq_str(f, a, pa, va, sizeof(va));
+			seq_str(f, b, pb, vb, sizeof(vb));
+			break;
+		default:
+			scalar_str(&f->value, pa, va, sizeof(va));
+			scalar_str(&f->value, pb, vb, sizeof(vb));
+			break;
+		}
+		if (strcmp(va, vb))
+			emit(w, key, va, vb);
+	}
+}
+
+void cfg_diff(const struct cfg *a, const struct cfg *b, cfg_diff_fn fn, void *ctx)
+{
+	struct diff_walk w = { .fn = fn, .ctx = ctx };
+
+	diff_fields(&w, "", top_fields, a, b);
+}
+
+static void keys_of(const cyaml_schema_field_t *f, int scope, const char *prefix,
+		    void (*fn)(void *ctx, int scope, const char *key), void *ctx)
+{
+	char key[96];
+
+	for (; f->key; f++) {
+		snprintf(key, sizeof(key), "%s%s", prefix, f->key);
+		if (f->value.type == CYAML_MAPPING) {
+			snprintf(key, sizeof(key), "%s%s.", prefix, f->key);
+			keys_of(f->value.mapping.fields, scope, key, fn, ctx);
+		} else if (f->value.type == CYAML_SEQUENCE &&
+			   f->value.sequence.entry->type == CYAML_MAPPING) {
+			keys_of(f->value.sequence.entry->mapping.fields, scope + 1, "", fn, ctx);
+		} else {
+			fn(ctx, scope, key);
+		}
+	}
+}
+
+void cfg_keys(void (*fn)(void *ctx, int scope, const char *key), void *ctx)
+{
+	keys_of(top_fields, 0, "", fn, ctx);
+}

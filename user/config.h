@@ -181,6 +181,24 @@ int cfg_parse_status_range(const char *s, struct cfg_status_range *r);
  */
 int cfg_backend_check(const struct cfg_vip *v, const struct cfg_backend *b, struct cfg_check *out);
 void cfg_addr_str(const struct xlb_addr *a, char *buf, size_t len);
+
+/*
+ * One difference between two configurations: a key of the instance (vip and
+ * backend NULL), of a VIP, or of one of its backends, by its name in the
+ * file ("announce.hold_down", "check.expect", "weight"), with both values as
+ * text, "(none)" where absent. A VIP or backend on one side only is one
+ * item with key "" and the values "present" and "(none)".
+ */
+struct cfg_diff_item {
+	const char *vip, *backend;
+	const char *key;
+	const char *old, *new;
+};
+typedef void (*cfg_diff_fn)(void *ctx, const struct cfg_diff_item *it);
+/* Every difference of b from a, key by key, through the parser's own schema. */
+void cfg_diff(const struct cfg *a, const struct cfg *b, cfg_diff_fn fn, void *ctx);
+/* Every key the parser accepts, as cfg_diff names it; scope 0 instance, 1 VIP, 2 backend. */
+void cfg_keys(void (*fn)(void *ctx, int scope, const char *key), void *ctx);
 /* "address:port", or "[address]:port" for IPv6: a, four words as in xlb_flow_key. */
 void cfg_endpoint_str(int family, const __be32 *a, __be16 port, char *buf, size_t len);
 

@@ -381,36 +381,60 @@ static const char *reload_fixed_key(const struct cfg *o, const struct cfg *n)
 	return why;
 }
 
-/* The instance-wide keys a reload changed, as lines of its report. */
-static void reload_global_changes(const struct cfg *o, const struct cfg *n, json_object *out)
+/* Keys whose changes lb.c reports, as they take effect: cfg_diff's are not said again. */
+static int lb_says(const struct cfg_diff_item *it)
+{
+	static const char *const vip_keys[] = { "",	       "name",	      "address",
+						"port",	       "protocol",    "scheduler",
+						"ring_size",   "on_all_down", "udp_idle_timeout",
+						"forwarding",  NULL };
+	static const char *const be_keys[] = { "", "address", "weight", "state", NULL };
+	const char *const *k = it->backend ? be_keys : it->vip ? vip_keys : NULL;
+
+	for (; k && *k; k++)
+		if (!strcmp(*k, it->key))
+			return 1;
+	/* (the instance's forwarding and mtu are said with their effective values) */
+	return !it->vip && (!strcmp(it->key, "forwarding") || !strcmp(it->key, "mtu"));
+}
+
+static void say_file_change(void *ctx, const struct cfg_diff_item *it)
+{
+	char buf[640];
+
+	if (lb_says(it))
+		return;
+	if (it->backend)
+		snprintf(buf, sizeof(buf), "vip %s: backend %s %s %s -> %s", it->vip, it->backend,
+			 it->key, it->old, it->new);
+	else if (it->vip)
+		snprintf(buf, sizeof(buf), "vip %s: %s %s -> %s", it->vip, it->key, it->old,
+			 it->new);
+	else
+		snprintf(buf, sizeof(buf), "%s %s -> %s", it->key, it->old, it->new);
+	json_object_array_add(ctx, jstr(buf));
+}
+
+/*
+ * What a reload changes that lb.c does not say (every key of the file,
+ * health checks included, through cfg_diff), as lines of its report.
+ */
+static void reload_file_changes(const struct cfg *o, const struct cfg *n, json_object *out)
 {
 	char buf[320];
 
-#define SAY(...)                                         \
-	do {                                             \
-		snprintf(buf, sizeof(buf), __VA_ARGS__); \
-		json_object_array_add(out, jstr(buf));   \
-	} while (0)
-#define STR(k, a, b)           \
-	if (str_differs(a, b)) \
-	SAY("%s %s -> %s", k, (a) ? (a) : "(none)", (b) ? (b) : "(none)")
-	if (o->forwarding != n->forwarding)
-		SAY("forwarding %s -> %s", names_str(&names_fwd, lb_fwd_mode((int)o->forwarding)),
-		    names_str(&names_fwd, lb_fwd_mode((int)n->forwarding)));
-	STR("metrics_listen", o->metrics_listen, n->metrics_listen);
-	STR("tunnel_source", o->tunnel_source, n->tunnel_source);
-	STR("tunnel_source6", o->tunnel_source6, n->tunnel_source6);
-	STR("tunnel_flow_prefix", o->tunnel_flow_prefix, n->tunnel_flow_prefix);
-	STR("tunnel_flow_prefix6", o->tunnel_flow_prefix6, n->tunnel_flow_prefix6);
-	if (o->gue_port != n->gue_port)
-		SAY("gue_port %u -> %u", o->gue_port, n->gue_port);
-	if (o->mtu != n->mtu)
-		SAY("mtu %u -> %u", o->mtu ? o->mtu : 1500, n->mtu ? n->mtu : 1500);
-	if (o->icmp_echo != n->icmp_echo)
-		SAY("icmp_echo %s -> %s", o->icmp_echo ? "true" : "false",
-		    n->icmp_echo ? "true" : "false");
-#undef STR
-#undef SAY
+	if (o->forwarding != n->forwarding) {
+		snprintf(buf, sizeof(buf), "forwarding %s -> %s",
+			 names_str(&names_fwd, lb_fwd_mode((int)o->forwarding)),
+			 names_str(&names_fwd, lb_fwd_mode((int)n->forwarding)));
+		json_object_array_add(out, jstr(buf));
+	}
+	if (o->mtu != n->mtu) {
+		snprintf(buf, sizeof(buf), "mtu %u -> %u", o->mtu ? o->mtu : 1500,
+			 n->mtu ? n->mtu : 1500);
+		json_object_array_add(out, jstr(buf));
+	}
+	cfg_diff(o, n, say_file_change, out);
 }
 
 /*
@@ -481,7 +505,7 @@ json_object *xlbd_reload(struct xlbd *d, int dry)
 	}
 
 	global = json_object_new_array();
-	reload_global_changes(d->cfg, cfg, global);
+	reload_file_changes(d->cfg, cfg, global);
 	if (dry) {
 		err = lb_apply_config(d->lb, cfg, &ch);
 		cfg_free(cfg);

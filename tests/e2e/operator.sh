@@ -280,6 +280,25 @@ test_reload_changing_forwarding_is_applied_and_reported() {
 	[[ $out == *"max_flows 65536 -> 131072 needs a detach"* ]]
 }
 
+# A health check's keys change what is served as surely as a weight: a dry
+# run and the reload list each one (and a file that differs in nothing lists
+# nothing).
+test_reload_lists_health_check_changes() {
+	local out dry
+	ctl reload >/dev/null || return 1
+	out=$(ctl reload)
+	[[ $out == "reloaded: 0 changes"* ]] || { say "not 0 changes: $out"; return 1; }
+	sed -i 's/^      interval: 300ms$/      interval: 400ms/; s/^      fall: 1$/      fall: 2/' "$CFG"
+	dry=$(ctl reload --dry-run)
+	out=$(ctl reload)
+	sed -i 's/^      interval: 400ms$/      interval: 300ms/; s/^      fall: 2$/      fall: 1/' "$CFG"
+	ctl reload >/dev/null
+	say "$(tr '\n' '|' <<<"$dry")"
+	[[ $dry == *"a reload would make: 2 changes"* && $dry == *"vip execd: check.interval 300ms -> 400ms"* &&
+		$dry == *"vip execd: check.fall 1 -> 2"* ]] || return 1
+	[[ $out == *"reloaded: 2 changes"* && $out == *"vip execd: check.interval 300ms -> 400ms"* ]]
+}
+
 test_undone_changes_are_listed_once() {
 	local out
 	ctl backend set web 10.111.0.11 weight 50 >/dev/null || return 1
@@ -580,6 +599,7 @@ run_test test_xlbctl_takes_no_prefix_for_a_destructive_verb
 run_test test_backend_added_at_run_time_gets_a_known_neighbours_mac_at_once
 run_test test_vip_added_by_reload_over_known_backends_is_served
 run_test test_reload_changing_forwarding_is_applied_and_reported
+run_test test_reload_lists_health_check_changes
 run_test test_undone_changes_are_listed_once
 run_test test_vip_created_under_a_reused_id_starts_with_zero_counters
 run_test test_static_neighbour_entry_stays_permanent

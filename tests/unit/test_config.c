@@ -462,6 +462,222 @@ static void test_durations_parse(void **state)
 	assert_int_equal(cfg_parse_duration_ms("-1s", &ms), -EINVAL);
 }
 
+
+/* ---- the difference between two files: every key the parser accepts ---------------- */
+
+/*
+ * Two files alike but for one key: cfg_diff names that key (in its scope)
+ * and nothing else. Slots of the base file: T the instance's keys, A the
+ * announce section, H the VIP's head, V the VIP's keys (its check first),
+ * B the backend's keys. A case gives its two texts for one slot.
+ */
+struct diffcase {
+	int scope;	 /* 0 instance, 1 VIP, 2 backend */
+	const char *key; /* "" for a VIP or backend that is on one side only */
+	unsigned items;	 /* what cfg_diff reports in all */
+	char slot;
+	const char *a, *b;
+};
+
+#define DT "interface: eth0\ntunnel_source: 10.0.0.1\n"
+#define DA "announce:\n  table: 200\n"
+#define DH "  - name: web\n    address: 10.0.0.100\n    port: 80\n"
+#define DV "    check:\n      type: http\n"
+#define DB ""
+
+static const struct diffcase diffcases[] = {
+	{ 0, "interface", 1, 'T', DT, "interface: eth1\ntunnel_source: 10.0.0.1\n" },
+	{ 0, "tunnel_source", 1, 'T', DT, "interface: eth0\ntunnel_source: 10.0.0.2\n" },
+	{ 0, "xdp_mode", 1, 'T', DT "xdp_mode: native\n", DT "xdp_mode: generic\n" },
+	{ 0, "forwarding", 1, 'T', DT "forwarding: dsr\n", DT "forwarding: ipip\n" },
+	{ 0, "pin_path", 1, 'T', DT "pin_path: /sys/fs/bpf/a\n", DT "pin_path: /sys/fs/bpf/b\n" },
+	{ 0, "control_socket", 1, 'T', DT "control_socket: /run/a.sock\n",
+	  DT "control_socket: /run/b.sock\n" },
+	{ 0, "metrics_listen", 1, 'T', DT, DT "metrics_listen: 127.0.0.1:9477\n" },
+	{ 0, "max_flows", 1, 'T', DT "max_flows: 65536\n", DT "max_flows: 131072\n" },
+	{ 0, "tunnel_source6", 1, 'T', DT "tunnel_source6: fd00::1\n", DT "tunnel_source6: fd00::2\n" },
+	{ 0, "tunnel_flow_prefix", 1, 'T',
+	  "interface: eth0\ntunnel_source: flow\ntunnel_flow_prefix: 10.255.0.0/16\n",
+	  "interface: eth0\ntunnel_source: flow\ntunnel_flow_prefix: 10.255.0.0/24\n" },
+	{ 0, "tunnel_flow_prefix6", 1, 'T',
+	  "interface: eth0\ntunnel_source: flow\ntunnel_flow_prefix: 10.255.0.0/16\n"
+	  "tunnel_flow_prefix6: fd00:ff::/96\n",
+	  "interface: eth0\ntunnel_source: flow\ntunnel_flow_prefix: 10.255.0.0/16\n"
+	  "tunnel_flow_prefix6: fd00:ff::/112\n" },
+	{ 0, "gue_port", 1, 'T', DT "gue_port: 6080\n", DT "gue_port: 6081\n" },
+	{ 0, "mtu", 1, 'T', DT "mtu: 1500\n", DT "mtu: 9000\n" },
+	{ 0, "icmp_echo", 1, 'T', DT, DT "icmp_echo: false\n" },
+	{ 0, "announce.table", 1, 'A', DA, "announce:\n  table: 201\n" },
+	{ 0, "announce.min_healthy", 1, 'A', DA "  min_healthy: 1\n", DA "  min_healthy: 2\n" },
+	{ 0, "announce.hold_down", 1, 'A', DA "  hold_down: 5s\n", DA "  hold_down: 6s\n" },
+	{ 0, "announce.withdraw_delay", 1, 'A', DA "  withdraw_delay: 3s\n",
+	  DA "  withdraw_delay: 4s\n" },
+	{ 1, "", 2, 'H', DH, "  - name: www\n    address: 10.0.0.100\n    port: 80\n" },
+	{ 1, "address", 1, 'H', DH, "  - name: web\n    address: 10.0.0.101\n    port: 80\n" },
+	{ 1, "port", 1, 'H', DH, "  - name: web\n    address: 10.0.0.100\n    port: 81\n" },
+	{ 1, "protocol", 1, 'V', DV "    protocol: tcp\n", DV "    protocol: udp\n" },
+	{ 1, "scheduler", 1, 'V', DV "    scheduler: maglev\n", DV "    scheduler: wrr\n" },
+	{ 1, "ring_size", 1, 'V', DV "    ring_size: 65537\n", DV "    ring_size: 1009\n" },
+	{ 1, "udp_idle_timeout", 1, 'V', DV "    udp_idle_timeout: 30s\n",
+	  DV "    udp_idle_timeout: 1m\n" },
+	{ 1, "on_all_down", 1, 'V', DV "    on_all_down: keep\n", DV "    on_all_down: drop\n" },
+	{ 1, "forwarding", 1, 'V', DV "    forwarding: dsr\n", DV "    forwarding: gue\n" },
+	{ 1, "announce_min_healthy", 1, 'V', DV "    announce_min_healthy: 1\n",
+	  DV "    announce_min_healthy: 2\n" },
+	{ 2, "", 1, 'B', "", "      - address: 10.0.0.12\n" },
+	{ 2, "", 2, 'B', "      - address: 10.0.0.13\n", "      - address: 10.0.0.14\n" },
+	{ 2, "weight", 1, 'B', "        weight: 1\n", "        weight: 2\n" },
+	{ 2, "state", 1, 'B', "        state: up\n", "        state: drain\n" },
+	{ 2, "mac", 1, 'B', "        mac: 02:00:00:00:00:01\n", "        mac: 02:00:00:00:00:02\n" },
+};
+
+/* The keys of a check, each with two values: tried under the VIP and under a backend. */
+static const char *const check_values[][3] = {
+	{ "type", "http", "tcp" },
+	{ "port", "8080", "8081" },
+	{ "path", "/a", "/b" },
+	{ "host", "a.example", "b.example" },
+	{ "expect_status", "[200]", "[301, 200-204]" },
+	{ "expect_body", "ok", "fine" },
+	{ "send", "PING", "PONG" },
+	{ "expect", "PONG", "PANG" },
+	{ "command", "/bin/true", "/bin/false" },
+	{ "interval", "2s", "3s" },
+	{ "fast_interval", "500ms", "1s" },
+	{ "timeout", "1s", "2s" },
+	{ "rise", "2", "3" },
+	{ "fall", "2", "3" },
+	{ "initial_state", "up", "down" },
+	{ "slow_start", "10s", "20s" },
+	{ "tls_verify", "true", "false" },
+};
+#define NCHECK (sizeof(check_values) / sizeof(check_values[0]))
+
+static char *diff_text(char slot, const char *text)
+{
+	static const char base[] = "@T@Avips:\n@H@V    backends:\n      - address: 10.0.0.11\n@B";
+	const char *def[] = { DT, DA, DH, DV, DB };
+	const char *slots = "TAHVB";
+	char *out = calloc(1, 4096);
+	const char *p;
+	size_t o = 0;
+
+	for (p = base; *p; p++) {
+		if (*p == '@') {
+			int i = (int)(strchr(slots, *++p) - slots);
+
+			o += (size_t)snprintf(out + o, 4096 - o, "%s", *p == slot ? text : def[i]);
+		} else {
+			out[o++] = *p;
+		}
+	}
+	return out;
+}
+
+struct seen {
+	unsigned n;
+	int scope;
+	const char *key;
+	int found;
+	char line[256];
+};
+
+static void on_item(void *ctx, const struct cfg_diff_item *it)
+{
+	struct seen *s = ctx;
+	int scope = it->backend ? 2 : it->vip ? 1 : 0;
+
+	s->n++;
+	if (scope == s->scope && !strcmp(it->key, s->key))
+		s->found++;
+	snprintf(s->line, sizeof(s->line), "%s %s %s: %s -> %s", it->vip ? it->vip : "-",
+		 it->backend ? it->backend : "-", it->key, it->old, it->new);
+}
+
+static void diff_one(int scope, const char *key, unsigned items, char slot, const char *a,
+		     const char *b)
+{
+	struct cfg *ca = NULL, *cb = NULL;
+	struct seen s = { .scope = scope, .key = key };
+	char *ta = diff_text(slot, a), *tb = diff_text(slot, b), err[1024];
+
+	if (load_text(ta, &ca, err, sizeof(err)))
+		fail_msg("%s (a):\n%s%s", key, ta, err);
+	if (load_text(tb, &cb, err, sizeof(err)))
+		fail_msg("%s (b):\n%s%s", key, tb, err);
+	cfg_diff(ca, ca, on_item, &s);
+	if (s.n)
+		fail_msg("%s: a file differs from itself: %s", key, s.line);
+	cfg_diff(ca, cb, on_item, &s);
+	if (!s.found || s.n != items)
+		fail_msg("scope %d key \"%s\": %u items (%d of that key), expected %u; last: %s",
+			 scope, key, s.n, s.found, items, s.line);
+	cfg_free(ca);
+	cfg_free(cb);
+	free(ta);
+	free(tb);
+}
+
+static void test_every_key_that_differs_is_named_by_the_diff(void **state)
+{
+	char a[160], b[160];
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(diffcases) / sizeof(diffcases[0]); i++)
+		diff_one(diffcases[i].scope, diffcases[i].key, diffcases[i].items, diffcases[i].slot,
+			 diffcases[i].a, diffcases[i].b);
+	for (i = 0; i < NCHECK; i++) {
+		char key[64];
+		const char *const *v = check_values[i];
+
+		snprintf(key, sizeof(key), "check.%s", v[0]);
+		if (strcmp(v[0], "type")) {
+			snprintf(a, sizeof(a), DV "      %s: %s\n", v[0], v[1]);
+			snprintf(b, sizeof(b), DV "      %s: %s\n", v[0], v[2]);
+		} else {
+			snprintf(a, sizeof(a), "    check:\n      type: %s\n", v[1]);
+			snprintf(b, sizeof(b), "    check:\n      type: %s\n", v[2]);
+		}
+		diff_one(1, key, 1, 'V', a, b);
+		snprintf(a, sizeof(a), "        check:\n          %s: %s\n", v[0], v[1]);
+		snprintf(b, sizeof(b), "        check:\n          %s: %s\n", v[0], v[2]);
+		diff_one(2, key, 1, 'B', a, b);
+	}
+}
+
+struct covered {
+	unsigned missing;
+};
+
+static void on_key(void *ctx, int scope, const char *key)
+{
+	struct covered *c = ctx;
+	unsigned i;
+
+	for (i = 0; i < sizeof(diffcases) / sizeof(diffcases[0]); i++)
+		if (diffcases[i].scope == scope &&
+		    (!strcmp(diffcases[i].key, key) ||
+		     (!*diffcases[i].key && (!strcmp(key, "name") || !strcmp(key, "address")))))
+			return;
+	if (!strncmp(key, "check.", 6) && scope > 0)
+		for (i = 0; i < NCHECK; i++)
+			if (!strcmp(check_values[i][0], key + 6))
+				return;
+	print_message("no diff case for key \"%s\" (scope %d)\n", key, scope);
+	c->missing++;
+}
+
+/* A key added to the parser without a case above fails here. */
+static void test_the_diff_cases_cover_every_key_the_parser_accepts(void **state)
+{
+	struct covered c = { 0 };
+
+	(void)state;
+	cfg_keys(on_key, &c);
+	assert_int_equal(c.missing, 0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -489,6 +705,8 @@ int main(void)
 		cmocka_unit_test(test_missing_file_names_the_file),
 		cmocka_unit_test(test_durations_parse),
 		cmocka_unit_test(test_pin_path_spellings_fold_into_one),
+		cmocka_unit_test(test_every_key_that_differs_is_named_by_the_diff),
+		cmocka_unit_test(test_the_diff_cases_cover_every_key_the_parser_accepts),
 		cmocka_unit_test(test_endpoints_print_as_operators_type_them),
 		cmocka_unit_test(test_metrics_listen_takes_ipv4_and_bracketed_ipv6),
 		cmocka_unit_test(test_a_fifo_in_place_of_the_file_is_refused_without_waiting),
