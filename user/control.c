@@ -4,6 +4,7 @@
  * parse it with api.c, hand it to the daemon, write the reply.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -49,6 +50,20 @@ static void reply(struct bufferevent *bev, json_object *r)
 	json_object_put(r);
 }
 
+/* Write what bev holds now, waiting at most a second for the client to take it. */
+static void flush_now(struct bufferevent *bev)
+{
+	struct evbuffer *out = bufferevent_get_output(bev);
+	struct pollfd p = { .fd = bufferevent_getfd(bev), .events = POLLOUT };
+
+	/* (a bufferevent keeps the start of its output to itself: lent for this) */
+	evbuffer_unfreeze(out, 1);
+	while (evbuffer_get_length(out) && poll(&p, 1, 1000) == 1)
+		if (evbuffer_write(out, p.fd) < 0 && errno != EAGAIN && errno != EINTR)
+			break;
+	evbuffer_freeze(out, 1);
+}
+
 static void handle_line(struct control *c, struct bufferevent *bev, const char *line, size_t len)
 {
 	struct api_req req;
@@ -64,6 +79,9 @@ static void handle_line(struct control *c, struct bufferevent *bev, const char *
 	r = c->handler(c->ctx, &req);
 	ok = !json_object_object_get_ex(r, "error", NULL);
 	reply(bev, r);
+	/* the daemon ends right after a detach: its reply leaves now */
+	if (req.cmd == API_DETACH)
+		flush_now(bev);
 	/* a monitor stays: events follow its reply, a line each, until it goes */
 	if (ok && req.cmd == API_MONITOR && c->nsubs < CONTROL_MAX_CLIENTS) {
 		unsigned i;
@@ -245,7 +263,8 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	evconnlistener_enable(c->lev);
+	if (c->lev)
+		evconnlistener_enable(c->lev);
 }
 
 void listener_backoff(struct evconnlistener *l, struct event *retry, const char *what)
@@ -269,6 +288,16 @@ static void on_accept_error(struct evconnlistener *l, void *arg)
 	struct control *c = arg;
 
 	listener_backoff(l, c->retry, "control socket");
+}
+
+void control_stop_listening(struct control *c)
+{
+	if (!c || !c->lev)
+		return;
+	evconnlistener_free(c->lev);
+	c->lev = NULL;
+	event_del(c->retry);
+	unlink(c->path);
 }
 
 /* Is a daemon answering on path? Then it is not ours to remove. */
@@ -361,8 +390,8 @@ void control_close(struct control *c)
 {
 	if (!c)
 		return;
-	evconnlistener_free(c->lev);
+	/* (after control_stop_listening the name may be another xlbd's by now) */
+	control_stop_listening(c);
 	event_free(c->retry);
-	unlink(c->path);
 	free(c);
 }

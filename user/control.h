@@ -34,6 +34,12 @@ unsigned control_publish(struct control *c, const char *line);
 uint64_t control_dropped(const struct control *c);
 
 /*
+ * Accept no more clients and remove the socket's name (the clients that are
+ * connected are still answered): a detach, for the next xlbd.
+ */
+void control_stop_listening(struct control *c);
+
+/*
  * A listener's accept() failed. Out of descriptors, it would wake the loop at
  * once, forever: stop accepting for a second instead (retry, an evtimer the
  * caller made, enables it again) and say so once. Other errors are logged.

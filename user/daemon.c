@@ -13,6 +13,7 @@
 
 #include "daemon.h"
 #include "health.h"
+#include "instance.h"
 #include "journal.h"
 #include "announce.h"
 #include "explain.h"
@@ -553,6 +554,59 @@ json_object *xlbd_reload(struct xlbd *d, int dry)
 	return r;
 }
 
+void xlbd_forget_state(const char *pin_path)
+{
+	char path[512];
+
+	if (!instance_path(path, sizeof(path), "state", pin_path, ".json") && unlink(path) &&
+	    errno != ENOENT)
+		log_warn("removing %s", path);
+}
+
+json_object *xlbd_detach(struct xlbd *d)
+{
+	const struct cfg_announce *an = d->cfg->announce;
+	char done[256];
+	json_object *r;
+	int err;
+
+	d->detach_requested = 1;
+	/* the routers stop sending first; what is in flight still arrives */
+	if (announce_withdraw_all(d->ann) && an->withdraw_delay_ms) {
+		struct timespec ts = { (time_t)(an->withdraw_delay_ms / 1000),
+				       (long)(an->withdraw_delay_ms % 1000) * 1000000L };
+
+		log_info("detach: VIPs withdrawn; detaching in %llu ms (withdraw_delay)",
+			 (unsigned long long)an->withdraw_delay_ms);
+		nanosleep(&ts, NULL);
+	}
+	dp_close(d->dp);
+	d->dp = NULL;
+	err = dp_detach(d->cfg->pin_path, d->ifindex, done, sizeof(done));
+	if (err) {
+		log_warnx("detach: %s", strerror(-err));
+		r = api_error(API_E_INTERNAL, "detach: %s", strerror(-err));
+	} else {
+		log_info("detached from %s", done[0] ? done : "nothing (none attached)");
+		journal_free(d->journal);
+		d->journal = NULL;
+		xlbd_forget_state(d->cfg->pin_path);
+		announce_forget(d->cfg->pin_path);
+		r = api_ok();
+		json_object_object_add(r, "detached", jstr(done[0] ? done : d->ifname));
+	}
+	/* what a new xlbd needs: the socket's name, the port, the locks (this reply still leaves) */
+	metrics_close(d->metrics);
+	d->metrics = NULL;
+	control_stop_listening(d->ctl);
+	if (d->inst)
+		instance_unlock(d->inst);
+	d->detach_rc = err ? 1 : 0;
+	/* no other callback runs: the data plane is gone */
+	event_base_loopbreak(d->base);
+	return r;
+}
+
 /* The requests that change what is served: the journal keeps them. */
 static int is_change(enum api_cmd c)
 {
@@ -633,6 +687,10 @@ json_object *xlbd_handle(void *ctx, const struct api_req *q)
 	char err[256];
 	int e = 0;
 
+	/* (the loop ends after the detach's own reply: this is a safeguard) */
+	if (d->detach_requested)
+		return api_error(API_E_INTERNAL, "xlbd is detaching and exits: nothing changed");
+
 	switch (q->cmd) {
 	case API_STATUS:
 		return do_status(d);
@@ -686,14 +744,8 @@ json_object *xlbd_handle(void *ctx, const struct api_req *q)
 		return do_stats(d, q->vip, q->rate);
 	case API_RELOAD:
 		return xlbd_reload(d, q->dry_run);
-	case API_DETACH: {
-		/* leave the loop once this reply has had time to go out */
-		struct timeval t = { 0, 200000 };
-
-		d->detach_requested = 1;
-		event_base_loopexit(d->base, &t);
-		return api_ok();
-	}
+	case API_DETACH:
+		return xlbd_detach(d);
 	case API_STATS_ZERO:
 		if (q->vip && !lb_vip_find(d->lb, q->vip))
 			return api_error(API_E_NOT_FOUND, "no vip %s", q->vip);

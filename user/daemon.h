@@ -20,6 +20,7 @@ struct stats;
 struct monitor;
 struct metrics;
 struct announce;
+struct instance;
 
 struct xlbd {
 	struct event_base *base;
@@ -36,7 +37,9 @@ struct xlbd {
 	char prog_version[64]; /* the build that loaded the attached program (xlb_build) */
 	time_t started;
 	int adopted;
-	int detach_requested;
+	int detach_requested; /* a detach has begun: nothing else is answered */
+	int detach_rc;	      /* its exit status for xlbd */
+	struct instance *inst; /* the locks, let go of once detached */
 	uint8_t if_mac[6];
 	int if_mac_set;
 	struct event *ev_sweep;	   /* rebuilds the SYN hint, a step at a time */
@@ -71,6 +74,16 @@ json_object *xlbd_reload(struct xlbd *d, int dry);
 int xlbd_replay(struct xlbd *d);
 
 json_object *xlbd_handle(void *ctx, const struct api_req *req);
+
+/*
+ * xlbctl detach: withdraw the routes (and wait withdraw_delay), detach the
+ * program and remove the pins, then free what a new xlbd would need (the
+ * control socket's name, the metrics port, the locks) and end the loop. The
+ * reply says it is done, because it is.
+ */
+json_object *xlbd_detach(struct xlbd *d);
+/* Detached: the runtime changes kept for the pinned maps go with them. */
+void xlbd_forget_state(const char *pin_path);
 /* lb.c's events (lb_subscribe): health checkers and announcements follow. */
 void xlbd_on_lb(void *ctx, enum lb_event ev, struct lb_vip *v);
 

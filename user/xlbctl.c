@@ -1181,8 +1181,8 @@ static int do_reload(int argc, char **argv)
 
 static void show_detached(json_object *r)
 {
-	(void)r;
-	printf("xlbd detaches the data plane and exits\n");
+	printf("detached from %s: the program and its pins are gone, xlbd exits\n",
+	       gets(r, "detached"));
 }
 
 /* Ask on a terminal; a script (no terminal) has said what it wants. */

@@ -351,16 +351,6 @@ static enum dp_mode dp_mode_of(enum cfg_xdp_mode m)
 				      : DP_MODE_AUTO;
 }
 
-/* Detached: the runtime changes kept for the pinned maps go with them. */
-static void forget_state(const char *pin_path)
-{
-	char path[512];
-
-	if (!instance_path(path, sizeof(path), "state", pin_path, ".json") && unlink(path) &&
-	    errno != ENOENT)
-		log_warn("removing %s", path);
-}
-
 /* Detach what is pinned at the config's pin path, unless a daemon serves it. */
 static int do_detach(struct xlbd *d, const char *ifname)
 {
@@ -383,7 +373,7 @@ static int do_detach(struct xlbd *d, const char *ifname)
 	err = dp_detach(d->cfg->pin_path, ifname ? (int)if_nametoindex(ifname) : 0, done,
 			sizeof(done));
 	if (!err)
-		forget_state(d->cfg->pin_path);
+		xlbd_forget_state(d->cfg->pin_path);
 	instance_unlock(&in);
 	if (err) {
 		log_warnx("detach: %s", strerror(-err));
@@ -533,6 +523,7 @@ int main(int argc, char **argv)
 	}
 
 	/* one instance per pin path and interface: checked before anything changes */
+	d.inst = &inst;
 	err = instance_lock(&inst, d.cfg->pin_path, d.ifindex, d.ifname, d.cfg->control_socket,
 			    &who);
 	if (err == -EBUSY) {
@@ -723,36 +714,9 @@ int main(int argc, char **argv)
 	event_base_dispatch(d.base);
 	rc = 0;
 
-	if (d.detach_requested) {
-		char done[256];
-
-		/* the reply went out with the loop's last turn */
-		control_close(d.ctl);
-		d.ctl = NULL;
-		/* the routers stop sending first; what is in flight still arrives */
-		if (announce_withdraw_all(d.ann) && d.cfg->announce->withdraw_delay_ms) {
-			struct timespec ts = { (time_t)(d.cfg->announce->withdraw_delay_ms / 1000),
-					       (long)(d.cfg->announce->withdraw_delay_ms % 1000) *
-						       1000000L };
-
-			log_info("detach: VIPs withdrawn; detaching in %llu ms (withdraw_delay)",
-				 (unsigned long long)d.cfg->announce->withdraw_delay_ms);
-			nanosleep(&ts, NULL);
-		}
-		dp_close(d.dp);
-		d.dp = NULL;
-		err = dp_detach(d.cfg->pin_path, d.ifindex, done, sizeof(done));
-		if (err) {
-			log_warnx("detach: %s", strerror(-err));
-		} else {
-			log_info("detached from %s", done[0] ? done : "nothing (none attached)");
-			journal_free(d.journal);
-			d.journal = NULL;
-			forget_state(d.cfg->pin_path);
-			announce_forget(d.cfg->pin_path);
-		}
-		rc = err ? 1 : 0;
-	}
+	/* (xlbd_detach did the work and said so; it ended the loop) */
+	if (d.detach_requested)
+		rc = d.detach_rc;
 out:
 	for (i = 0; i < 4; i++)
 		if (ev_sig[i])

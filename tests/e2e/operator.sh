@@ -66,7 +66,7 @@ cleanup() {
 	done
 	"$TOP/scripts/lab.sh" down >/dev/null 2>&1
 	rmdir /sys/fs/bpf/xlb-decap 2>/dev/null # if the decap test made it and nobody else uses it
-	rm -rf "$PINS" /sys/fs/bpf/xlb-op2 /sys/fs/bpf/xlb-op3 "$WORK" "$SOCK" # a kill -9 leaves the socket
+	rm -rf "$PINS" /sys/fs/bpf/xlb-op2 /sys/fs/bpf/xlb-op3 /sys/fs/bpf/xlb-op4 "$WORK" "$SOCK" # a kill -9 leaves the socket
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -533,6 +533,31 @@ test_state_file_failures_are_told_not_swallowed() {
 	ctl reload >/dev/null
 }
 
+# xlbctl detach answers once the program is off the interface and the pins
+# are gone: a script that goes on at once finds nothing of the old xlbd, and
+# a new one starts on the same pins, socket and interface straight away.
+test_detach_is_done_when_it_answers() {
+	local cfg out pid pid2 i
+	cfg=$(cfg_variant 's|^control_socket: .*|control_socket: /run/xlb/op-det.sock|; s|^pin_path: .*|pin_path: /sys/fs/bpf/xlb-op4|; s|^interface: eth0|interface: eth1|' det.yaml)
+	for i in 1 2; do
+		nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$cfg" >>"$WORK/det.log" 2>&1 &
+		pid=$!
+		for _ in $(seq 100); do
+			"$BUILD/xlbctl" -s /run/xlb/op-det.sock status >/dev/null 2>&1 && break
+			sleep 0.1
+		done
+		has_xdp lb eth1 || { say "start $i: no program on eth1"; return 1; }
+		out=$("$BUILD/xlbctl" -s /run/xlb/op-det.sock detach --yes 2>&1) || { say "detach: $out"; return 1; }
+		# at once, before xlbd has even exited
+		has_xdp lb eth1 && { say "start $i: '$out', and the program is still on eth1"; return 1; }
+		[ -e /sys/fs/bpf/xlb-op4 ] && { say "start $i: '$out', and the pins are still there"; return 1; }
+		say "start $i: $out"
+		wait "$pid" || { say "xlbd exited $?"; return 1; }
+	done
+	grep -q "is served by a running xlbd" "$WORK/det.log" && { say "refused as a second instance"; return 1; }
+	return 0
+}
+
 # xlbd built with ASan and UBSan (make test builds it): a start, reloads
 # (which free the running configuration) and a detach, with no report.
 test_sanitized_xlbd_starts_reloads_and_detaches_cleanly() {
@@ -612,6 +637,7 @@ run_test test_control_clients_are_capped_and_the_socket_comes_back
 run_test test_runtime_changes_survive_kill_9_until_a_reload
 run_test test_state_file_failures_are_told_not_swallowed
 run_test test_sanitized_xlbd_starts_reloads_and_detaches_cleanly
+run_test test_detach_is_done_when_it_answers
 run_test test_detach_finds_the_interface_from_the_pins_and_keeps_other_pins
 
 if [ "$fail" -ne 0 ]; then
