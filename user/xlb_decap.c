@@ -168,16 +168,19 @@ static int do_attach(const char *ifname, int ifindex, int gue_port, enum xdp_att
 	struct xdp_program *xp;
 	struct bpf_map *m;
 	__u32 zero = 0;
-	int err, n = 0, fd;
+	int err, n = 0, fd, fresh, made_dir;
 
 	err = pin_dir(ifname, dir, sizeof(dir));
 	if (!err)
 		err = pins_serve_here(dir, ifname, ifindex);
 	if (err)
 		return err;
+	/* a first attach that fails leaves nothing behind: no pins, no directory */
+	fresh = !pinned_prog_id(dir);
 	if (!pin_override)
 		mkdir(PIN_ROOT, 0700);
-	if (mkdir(dir, 0700) && errno != EEXIST) {
+	made_dir = !mkdir(dir, 0700);
+	if (!made_dir && errno != EEXIST) {
 		err = -errno;
 		fprintf(stderr, "xlb-decap: %s: %s\n", dir, strerror(errno));
 		return err;
@@ -223,6 +226,15 @@ static int do_attach(const char *ifname, int ifindex, int gue_port, enum xdp_att
 		printf("xlb-decap: attached to %s (GUE port %d, %d addresses)\n", ifname, gue_port,
 		       n);
 out:
+	if (err && fresh) {
+		bpf_object__for_each_map(m, skel->obj)
+		{
+			snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(m));
+			unlink(path);
+		}
+		if (made_dir)
+			rmdir(dir);
+	}
 	xlb_decap_bpf__destroy(skel);
 	return err;
 }
@@ -280,6 +292,9 @@ static int do_status(const char *ifname, int ifindex)
 		return -ENAMETOOLONG;
 	if (pins_serve_here(dir, ifname, ifindex))
 		return -EREMOTE;
+	/* what the link runs, not what is pinned, says whether it is attached */
+	if (!pinned_prog_id(dir))
+		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/%s", dir, XLB_DECAP_MAP_CFG);
 	fd = bpf_obj_get(path);
 	if (fd < 0)

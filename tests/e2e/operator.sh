@@ -321,6 +321,23 @@ test_vip_created_under_a_reused_id_starts_with_zero_counters() {
 	[ "$n" -gt 0 ] && [ "$out" = "0 0" ]
 }
 
+# An attach that fails (native XDP on a 9000-byte veth) leaves no pins, and
+# status, which reads the link, says it is not attached.
+test_a_failed_decap_attach_leaves_nothing_and_status_says_so() {
+	local out rc
+	ip -n "$P-be1" link add xdt0 mtu 9000 type veth peer name xdt1 mtu 9000 || return 1
+	ip -n "$P-be1" link set xdt0 up && ip -n "$P-be1" link set xdt1 up
+	out=$(nsenter --net=/run/netns/$P-be1 "$BUILD/xlb-decap" attach xdt0 --mode native 2>&1)
+	rc=$?
+	say "attach: exit $rc: $out"
+	[ $rc -ne 0 ] || { ip -n "$P-be1" link del xdt0; return 1; }
+	out=$(nsenter --net=/run/netns/$P-be1 "$BUILD/xlb-decap" status xdt0 2>&1)
+	rc=$?
+	ip -n "$P-be1" link del xdt0
+	say "status: exit $rc: $out; pins: $(ls -d /sys/fs/bpf/xlb-decap/xdt0* 2>/dev/null)"
+	[ $rc -ne 0 ] && [[ $out == *"not attached to xdt0"* ]] && ! ls -d /sys/fs/bpf/xlb-decap/xdt0* >/dev/null 2>&1
+}
+
 test_decap_in_two_namespaces_keeps_two_states() {
 	local s1 s2
 	for b in 1 2; do
@@ -629,6 +646,7 @@ run_test test_undone_changes_are_listed_once
 run_test test_vip_created_under_a_reused_id_starts_with_zero_counters
 run_test test_static_neighbour_entry_stays_permanent
 run_test test_decap_in_two_namespaces_keeps_two_states
+run_test test_a_failed_decap_attach_leaves_nothing_and_status_says_so
 run_test test_cli_speaks_one_json_shape_and_says_what_it_changed
 run_test test_status_warns_when_the_veth_peer_has_no_xdp
 run_test test_exec_check_commands_start_clean
