@@ -392,6 +392,9 @@ void control_close(struct control *c)
 		return;
 	/* (after control_stop_listening the name may be another xlbd's by now) */
 	control_stop_listening(c);
+	/* monitors are told they go: the last one leaving turns sampling off */
+	while (c->nsubs)
+		client_free(c, c->subs[0]);
 	event_free(c->retry);
 	free(c);
 }

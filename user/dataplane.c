@@ -756,6 +756,12 @@ static int update(const struct bpf_map *m, const void *key, const void *val)
 	return bpf_map_update_elem(map_fd(m), key, val, BPF_ANY) ? -errno : 0;
 }
 
+__u32 dp_flow_capacity(const struct dp *dp)
+{
+	/* (max_flows as flow_sets_for sized it: twice as many lines) */
+	return dp->ft.nsets * XLB_FLOW_WAYS / 2;
+}
+
 int dp_config_set(struct dp *dp, const struct xlb_config *cfg)
 {
 	__u32 zero = 0;

@@ -171,6 +171,8 @@ int dp_flow_where(struct dp *dp, const struct xlb_flow_key *key, struct xlb_flow
  */
 typedef int (*dp_flow_fn)(const struct xlb_flow_key *key, const struct xlb_flow *f, void *arg);
 int dp_flow_walk(struct dp *dp, dp_flow_fn fn, void *arg);
+/* Flows xlb_flows can hold: the table loaded or adopted, whatever the file says now. */
+__u32 dp_flow_capacity(const struct dp *dp);
 /* Record an established flow, as the program would (tests, bench). */
 int dp_flow_put(struct dp *dp, const struct xlb_flow_key *key, const struct xlb_flow *f);
 /* Forget an established flow: its next packet is placed by the ring. */

@@ -16,6 +16,7 @@
 
 #include "daemon.h"
 #include "explain.h"
+#include "flows.h"
 #include "names.h"
 
 static void why(json_object *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -191,7 +192,9 @@ json_object *explain(struct xlbd *d, const struct api_req *q)
 	if (!dp_flow_where(d->dp, &k, &f, &fset, &fline)) {
 		json_object *o = json_object_new_object();
 		int same = !dp_backend_get(d->dp, f.backend_id, &fe) && fe.gen == f.backend_gen;
-		int usable = same && fe.state != XLB_BE_DOWN;
+		__u64 idle_s = 0;
+		int expired = same && k.proto == IPPROTO_UDP && flows_udp_expired(&f, &fe, &idle_s);
+		int usable = same && fe.state != XLB_BE_DOWN && !expired;
 
 		json_object_object_add(o, "found", json_object_new_boolean(1));
 		json_object_object_add(o, "backend_id", json_object_new_int64(f.backend_id));
@@ -199,10 +202,11 @@ json_object *explain(struct xlbd *d, const struct api_req *q)
 		json_object_object_add(o, "usable", json_object_new_boolean(usable));
 		json_object_object_add(o, "set", json_object_new_int64(fset));
 		json_object_object_add(o, "line", json_object_new_int64(fline));
-		if (k.proto == IPPROTO_TCP)
-			json_object_object_add(
-				o, "state",
-				json_object_new_string(f.last_seen ? "closing" : "open"));
+		json_object_object_add(
+			o, "state",
+			json_object_new_string(k.proto == IPPROTO_TCP ? (f.last_seen ? "closing" : "open")
+					       : expired		? "expired"
+										: "active"));
 		json_object_object_add(r, "flow_table", o);
 		if (usable) {
 			why(w,
@@ -219,11 +223,18 @@ json_object *explain(struct xlbd *d, const struct api_req *q)
 			json_object_object_add(r, "why", w);
 			return r;
 		}
-		why(w,
-		    "xlb_flows remembers this flow on backend %u, but %s: its next packet is "
-		    "placed anew (flow_moved)",
-		    f.backend_id,
-		    !same ? "that id now names another backend" : "that backend is down");
+		if (expired)
+			why(w,
+			    "xlb_flows holds this flow on backend %u, but it has been idle %llu s, "
+			    "past the VIP's udp_idle_timeout (%u s): its next packet is placed anew "
+			    "(udp_expired)",
+			    f.backend_id, (unsigned long long)idle_s, fe.udp_timeout);
+		else
+			why(w,
+			    "xlb_flows remembers this flow on backend %u, but %s: its next packet "
+			    "is placed anew (flow_moved)",
+			    f.backend_id,
+			    !same ? "that id now names another backend" : "that backend is down");
 	} else {
 		json_object *o = json_object_new_object();
 

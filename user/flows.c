@@ -53,6 +53,29 @@ static int to_vip(const struct lb_vip *v, const struct xlb_flow_key *k,
 	       (!v->port || ntohs(k->dport) == v->port);
 }
 
+/* The program's clock: CLOCK_MONOTONIC_COARSE, in ns. */
+static __u64 prog_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+	return (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
+}
+
+static int idle_past(__u64 now, const struct xlb_flow *f, const struct xlb_backend *be,
+		     __u64 *idle_s)
+{
+	__u64 ns = f->last_seen && now > f->last_seen ? now - f->last_seen : 0;
+
+	*idle_s = ns / 1000000000ULL;
+	return ns > (__u64)be->udp_timeout * 1000000000ULL;
+}
+
+int flows_udp_expired(const struct xlb_flow *f, const struct xlb_backend *be, __u64 *idle_s)
+{
+	return idle_past(prog_now(), f, be, idle_s);
+}
+
 /* *since: whole seconds since the flow's time (udp: its last packet; tcp: its first FIN or RST). */
 static const char *state_of(const struct walk *w, const struct xlb_flow_key *k,
 			    const struct xlb_flow *f, const struct xlb_backend *be, __u64 *since)
@@ -65,7 +88,7 @@ static const char *state_of(const struct walk *w, const struct xlb_flow_key *k,
 	if (k->proto == IPPROTO_TCP)
 		return f->last_seen ? "closing" : "open";
 	/* as the program judges it (flow_established): idle past the timeout */
-	return ns > (__u64)be->udp_timeout * 1000000000ULL ? "expired" : "active";
+	return idle_past(w->now, f, be, since) ? "expired" : "active";
 }
 
 static json_object *flow_obj(struct walk *w, const struct xlb_flow_key *k, const struct xlb_flow *f,
@@ -136,7 +159,6 @@ static double mono_ms(void)
 json_object *flows_list(struct xlbd *d, const struct api_req *q)
 {
 	struct walk w = { .d = d, .q = q };
-	struct timespec t;
 	json_object *r;
 	double t0;
 
@@ -152,8 +174,7 @@ json_object *flows_list(struct xlbd *d, const struct api_req *q)
 		json_object_put(w.list);
 		return api_error(API_E_INTERNAL, "flows: out of memory");
 	}
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &t); /* the program's clock */
-	w.now = (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
+	w.now = prog_now();
 	t0 = mono_ms();
 	dp_flow_walk(d->dp, on_flow, &w);
 	free(w.be);

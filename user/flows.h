@@ -8,11 +8,19 @@
 
 #include <json-c/json.h>
 #include "api.h"
+#include "xlb_abi.h"
 
 struct xlbd;
 
 #define FLOWS_LIMIT_DEFAULT 100
 
 json_object *flows_list(struct xlbd *d, const struct api_req *q);
+
+/*
+ * Is a UDP flow idle past its backend's timeout, as the program judges it
+ * (flow_established)? Its next packet is then placed anew. idle_s: whole
+ * seconds since its last packet.
+ */
+int flows_udp_expired(const struct xlb_flow *f, const struct xlb_backend *be, __u64 *idle_s);
 
 #endif /* XLB_FLOWS_H */

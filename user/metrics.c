@@ -404,8 +404,7 @@ static void write_tables(struct xlbd *d, struct evbuffer *o)
 	__u64 sup, lost;
 
 	family(o, "xlb_flow_table_capacity", "gauge", "Flows xlb_flows can hold.");
-	evbuffer_add_printf(o, "xlb_flow_table_capacity %u\n",
-			    d->cfg->max_flows ? d->cfg->max_flows : XLB_MAX_FLOWS);
+	evbuffer_add_printf(o, "xlb_flow_table_capacity %u\n", dp_flow_capacity(d->dp));
 	if (d->sweep_at) {
 		family(o, "xlb_flow_table_entries", "gauge",
 		       "Flows xlb_flows held at the last count.");

@@ -201,6 +201,10 @@ void monitor_subscribers(void *ctx, unsigned n, const struct api_req *req)
 	if (!m)
 		return;
 	was = m->nsubs;
+	if (!d->dp) { /* detached: there is no program to tell */
+		m->nsubs = n;
+		return;
+	}
 	m->nsubs = n;
 	if (!n) {
 		m->rate = 0;

@@ -315,6 +315,16 @@ PY
 	sleep 0.5
 	flags=$(bpftool -j map dump pinned "$PINS/xlb_config" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["formatted"]["value"]["flags"])')
 	say "after the monitor left: flags $flags"
+	[ $((flags & 4)) -eq 0 ] || return 1
+	# xlbd stopping while a monitor listens turns sampling off as well
+	"$BUILD/xlbctl" -s "$SOCK" -j monitor >/dev/null 2>&1 &
+	MON=$!
+	sleep 0.5
+	kill "$XLBD_PID"; wait "$XLBD_PID" 2>/dev/null
+	wait "$MON" 2>/dev/null; MON=
+	flags=$(bpftool -j map dump pinned "$PINS/xlb_config" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["formatted"]["value"]["flags"])')
+	say "xlbd stopped while a monitor listened: flags $flags"
+	xlbd_start || return 1
 	[ $((flags & 4)) -eq 0 ]
 }
 
@@ -381,6 +391,13 @@ PY
 	n=$(flows_py "$f" 'print(sum(x["state"] == "expired" and x["idle_s"] >= 3 for x in F))')
 	say "3.2 s later: $n expired"
 	[ "$n" = 5 ] || return 1
+	# explain judges it as flows does: expired, placed anew (not "remembered")
+	local c ex
+	c=$(flows_py "$f" 'print(F[0]["client"])')
+	ex=$(ctl -j explain "$c" 10.111.1.100:53 udp) || return 1
+	say "explain $c: $(jget "$ex" flow_table state), $(jget "$ex" decision)"
+	[ "$(jget "$ex" flow_table state)" = expired ] && [ "$(jget "$ex" decision)" != remembered ] ||
+		return 1
 	client ip addr del "$src/24" dev eth0
 	# bad input is named
 	out=$(ctl flows nosuch 2>&1) && return 1
@@ -454,6 +471,15 @@ test_the_metrics_endpoint_is_bounded_in_every_dimension() {
 	[ $((c1 - c0)) -lt 100 ] && [ "$n" -ge 1 ] && [ "$n" -le 5 ] || return 1
 	sleep 1.2
 	scrape >/dev/null || { say "no scrape after the descriptors came back"; return 1; }
+
+	# the flow table's size is the adopted table's, not what the file says now
+	kill "$XLBD_PID"; wait "$XLBD_PID" 2>/dev/null
+	sed -i 's/^max_flows: .*/max_flows: 131072/' "$CFG"
+	xlbd_start || return 1
+	sed -i 's/^max_flows: .*/max_flows: 65536/' "$CFG"
+	n=$(metric xlb_flow_table_capacity "$(scrape)")
+	say "restarted with max_flows: 131072 over a pinned table for 65536: capacity $n"
+	[ "$n" = 65536 ]
 }
 
 # ---- main ----------------------------------------------------------------------
