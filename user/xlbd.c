@@ -556,6 +556,26 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	/*
+	 * A program of ours attached in another mode than the file says: refused
+	 * before anything is written, as a reload refuses the change (keeping it
+	 * silently would run the mode the file does not say).
+	 */
+	{
+		int mode = 0;
+
+		if (d.cfg->xdp_mode != CFG_XDP_AUTO &&
+		    dp_attached_id(d.cfg->pin_path, d.ifindex, &mode) &&
+		    mode != (int)dp_mode_of(d.cfg->xdp_mode)) {
+			log_warnx("xdp_mode: the program on %s is attached in %s mode and %s says "
+				  "%s: changing the mode needs a detach first (xlbd --detach); "
+				  "nothing changed",
+				  d.ifname, mode == DP_MODE_GENERIC ? "generic" : "native",
+				  d.cfg_path, names_str(&names_xdp_mode, (int)d.cfg->xdp_mode));
+			goto out;
+		}
+	}
+
 	/* the data plane: load, reusing whatever is pinned */
 	made_pins = pin_dir(d.cfg->pin_path);
 	if (made_pins < 0)

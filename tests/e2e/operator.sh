@@ -575,6 +575,53 @@ test_detach_is_done_when_it_answers() {
 	return 0
 }
 
+# xlbd --detach run in the wrong network namespace sees the pinned program on
+# none of its interfaces: it refuses, names where it looked, and keeps the
+# pins (once it reported success and orphaned a program that went on
+# forwarding with frozen maps).
+test_offline_detach_in_another_namespace_refuses_and_keeps_the_pins() {
+	local cfg out rc pid
+	cfg=$(cfg_variant 's|^control_socket: .*|control_socket: /run/xlb/op-det.sock|; s|^pin_path: .*|pin_path: /sys/fs/bpf/xlb-op4|; s|^interface: eth0|interface: eth1|' det.yaml)
+	nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$cfg" >>"$WORK/det.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		"$BUILD/xlbctl" -s /run/xlb/op-det.sock status >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	kill "$pid"; wait "$pid"
+	has_xdp lb eth1 || { say "no program left on eth1"; return 1; }
+	out=$("$BUILD/xlbd" -c "$cfg" --detach 2>&1)
+	rc=$?
+	say "from the root namespace: exit $rc: $out"
+	[ $rc -ne 0 ] && [[ $out == *"attached to no interface of the root network namespace"* ]] || return 1
+	[ -e /sys/fs/bpf/xlb-op4/xlb_vips ] || { say "the pins went"; return 1; }
+	has_xdp lb eth1 || { say "the program went"; return 1; }
+	out=$(lbns "$BUILD/xlbd" -c "$cfg" --detach 2>&1) || { say "$out"; return 1; }
+	say "from $P-lb: $out"
+	! has_xdp lb eth1 && [ ! -e /sys/fs/bpf/xlb-op4/xlb_vips ]
+}
+
+# A restart whose file names another XDP mode than the program attached runs
+# in is refused by name, as a reload refuses it, and changes nothing.
+test_a_restart_in_another_xdp_mode_is_refused() {
+	local gen nat out rc pid
+	gen=$(cfg_variant 's|^control_socket: .*|control_socket: /run/xlb/op-det.sock|; s|^pin_path: .*|pin_path: /sys/fs/bpf/xlb-op4|; s|^interface: eth0|interface: eth1|; s|^xdp_mode: .*|xdp_mode: generic|' gen.yaml)
+	nat=$(cfg_variant 's|^control_socket: .*|control_socket: /run/xlb/op-det.sock|; s|^pin_path: .*|pin_path: /sys/fs/bpf/xlb-op4|; s|^interface: eth0|interface: eth1|' nat.yaml)
+	nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$gen" >>"$WORK/det.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		"$BUILD/xlbctl" -s /run/xlb/op-det.sock status >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	kill "$pid"; wait "$pid"
+	out=$(timeout 20 nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$nat" 2>&1)
+	rc=$?
+	say "exit $rc: $(grep xdp_mode <<<"$out")"
+	[[ $(ip -n "$P-lb" link show eth1) == *"xdpgeneric"* ]] || { say "the generic program went"; rc=0; }
+	lbns "$BUILD/xlbd" -c "$gen" --detach >/dev/null 2>&1
+	[ $rc -ne 0 ] && [[ $out == *"attached in generic mode and $nat says native"* ]]
+}
+
 # xlbd built with ASan and UBSan (make test builds it): a start, reloads
 # (which free the running configuration) and a detach, with no report.
 test_sanitized_xlbd_starts_reloads_and_detaches_cleanly() {
@@ -656,6 +703,8 @@ run_test test_runtime_changes_survive_kill_9_until_a_reload
 run_test test_state_file_failures_are_told_not_swallowed
 run_test test_sanitized_xlbd_starts_reloads_and_detaches_cleanly
 run_test test_detach_is_done_when_it_answers
+run_test test_offline_detach_in_another_namespace_refuses_and_keeps_the_pins
+run_test test_a_restart_in_another_xdp_mode_is_refused
 run_test test_detach_finds_the_interface_from_the_pins_and_keeps_other_pins
 
 if [ "$fail" -ne 0 ]; then
