@@ -17,13 +17,17 @@
  * route change is a few microseconds; xlbd makes few).
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 
@@ -32,11 +36,18 @@
 #include "instance.h"
 #include "log.h"
 
+/*
+ * How often the table is read back: a route someone removed (ip route flush
+ * table N) is put back, and an add that failed is tried again, within this.
+ */
+#define ANNOUNCE_CHECK_SEC 2
+
 struct ann_addr {
 	struct xlb_addr addr;
 	uint8_t installed; /* the route is in the table */
 	uint8_t eligible;
 	uint8_t seen;	      /* mark for announce_sync */
+	uint8_t present;      /* found in the table by the last look (check) */
 	uint64_t eligible_ms; /* CLOCK_MONOTONIC ms since it is eligible */
 };
 
@@ -47,6 +58,7 @@ struct announce {
 	struct ann_addr *addrs;
 	unsigned n, cap;
 	struct event *timer; /* the next hold-down to end */
+	struct event *check; /* a look at the table every ANNOUNCE_CHECK_SEC */
 	uint32_t table;	     /* the table it was opened on (a reload may change the file's) */
 	int drained;
 	char mark[256]; /* the drain mark's path */
@@ -153,6 +165,7 @@ static int set_installed(struct announce *a, struct ann_addr *e, int on, const c
 struct dump_ctx {
 	struct announce *a;
 	unsigned found;
+	int look; /* only mark what is there (present), adopt nothing */
 };
 
 static int route_attr(const struct nlattr *attr, void *data)
@@ -186,19 +199,22 @@ static int on_route(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	x.family = rtm->rtm_family == AF_INET6 ? XLB_AF_INET6 : XLB_AF_INET;
 	memcpy(x.a, mnl_attr_get_payload(tb[RTA_DST]), len);
-	e = addr_get(c->a, &x, 1);
-	if (e) {
+	e = addr_get(c->a, &x, !c->look);
+	if (e && c->look) {
+		e->present = 1;
+	} else if (e) {
 		e->installed = 1;
 		c->found++;
 	}
 	return MNL_CB_OK;
 }
 
-static int adopt(struct announce *a, unsigned *found)
+/* Read our routes of the table: adopted as installed, or (look) marked present. */
+static int dump(struct announce *a, int look, unsigned *found)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct dump_ctx c = { .a = a };
+	struct dump_ctx c = { .a = a, .look = look };
 	struct rtmsg *rtm;
 	unsigned seq = ++a->seq, portid = mnl_socket_get_portid(a->nl);
 	int ret;
@@ -215,8 +231,135 @@ static int adopt(struct announce *a, unsigned *found)
 		if (ret <= MNL_CB_STOP)
 			break;
 	}
-	*found = c.found;
+	if (found)
+		*found = c.found;
 	return ret < 0 ? -errno : 0;
+}
+
+/* ---- whose table it is ------------------------------------------------------------ */
+
+/*
+ * A table of a network namespace holds one instance's routes: its record,
+ * XLB_RUN_DIR/announce-NETNS.TABLE, names the instance's pin path. Another
+ * instance whose pins still exist (running or not: its routes stay while it
+ * is stopped) is refused the table; one whose pins are gone left stale
+ * routes, which the next owner adopts and withdraws.
+ */
+static unsigned long netns_ino(void)
+{
+	struct stat ns;
+
+	return stat("/proc/self/ns/net", &ns) ? 0 : (unsigned long)ns.st_ino;
+}
+
+static int owner_path(char *buf, size_t len, uint32_t table)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "%lu.%u", netns_ino(), table);
+	return instance_path(buf, len, "announce", what, "");
+}
+
+static int owner_read(uint32_t table, char *pin, size_t len)
+{
+	char path[512];
+	ssize_t n;
+	int fd;
+
+	if (owner_path(path, sizeof(path), table))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, pin, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -ENOENT;
+	pin[n] = 0;
+	pin[strcspn(pin, "\n")] = 0;
+	return 0;
+}
+
+static int owner_write(uint32_t table, const char *pin)
+{
+	char path[512], tmp[520];
+	int fd, err = 0;
+
+	if (owner_path(path, sizeof(path), table))
+		return -ENAMETOOLONG;
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	if (dprintf(fd, "%s\n", pin) < 0 || fsync(fd))
+		err = -errno;
+	close(fd);
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+int announce_table_taken(uint32_t table, const char *pin_path, char *owner, size_t len)
+{
+	if (owner_read(table, owner, len) || !strcmp(owner, pin_path))
+		return 0;
+	return access(owner, F_OK) == 0;
+}
+
+/* Delete every route of ours in table (what an instance left there) and its record. */
+static void release(uint32_t table)
+{
+	struct announce a = { .table = table };
+	char path[512];
+	unsigned i, found = 0;
+
+	a.nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!a.nl || mnl_socket_bind(a.nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		log_warn("announce: the route socket");
+		goto out;
+	}
+	if (dump(&a, 0, &found))
+		log_warn("announce: reading table %u", table);
+	for (i = 0; i < a.n; i++)
+		set_installed(&a, &a.addrs[i], 0, "the instance no longer announces in this table");
+	if (found)
+		log_info("announce: table %u emptied of the %u route%s this instance left", table,
+			 found, found == 1 ? "" : "s");
+	if (!owner_path(path, sizeof(path), table))
+		unlink(path);
+out:
+	if (a.nl)
+		mnl_socket_close(a.nl);
+	free(a.addrs);
+}
+
+void announce_release_others(const char *pin_path, uint32_t keep)
+{
+	char prefix[64], pin[256];
+	struct dirent *de;
+	size_t plen;
+	DIR *dir;
+
+	/* the records of this network namespace */
+	plen = (size_t)snprintf(prefix, sizeof(prefix), "announce-%lu.", netns_ino());
+	dir = opendir(XLB_RUN_DIR);
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		unsigned long table;
+		char *end;
+
+		if (strncmp(de->d_name, prefix, plen) || !isdigit((unsigned char)de->d_name[plen]))
+			continue;
+		table = strtoul(de->d_name + plen, &end, 10);
+		if (*end || table == keep || table > UINT32_MAX ||
+		    owner_read((uint32_t)table, pin, sizeof(pin)) || strcmp(pin, pin_path))
+			continue;
+		release((uint32_t)table);
+	}
+	closedir(dir);
 }
 
 /* ---- the decision ---------------------------------------------------------------- */
@@ -231,6 +374,38 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	announce_sync(arg);
+}
+
+/*
+ * The table read back: a route of ours that is gone was removed by someone
+ * else and goes back (announce_sync puts it back, as it retries a failed add).
+ */
+static void on_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct announce *a = arg;
+	unsigned i;
+	char s[64];
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < a->n; i++)
+		a->addrs[i].present = 0;
+	if (dump(a, 1, NULL)) {
+		log_warn("announce: reading table %u", a->table);
+		return;
+	}
+	for (i = 0; i < a->n; i++) {
+		struct ann_addr *e = &a->addrs[i];
+
+		if (!e->installed || e->present)
+			continue;
+		cfg_addr_str(&e->addr, s, sizeof(s));
+		log_warnx("announce: %s was removed from table %u by someone else: putting it back",
+			  s, a->table);
+		e->installed = 0;
+		e->eligible_ms = 1; /* (announced before: no hold-down again) */
+	}
+	announce_sync(a);
 }
 
 void announce_sync(struct announce *a)
@@ -289,6 +464,8 @@ void announce_sync(struct announce *a)
 int announce_open(struct announce **ap, struct xlbd *d)
 {
 	struct announce *a = calloc(1, sizeof(*a));
+	struct timeval every = { ANNOUNCE_CHECK_SEC, 0 };
+	char owner[256];
 	unsigned found = 0;
 	int err;
 
@@ -303,11 +480,24 @@ int announce_open(struct announce **ap, struct xlbd *d)
 	a->seq = (unsigned)time(NULL);
 	a->table = d->cfg->announce->table;
 	a->timer = evtimer_new(d->base, on_timer, a);
-	if (!a->timer) {
+	a->check = event_new(d->base, -1, EV_PERSIST, on_check, a);
+	if (!a->timer || !a->check || event_add(a->check, &every)) {
 		err = -ENOMEM;
 		goto fail;
 	}
-	err = adopt(a, &found);
+	if (announce_table_taken(a->table, d->cfg->pin_path, owner, sizeof(owner))) {
+		log_warnx("announce: table %u holds the routes of the xlb instance with pin_path %s: "
+			  "give each instance a table of its own (announce: table:)",
+			  a->table, owner);
+		err = -EBUSY;
+		goto fail;
+	}
+	err = owner_write(a->table, d->cfg->pin_path);
+	if (err) {
+		log_warnx("announce: recording table %u as ours: %s", a->table, strerror(-err));
+		goto fail;
+	}
+	err = dump(a, 0, &found);
 	if (err)
 		goto fail;
 	if (instance_path(a->mark, sizeof(a->mark), "drained", d->cfg->pin_path, "") == 0)
@@ -330,6 +520,8 @@ void announce_close(struct announce *a)
 		return;
 	if (a->timer)
 		event_free(a->timer);
+	if (a->check)
+		event_free(a->check);
 	if (a->nl)
 		mnl_socket_close(a->nl);
 	free(a->addrs);
@@ -378,6 +570,7 @@ void announce_forget(const char *pin_path)
 
 	if (!instance_path(mark, sizeof(mark), "drained", pin_path, ""))
 		unlink(mark);
+	announce_release_others(pin_path, 0);
 }
 
 json_object *announce_vip_json(struct announce *a, const struct lb_vip *v)

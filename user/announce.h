@@ -35,7 +35,17 @@ unsigned announce_withdraw_all(struct announce *a);
 /* A VIP's "announce" object, and the instance's, for the control API. */
 json_object *announce_vip_json(struct announce *a, const struct lb_vip *v);
 json_object *announce_status_json(struct announce *a);
-/* Remove the drain mark of pin_path (a detach forgets everything). */
+/*
+ * A detach forgets everything: the drain mark of pin_path, and the routes it
+ * left in any table of this network namespace (with their records).
+ */
 void announce_forget(const char *pin_path);
+/*
+ * Withdraw what the instance at pin_path left in tables other than keep (0:
+ * in every table): at start, a table the file no longer names is emptied.
+ */
+void announce_release_others(const char *pin_path, uint32_t keep);
+/* Does table hold another live instance's routes? 1 with its pin path in owner. */
+int announce_table_taken(uint32_t table, const char *pin_path, char *owner, size_t len);
 
 #endif /* XLB_ANNOUNCE_H */

@@ -457,6 +457,8 @@ static void reannounce(struct xlbd *d, const struct cfg *old)
 		announce_close(d->ann);
 		d->ann = NULL;
 	}
+	/* the table left is no longer ours */
+	announce_release_others(d->cfg->pin_path, n ? n->table : 0);
 	if (!n)
 		return;
 	err = announce_open(&d->ann, d);
@@ -505,6 +507,20 @@ json_object *xlbd_reload(struct xlbd *d, int dry)
 		return r;
 	}
 
+	/* (checked here: once applied, a table refused would leave the VIPs unannounced) */
+	if (cfg->announce && (!d->cfg->announce || d->cfg->announce->table != cfg->announce->table)) {
+		char owner[256];
+
+		if (announce_table_taken(cfg->announce->table, cfg->pin_path, owner, sizeof(owner))) {
+			r = api_error(API_E_CONFIG,
+				      "%s: announce: table %u holds the routes of the xlb instance "
+				      "with pin_path %s; give each instance a table of its own; the "
+				      "running configuration is kept",
+				      d->cfg_path, cfg->announce->table, owner);
+			cfg_free(cfg);
+			return r;
+		}
+	}
 	global = json_object_new_array();
 	reload_file_changes(d->cfg, cfg, global);
 	if (dry) {

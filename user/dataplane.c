@@ -735,6 +735,9 @@ int dp_detach(const char *pin_path, int ifindex, char *detached, size_t len)
 						      i->if_name);
 		}
 		if_freenameindex(ifs);
+		/* attached where this namespace does not see: the pins must stay */
+		if (!err && !n)
+			return -ENODEV;
 	} else if (ifindex > 0 && (id = attached_id(ifindex, &mode)) && prog_is_xlb(id)) {
 		/* its pin is gone: an xlb program on the named interface is still ours */
 		err = detach_id(id, ifindex, mode);

@@ -49,6 +49,8 @@ int dp_prog_build(__u32 prog_id, char *buf, size_t len);
  * Detach xlb: the program pinned at pin_path from every interface it is
  * attached to (or, its pin gone, an xlb program on ifindex), then remove
  * xlb's pins. detached gets the interfaces' names, "" if none was attached.
+ * -ENODEV, the pins kept, when the pinned program is attached to no
+ * interface of this network namespace (it may serve one of another).
  */
 int dp_detach(const char *pin_path, int ifindex, char *detached, size_t len);
 /* Remove the pins xlb makes under pin_path, and the directory if then empty. */

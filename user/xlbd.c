@@ -7,6 +7,7 @@
  * program attached and the maps pinned; the next xlbd adopts them. Only
  * --detach (or `xlbctl detach`) stops forwarding.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -32,6 +33,7 @@
 #include "instance.h"
 #include "journal.h"
 #include "log.h"
+#include "names.h"
 #include "metrics.h"
 #include "monitor.h"
 #include "notify.h"
@@ -351,6 +353,32 @@ static enum dp_mode dp_mode_of(enum cfg_xdp_mode m)
 				      : DP_MODE_AUTO;
 }
 
+/* This network namespace as an operator names it: "netns NAME" or "the root namespace". */
+static const char *netns_name(char *buf, size_t len)
+{
+	struct stat self, root, st;
+	struct dirent *de;
+	char path[300];
+	DIR *dir;
+
+	if (stat("/proc/self/ns/net", &self))
+		return snprintf(buf, len, "this network namespace"), buf;
+	if (!stat("/proc/1/ns/net", &root) && root.st_ino == self.st_ino)
+		return snprintf(buf, len, "the root network namespace"), buf;
+	snprintf(buf, len, "network namespace net:[%lu]", (unsigned long)self.st_ino);
+	dir = opendir("/run/netns");
+	while (dir && (de = readdir(dir))) {
+		snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
+		if (de->d_name[0] != '.' && !stat(path, &st) && st.st_ino == self.st_ino) {
+			snprintf(buf, len, "netns %.100s", de->d_name);
+			break;
+		}
+	}
+	if (dir)
+		closedir(dir);
+	return buf;
+}
+
 /* Detach what is pinned at the config's pin path, unless a daemon serves it. */
 static int do_detach(struct xlbd *d, const char *ifname)
 {
@@ -372,9 +400,22 @@ static int do_detach(struct xlbd *d, const char *ifname)
 	}
 	err = dp_detach(d->cfg->pin_path, ifname ? (int)if_nametoindex(ifname) : 0, done,
 			sizeof(done));
-	if (!err)
+	if (!err) {
 		xlbd_forget_state(d->cfg->pin_path);
+		/* the routes and the drain mark go with the data plane */
+		announce_forget(d->cfg->pin_path);
+	}
 	instance_unlock(&in);
+	if (err == -ENODEV) {
+		char ns[128];
+
+		log_warnx("detach: the program pinned at %s is attached to no interface of %s: run "
+			  "xlbd --detach in the namespace of its interface (nsenter "
+			  "--net=/run/netns/NAME); nothing detached, the pins are kept (if it serves "
+			  "nowhere, rm -r %s)",
+			  d->cfg->pin_path, netns_name(ns, sizeof(ns)), d->cfg->pin_path);
+		return 1;
+	}
 	if (err) {
 		log_warnx("detach: %s", strerror(-err));
 		return 1;
@@ -648,11 +689,14 @@ int main(int argc, char **argv)
 			  strerror(-err));
 	else
 		control_on_subscribers(d.ctl, monitor_subscribers, &d);
+	/* a table the file no longer names keeps none of our routes (a restart without announce:) */
+	announce_release_others(d.cfg->pin_path, d.cfg->announce ? d.cfg->announce->table : 0);
 	/* attached: the VIPs may be announced (routes a previous xlbd left are adopted) */
 	if (d.cfg->announce) {
 		err = announce_open(&d.ann, &d);
 		if (err) {
-			log_warnx("announce: the route socket: %s", strerror(-err));
+			if (err != -EBUSY) /* (that one is said in full) */
+				log_warnx("announce: the route socket: %s", strerror(-err));
 			goto out;
 		}
 		announce_sync(d.ann);

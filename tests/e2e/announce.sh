@@ -36,7 +36,9 @@ cleanup() {
 	[ -e "$PINS" ] && lbns "$BUILD/xlbd" -c "$CFG" --detach >/dev/null 2>&1
 	ip -n "$P-lb" route flush table 200 2>/dev/null
 	"$TOP/scripts/lab.sh" down >/dev/null 2>&1
-	rm -rf "$PINS" "$WORK" "$SOCK" /run/xlb/drained-*xlb-ann*
+	[ -e /sys/fs/bpf/xlb-ann2 ] && lbns "$BUILD/xlbd" -c "$WORK/second.yaml" --detach >/dev/null 2>&1
+	ip -n "$P-lb" route flush table 201 2>/dev/null
+	rm -rf "$PINS" /sys/fs/bpf/xlb-ann2 "$WORK" "$SOCK" /run/xlb/drained-*xlb-ann*
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -233,6 +235,93 @@ test_fingerprints_are_stable_and_compare_names_the_vip_that_differs() {
 	ctl compare "$WORK/b.json" "$SOCK" >/dev/null || { say "weight back, rings still differ"; return 1; }
 }
 
+# A second instance on the same host: refused the first one's table (which it
+# would have emptied of routes it has no VIP for), and side by side in a
+# table of its own; its detach takes its routes and leaves the first one's.
+test_a_second_instance_is_refused_our_table_and_announces_in_its_own() {
+	local cfg=$WORK/second.yaml out rc pid
+	route_wait 10.111.1.100 5 1 || return 1
+	cat >"$cfg" <<-YAML
+	interface: eth1
+	xdp_mode: native
+	pin_path: /sys/fs/bpf/xlb-ann2
+	control_socket: /run/xlb/ann2.sock
+	max_flows: 65536
+	announce:
+	  table: 200
+	  hold_down: 0s
+	  withdraw_delay: 0s
+	vips:
+	  - name: other
+	    address: 10.111.2.100
+	    port: 80
+	    backends:
+	      - address: 10.111.5.2
+	YAML
+	out=$(timeout 20 lbns "$BUILD/xlbd" -f -c "$cfg" 2>&1)
+	rc=$?
+	say "table 200: exit $rc: $(grep 'announce: table' <<<"$out")"
+	[ $rc -ne 0 ] && [[ $out == *"table 200 holds the routes of the xlb instance with pin_path $PINS"* ]] ||
+		return 1
+	[[ $(routes) == *10.111.1.100* ]] || { say "the first instance's route went"; return 1; }
+	sed -i 's/table: 200/table: 201/' "$cfg"
+	lbns "$BUILD/xlbd" -f -c "$cfg" >>"$WORK/second.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		[[ $(ip -n "$P-lb" route show table 201) == *10.111.2.100* ]] && break
+		sleep 0.1
+	done
+	sleep 2.5 # each has looked at its table again
+	say "table 200: $(routes | tr '\n' ' ')| table 201: $(ip -n "$P-lb" route show table 201 | tr '\n' ' ')"
+	[[ $(ip -n "$P-lb" route show table 201) == *10.111.2.100* ]] || return 1
+	[[ $(routes) == *10.111.1.100* && $(routes) != *10.111.2.100* ]] || return 1
+	out=$("$BUILD/xlbctl" -s /run/xlb/ann2.sock detach --yes 2>&1) || { say "$out"; return 1; }
+	wait "$pid"
+	[ -z "$(ip -n "$P-lb" route show table 201)" ] || { say "table 201 kept its routes"; return 1; }
+	[[ $(routes) == *10.111.1.100* ]]
+}
+
+# ip route flush table 200 by someone else: the routes come back.
+test_routes_someone_removes_are_put_back() {
+	route_wait 10.111.1.100 5 1 || return 1
+	ip -n "$P-lb" route flush table 200
+	route_wait 10.111.1.100 5 1 || { say "not put back"; return 1; }
+	say "$(grep 'by someone else' "$LOG" | tail -1)"
+}
+
+# Routes outlive xlbd by design, never the data plane or the file's word: a
+# restart with announce: removed empties the table; xlbd --detach (no daemon)
+# removes the routes and the drain mark with the pins.
+test_routes_go_with_the_announce_section_and_with_an_offline_detach() {
+	local noann=$WORK/noann.yaml mark out
+	route_wait 10.111.1.100 5 1 || return 1
+	kill "$XLBD_PID"; wait "$XLBD_PID" 2>/dev/null
+	sed '/^announce:/,/^  withdraw_delay:/d' "$CFG" >"$noann"
+	nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$noann" >>"$LOG" 2>&1 &
+	XLBD_PID=$!
+	for _ in $(seq 50); do ctl status >/dev/null 2>&1 && break; sleep 0.1; done
+	say "restarted without announce: table 200: '$(routes; routes6)'"
+	[ -z "$(routes; routes6)" ] || return 1
+	kill "$XLBD_PID"; wait "$XLBD_PID" 2>/dev/null
+	# announced again, then xlbd stopped (its routes stay) and detached without it
+	xlbd_start || return 1
+	route_wait 10.111.1.100 5 1 || { say "not announced again"; return 1; }
+	kill "$XLBD_PID"; wait "$XLBD_PID" 2>/dev/null
+	[[ $(routes) == *10.111.1.100* ]] || { say "the route went with xlbd"; return 1; }
+	out=$(lbns "$BUILD/xlbd" -c "$CFG" --detach 2>&1) || { say "$out"; return 1; }
+	say "offline detach: $out; table 200: '$(routes; routes6)'"
+	[ -z "$(routes; routes6)" ] && [ ! -e "$PINS" ] || return 1
+	# a drained host, stopped and detached: the drain mark goes too
+	xlbd_start || return 1
+	ctl host drain >/dev/null || return 1
+	mark=$(ls /run/xlb/drained-*xlb-ann* 2>/dev/null)
+	kill "$XLBD_PID"; wait "$XLBD_PID" 2>/dev/null
+	out=$(lbns "$BUILD/xlbd" -c "$CFG" --detach 2>&1) || { say "$out"; return 1; }
+	say "drain mark '$mark' after an offline detach: '$(ls /run/xlb/drained-*xlb-ann* 2>/dev/null)'"
+	[ -n "$mark" ] && [ ! -e "$mark" ] || return 1
+	xlbd_start
+}
+
 test_detach_withdraws_first_then_waits_withdraw_delay() {
 	local tw td
 	ip -n "$P-lb" monitor route >"$WORK/detach.mon" 2>&1 &
@@ -269,6 +358,9 @@ t test_host_drain_withdraws_everything_keeps_forwarding_and_survives_a_restart
 t test_kill_9_and_a_restart_never_remove_a_route
 t test_bird_learns_the_routes_and_the_router_gets_them_over_bgp
 t test_fingerprints_are_stable_and_compare_names_the_vip_that_differs
+t test_a_second_instance_is_refused_our_table_and_announces_in_its_own
+t test_routes_someone_removes_are_put_back
+t test_routes_go_with_the_announce_section_and_with_an_offline_detach
 t test_detach_withdraws_first_then_waits_withdraw_delay
 
 if [ "$fail" -ne 0 ]; then
