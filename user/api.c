@@ -31,6 +31,13 @@ enum {
 	F_LIMIT = 1 << 15,
 };
 
+int api_cmd_reads_only(enum api_cmd c)
+{
+	/* (monitor reads too, but turns the program's sampling on: not for anyone) */
+	return c == API_STATUS || c == API_VIP_LIST || c == API_VIP_SHOW || c == API_BACKEND_LIST ||
+	       c == API_STATS || c == API_HEALTH || c == API_EXPLAIN || c == API_FLOWS;
+}
+
 static const struct {
 	const char *name;
 	unsigned need, may;

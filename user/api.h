@@ -39,6 +39,9 @@ enum api_cmd {
 	API_NCMDS
 };
 
+/* Does c only read (status, lists, stats, explain, flows)? The read-only socket takes these. */
+int api_cmd_reads_only(enum api_cmd c);
+
 struct api_req {
 	enum api_cmd cmd;
 	const char *vip;      /* a VIP's name */
@@ -89,5 +92,7 @@ json_object *api_error(const char *code, const char *fmt, ...)
 #define API_E_INVALID	  "invalid"
 #define API_E_CONFIG	  "config"
 #define API_E_INTERNAL	  "internal"
+#define API_E_READ_ONLY	  "read_only"
+#define API_E_LIMIT	  "limit"
 
 #endif /* XLB_API_H */

@@ -124,6 +124,8 @@ static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_STRING_PTR("pin_path", OPT_PTR, struct cfg, pin_path, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_STRING_PTR("control_socket", OPT_PTR, struct cfg, control_socket, 0,
 			       CYAML_UNLIMITED),
+	CYAML_FIELD_STRING_PTR("control_socket_read_only", OPT_PTR, struct cfg,
+			       control_socket_read_only, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_STRING_PTR("metrics_listen", OPT_PTR, struct cfg, metrics_listen, 0,
 			       CYAML_UNLIMITED),
 	CYAML_FIELD_MAPPING_PTR("announce", OPT_PTR, struct cfg, announce, announce_fields),
@@ -1095,6 +1097,16 @@ static void validate(struct cfg_ctx *c, struct cfg *cfg)
 	    (cfg->control_socket[0] != '/' || strlen(cfg->control_socket) >= 108))
 		cfg_errf(c, cfg_node(c, -1, -1, "control_socket"),
 			 "control_socket: must be an absolute path under 108 characters");
+	if (cfg->control_socket_read_only &&
+	    (cfg->control_socket_read_only[0] != '/' ||
+	     strlen(cfg->control_socket_read_only) >= 108))
+		cfg_errf(c, cfg_node(c, -1, -1, "control_socket_read_only"),
+			 "control_socket_read_only: must be an absolute path under 108 characters");
+	else if (cfg->control_socket_read_only &&
+		 !strcmp(cfg->control_socket_read_only,
+			 cfg->control_socket ? cfg->control_socket : CFG_SOCKET_DEFAULT))
+		cfg_errf(c, cfg_node(c, -1, -1, "control_socket_read_only"),
+			 "control_socket_read_only: must not be the control_socket");
 	if (cfg->metrics_listen &&
 	    cfg_parse_listen(cfg->metrics_listen, &cfg->metrics_addr, &cfg->metrics_port))
 		cfg_errf(c, cfg_node(c, -1, -1, "metrics_listen"),

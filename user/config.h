@@ -128,6 +128,7 @@ struct cfg {
 	enum cfg_forwarding forwarding;
 	char *pin_path;
 	char *control_socket;
+	char *control_socket_read_only; /* a second socket that answers reads only; NULL: none */
 	char *metrics_listen; /* "ADDR:PORT" ("[V6]:PORT") of the Prometheus endpoint; NULL: none */
 	struct cfg_announce *announce;
 	uint32_t max_flows;

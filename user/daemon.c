@@ -316,6 +316,7 @@ static json_object *errno_reply(int err, const char *msg)
 	const char *code = err == -ENOENT   ? API_E_NOT_FOUND
 			   : err == -EEXIST ? API_E_EXISTS
 			   : err == -EINVAL ? API_E_INVALID
+			   : err == -ENOSPC ? API_E_LIMIT /* no free VIP or backend slot */
 					    : API_E_INTERNAL;
 
 	return api_error(code, "%s", msg);
@@ -370,6 +371,8 @@ static const char *reload_fixed_key(const struct cfg *o, const struct cfg *n)
 	else if (str_differs(o->control_socket, n->control_socket))
 		snprintf(why, sizeof(why), "control_socket %s -> %s needs a restart of xlbd",
 			 o->control_socket, n->control_socket);
+	else if (str_differs(o->control_socket_read_only, n->control_socket_read_only))
+		snprintf(why, sizeof(why), "control_socket_read_only needs a restart of xlbd");
 	else if (o->max_flows != n->max_flows)
 		snprintf(why, sizeof(why),
 			 "max_flows %u -> %u needs a detach (the flow table keeps its size "
@@ -579,6 +582,18 @@ void xlbd_forget_state(const char *pin_path)
 		log_warn("removing %s", path);
 }
 
+json_object *xlbd_handle_read_only(void *ctx, const struct api_req *q)
+{
+	struct xlbd *d = ctx;
+
+	if (!api_cmd_reads_only(q->cmd))
+		return api_error(API_E_READ_ONLY,
+				 "this socket only reads (status, stats, vip list and show, backend "
+				 "list, health, explain, flows): changes go through %s",
+				 d->cfg->control_socket);
+	return xlbd_handle(ctx, q);
+}
+
 json_object *xlbd_detach(struct xlbd *d)
 {
 	const struct cfg_announce *an = d->cfg->announce;
@@ -615,6 +630,7 @@ json_object *xlbd_detach(struct xlbd *d)
 	metrics_close(d->metrics);
 	d->metrics = NULL;
 	control_stop_listening(d->ctl);
+	control_stop_listening(d->ctl_ro);
 	if (d->inst)
 		instance_unlock(d->inst);
 	d->detach_rc = err ? 1 : 0;

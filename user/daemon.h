@@ -30,6 +30,7 @@ struct xlbd {
 	struct lb *lb;
 	struct neigh *neigh;
 	struct control *ctl;
+	struct control *ctl_ro; /* control_socket_read_only, when set */
 	struct health *health;
 	char ifname[16];
 	int ifindex;
@@ -74,6 +75,8 @@ json_object *xlbd_reload(struct xlbd *d, int dry);
 int xlbd_replay(struct xlbd *d);
 
 json_object *xlbd_handle(void *ctx, const struct api_req *req);
+/* The read-only socket's handler: reads are answered, anything else refused. */
+json_object *xlbd_handle_read_only(void *ctx, const struct api_req *req);
 
 /*
  * xlbctl detach: withdraw the routes (and wait withdraw_delay), detach the

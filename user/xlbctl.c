@@ -28,6 +28,7 @@
 #define EXIT_REFUSED 1
 #define EXIT_USAGE   2
 #define EXIT_UNREACH 3
+#define EXIT_DENIED  4 /* the control socket is not ours to use */
 
 static const char *sock_path = CFG_SOCKET_DEFAULT;
 static int json_out, pretty;
@@ -39,18 +40,59 @@ struct cmd {
 	int whole; /* destructive: matched by its whole name only, never a prefix */
 };
 
+static void print_json(json_object *o);
+
+/*
+ * An error of xlbctl itself (not xlbd's answer): on stderr, and with -j
+ * also on stdout as xlbd's errors are, {"error": {"code", "message"}}, so a
+ * script reads one shape whoever refused. Returns rc.
+ */
+static int fail(int rc, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(int rc, const char *code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "xlbctl: %s\n", msg);
+	if (json_out) {
+		json_object *r = json_object_new_object(), *e = json_object_new_object();
+
+		json_object_object_add(e, "code", json_object_new_string(code));
+		json_object_object_add(e, "message", json_object_new_string(msg));
+		json_object_object_add(r, "error", e);
+		print_json(r);
+		json_object_put(r);
+	}
+	return rc;
+}
+
 static int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int usage_err(const char *fmt, ...)
 {
+	char msg[480];
 	va_list ap;
 
-	fprintf(stderr, "xlbctl: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (xlbctl help)\n");
-	return EXIT_USAGE;
+	return fail(EXIT_USAGE, "usage", "%s (xlbctl help)", msg);
+}
+
+/* connect() to the socket failed: who may not, and who is not there, told apart. */
+static int unreachable(int err)
+{
+	if (err == EACCES || err == EPERM)
+		return fail(EXIT_DENIED, "permission_denied",
+			    "may not use xlbd's control socket %s: %s (it is root's, mode 0600: "
+			    "run as root, or use control_socket_read_only for reading)",
+			    sock_path, strerror(err));
+	return fail(EXIT_UNREACH, "unreachable", "cannot reach xlbd at %s: %s", sock_path,
+		    strerror(err));
 }
 
 /* ---- talking to xlbd ------------------------------------------------------- */
@@ -69,12 +111,12 @@ static int call(json_object *req, json_object **reply)
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		fprintf(stderr, "xlbctl: cannot reach xlbd at %s: %s\n", sock_path,
-			strerror(errno));
+		int err = errno;
+
 		if (fd >= 0)
 			close(fd);
 		json_object_put(req);
-		return EXIT_UNREACH;
+		return unreachable(err);
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (write(fd, s, strlen(s)) < 0 || write(fd, "\n", 1) < 0)
@@ -102,18 +144,15 @@ static int call(json_object *req, json_object **reply)
 	close(fd);
 	*reply = json_tokener_parse(buf);
 	free(buf);
-	if (!*reply) {
-		fprintf(stderr, "xlbctl: xlbd sent something that is not JSON\n");
-		return EXIT_UNREACH;
-	}
+	if (!*reply)
+		return fail(EXIT_UNREACH, "bad_reply", "xlbd sent something that is not JSON");
 	return 0;
 io_err:
-	fprintf(stderr, "xlbctl: talking to xlbd at %s: %s\n", sock_path,
-		errno ? strerror(errno) : "connection closed");
 	json_object_put(req);
 	free(buf);
 	close(fd);
-	return EXIT_UNREACH;
+	return fail(EXIT_UNREACH, "unreachable", "talking to xlbd at %s: %s", sock_path,
+		    errno ? strerror(errno) : "connection closed");
 }
 
 static FILE *stream; /* a monitor's connection, after its reply */
@@ -133,27 +172,27 @@ static int call_stream(json_object *req, json_object **reply)
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		fprintf(stderr, "xlbctl: cannot reach xlbd at %s: %s\n", sock_path,
-			strerror(errno));
+		int err = errno;
+
+		if (fd >= 0)
+			close(fd);
 		json_object_put(req);
-		return EXIT_UNREACH;
+		return unreachable(err);
 	}
 	if (write(fd, s, strlen(s)) < 0 || write(fd, "\n", 1) < 0) {
+		int err = errno;
+
 		json_object_put(req);
-		fprintf(stderr, "xlbctl: writing to xlbd: %s\n", strerror(errno));
-		return EXIT_UNREACH;
+		close(fd);
+		return fail(EXIT_UNREACH, "unreachable", "writing to xlbd: %s", strerror(err));
 	}
 	json_object_put(req);
 	stream = fdopen(fd, "r");
-	if (!stream || !fgets(line, sizeof(line), stream)) {
-		fprintf(stderr, "xlbctl: xlbd closed the connection\n");
-		return EXIT_UNREACH;
-	}
+	if (!stream || !fgets(line, sizeof(line), stream))
+		return fail(EXIT_UNREACH, "unreachable", "xlbd closed the connection");
 	*reply = json_tokener_parse(line);
-	if (!*reply) {
-		fprintf(stderr, "xlbctl: xlbd's reply is not JSON\n");
-		return EXIT_UNREACH;
-	}
+	if (!*reply)
+		return fail(EXIT_UNREACH, "bad_reply", "xlbd's reply is not JSON");
 	return 0;
 }
 
@@ -298,7 +337,9 @@ static int dispatch(const struct cmd *cmds, const char *what, int argc, char **a
 
 	if (argc < 1) {
 		if (!what)
-			return usage_err("no command (xlbctl help lists them)");
+			return usage_err("no command");
+		if (json_out)
+			return usage_err("%s: give a verb", what);
 		fprintf(stderr, "xlbctl: %s: give a verb:\n", what);
 		list_verbs(stderr, cmds);
 		return EXIT_USAGE;
@@ -1135,7 +1176,10 @@ static int do_monitor(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (get(r, "error")) {
-		fprintf(stderr, "xlbctl: %s\n", gets(get(r, "error"), "message"));
+		if (json_out)
+			print_json(r);
+		else
+			fprintf(stderr, "xlbctl: %s\n", gets(get(r, "error"), "message"));
 		json_object_put(r);
 		return EXIT_REFUSED;
 	}
@@ -1204,8 +1248,7 @@ static int do_detach(int argc, char **argv)
 		return usage_err("usage: detach [--yes]");
 	if (!argc && !confirm("Detach xlb: every VIP stops being served and every flow is "
 			      "forgotten. Go on?")) {
-		fprintf(stderr, "xlbctl: detach: not confirmed; nothing changed\n");
-		return EXIT_REFUSED;
+		return fail(EXIT_REFUSED, "not_confirmed", "detach: not confirmed; nothing changed");
 	}
 	return run(request("detach"), show_detached);
 }
@@ -1453,7 +1496,8 @@ static int do_help(int argc, char **argv)
 	       CFG_SOCKET_DEFAULT);
 	for (t = 0; t < 4; t++)
 		list_verbs(stdout, tables[t]);
-	printf("Exit status: 0 done, 1 refused by xlbd, 2 usage error, 3 xlbd unreachable.\n");
+	printf("Exit status: 0 done, 1 refused by xlbd, 2 usage error, 3 xlbd unreachable, 4 not\n"
+	       "permitted to use the control socket.\n");
 	return 0;
 }
 

@@ -588,6 +588,15 @@ int main(int argc, char **argv)
 			  err == -EADDRINUSE ? " (another xlbd answers there)" : "");
 		goto out;
 	}
+	/* for monitoring agents that need not be root: anyone may connect, and only read */
+	if (d.cfg->control_socket_read_only &&
+	    (err = control_open(&d.ctl_ro, d.base, d.cfg->control_socket_read_only, 0666,
+				xlbd_handle_read_only, &d))) {
+		log_warnx("control_socket_read_only %s: %s%s", d.cfg->control_socket_read_only,
+			  strerror(-err),
+			  err == -EADDRINUSE ? " (another xlbd answers there)" : "");
+		goto out;
+	}
 
 	err = instance_path(state, sizeof(state), "state", d.cfg->pin_path, ".json");
 	if (!err)
@@ -798,6 +807,7 @@ out:
 	metrics_close(d.metrics);
 	/* monitors go first: the last one leaving turns sampling off */
 	control_close(d.ctl);
+	control_close(d.ctl_ro);
 	announce_close(d.ann);
 	d.ann = NULL;
 	monitor_free(d.mon);

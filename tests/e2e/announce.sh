@@ -258,7 +258,7 @@ test_a_second_instance_is_refused_our_table_and_announces_in_its_own() {
 	    backends:
 	      - address: 10.111.5.2
 	YAML
-	out=$(timeout 20 lbns "$BUILD/xlbd" -f -c "$cfg" 2>&1)
+	out=$(timeout 20 nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$cfg" 2>&1)
 	rc=$?
 	say "table 200: exit $rc: $(grep 'announce: table' <<<"$out")"
 	[ $rc -ne 0 ] && [[ $out == *"table 200 holds the routes of the xlb instance with pin_path $PINS"* ]] ||

@@ -44,8 +44,9 @@ xlbd_daemon() {
 # Does eth0 (or $2) of namespace $1 have an XDP program?
 has_xdp() { grep -q ' xdp' <<<"$(ip -n "$P-$1" link show "${2:-eth0}")"; }
 
-# A config like ours with the changes a sed script makes.
-cfg_variant() { sed "$1" "$CFG" >"$WORK/$2"; echo "$WORK/$2"; }
+# A config like ours with the changes a sed script makes (and without our
+# read-only socket, which is the running xlbd's).
+cfg_variant() { sed -e '/^control_socket_read_only:/d' -e "$1" "$CFG" >"$WORK/$2"; echo "$WORK/$2"; }
 
 # The maps a second instance must leave alone, as bpftool dumps them.
 maps_snapshot() {
@@ -66,6 +67,7 @@ cleanup() {
 	done
 	"$TOP/scripts/lab.sh" down >/dev/null 2>&1
 	rmdir /sys/fs/bpf/xlb-decap 2>/dev/null # if the decap test made it and nobody else uses it
+	rm -f /run/xlbo-ro.sock
 	rm -rf "$PINS" /sys/fs/bpf/xlb-op2 /sys/fs/bpf/xlb-op3 /sys/fs/bpf/xlb-op4 "$WORK" "$SOCK" # a kill -9 leaves the socket
 }
 trap cleanup EXIT
@@ -297,6 +299,33 @@ test_reload_lists_health_check_changes() {
 	[[ $dry == *"a reload would make: 2 changes"* && $dry == *"vip execd: check.interval 300ms -> 400ms"* &&
 		$dry == *"vip execd: check.fall 1 -> 2"* ]] || return 1
 	[[ $out == *"reloaded: 2 changes"* && $out == *"vip execd: check.interval 300ms -> 400ms"* ]]
+}
+
+# A monitoring agent need not be root: the read-only socket answers its
+# reads and refuses changes by code; the root socket tells it "not permitted"
+# (not "unreachable"); with -j even xlbctl's own errors are JSON.
+test_a_non_root_agent_reads_through_the_read_only_socket_and_changes_nothing() {
+	local out rc nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	out=$("${nobody[@]}" "$BUILD/xlbctl" -s /run/xlbo-ro.sock -j status 2>&1) ||
+		{ say "status: $out"; return 1; }
+	[ "$(jget "$out" pid)" = "$XLBD_PID" ] || { say "status: $out"; return 1; }
+	out=$("${nobody[@]}" "$BUILD/xlbctl" -s /run/xlbo-ro.sock -j backend set web 10.111.0.12 weight 7 2>/dev/null)
+	rc=$?
+	say "a change on the read-only socket: exit $rc: $out"
+	[ $rc -eq 1 ] && [ "$(jget "$out" error code)" = read_only ] || return 1
+	[ "$(be_state web 10.111.0.12 | cut -d' ' -f2)" != 7 ] || { say "the change was made"; return 1; }
+	out=$("${nobody[@]}" "$BUILD/xlbctl" -s "$SOCK" -j status 2>/dev/null)
+	rc=$?
+	say "the root socket, not root: exit $rc: $out"
+	[ $rc -eq 4 ] && [ "$(jget "$out" error code)" = permission_denied ] || return 1
+	out=$("$BUILD/xlbctl" -s /run/xlb/nobody-here.sock -j status 2>/dev/null)
+	rc=$?
+	say "no xlbd there: exit $rc: $out"
+	[ $rc -eq 3 ] && [ "$(jget "$out" error code)" = unreachable ] || return 1
+	out=$("$BUILD/xlbctl" -j st 2>/dev/null)
+	rc=$?
+	say "ambiguous: exit $rc: $out"
+	[ $rc -eq 2 ] && [ "$(jget "$out" error code)" = usage ]
 }
 
 test_undone_changes_are_listed_once() {
@@ -689,6 +718,7 @@ run_test test_backend_added_at_run_time_gets_a_known_neighbours_mac_at_once
 run_test test_vip_added_by_reload_over_known_backends_is_served
 run_test test_reload_changing_forwarding_is_applied_and_reported
 run_test test_reload_lists_health_check_changes
+run_test test_a_non_root_agent_reads_through_the_read_only_socket_and_changes_nothing
 run_test test_undone_changes_are_listed_once
 run_test test_vip_created_under_a_reused_id_starts_with_zero_counters
 run_test test_static_neighbour_entry_stays_permanent
