@@ -253,6 +253,46 @@ test_completion_offers_objects_verbs_and_the_daemons_names() {
 
 # ---- the Debian package ---------------------------------------------------------------
 
+# What the package's maintainer script $2 (args after it) asks of systemd, as
+# dpkg would run it: systemd is not PID 1 here, so its helpers are stand-ins
+# that note their arguments, in a mount namespace whose /run says systemd runs.
+maint_calls() {
+	local deb=$1 script=$2 dir=$WORK/ctl stubs=$WORK/stubs t
+	shift 2
+	rm -rf "$dir" && dpkg-deb -e "$deb" "$dir" || return 1
+	mkdir -p "$stubs"
+	for t in deb-systemd-invoke deb-systemd-helper systemctl; do
+		printf '#!/bin/sh\necho "%s $*" >>"%s/calls"\n' "$t" "$WORK" >"$stubs/$t"
+		chmod +x "$stubs/$t"
+	done
+	: >"$WORK/calls"
+	[ -e "$dir/$script" ] &&
+		unshare -m sh -c 'mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/system &&
+			PATH="$0:$PATH" sh "$@"' "$stubs" "$dir/$script" "$@" >/dev/null 2>&1
+	cat "$WORK/calls"
+}
+
+# An upgrade must leave xlbd running on the new binaries (once the preinst
+# stopped it and nothing started it again: no health checks until someone
+# noticed); a fresh install starts nothing; a removal stops it.
+test_maintainer_scripts_restart_a_running_xlbd_after_an_upgrade_and_start_nothing_else() {
+	local deb out
+	deb=$(ls "$BUILD"/deb/xlb_*_*.deb 2>/dev/null | grep -v dbgsym | head -1)
+	[ -n "$deb" ] || { out=$(mk deb) || { say "$out"; return 1; }; }
+	deb=$(ls "$BUILD"/deb/xlb_*_*.deb | grep -v dbgsym | head -1)
+	out=$(maint_calls "$deb" preinst upgrade 0.1; maint_calls "$deb" prerm upgrade 0.3)
+	say "upgrade, before unpacking: $(tr '\n' ';' <<<"${out:-nothing}")"
+	grep -q "stop" <<<"$out" && { say "an upgrade stops xlbd"; return 1; }
+	out=$(maint_calls "$deb" postinst configure 0.1)
+	say "upgrade, configure: $(grep invoke <<<"$out")"
+	grep -q "deb-systemd-invoke try-restart xlbd.service" <<<"$out" || return 1
+	out=$(maint_calls "$deb" postinst configure)
+	grep -Eq "invoke (start|restart|try-restart)" <<<"$out" && { say "a fresh install starts xlbd: $out"; return 1; }
+	out=$(maint_calls "$deb" prerm remove)
+	say "remove: $out"
+	grep -q "deb-systemd-invoke stop xlbd.service" <<<"$out"
+}
+
 test_deb_builds_passes_lintian_installs_runs_and_purges_clean() {
 	local deb out files left f
 	if dpkg-query -W -f='${db:Status-Abbrev}' xlb 2>/dev/null | grep -q '^ii'; then
@@ -302,6 +342,7 @@ run_test test_every_xlbctl_command_and_option_is_in_xlbctl_8
 run_test test_every_xlbd_and_xlb_decap_option_is_in_its_page
 run_test test_completion_offers_objects_verbs_and_the_daemons_names
 run_test test_deb_builds_passes_lintian_installs_runs_and_purges_clean
+run_test test_maintainer_scripts_restart_a_running_xlbd_after_an_upgrade_and_start_nothing_else
 
 echo
 echo "$pass passed, $fail failed"
