@@ -80,6 +80,10 @@ static json_object *backend_json(struct xlbd *d, struct lb_vip *v, struct lb_bac
 		if_indextoname((unsigned)b->out.ifindex, ifname);
 		json_object_object_add(o, "interface", jstr(ifname));
 		json_object_object_add(o, "xdp_action", jstr("redirect"));
+	} else if (!b->mac_ok && b->resolve_err) {
+		/* no route: frames to it leave nowhere (the VIA column says "-") */
+		json_object_object_add(o, "interface", NULL);
+		json_object_object_add(o, "xdp_action", NULL);
 	} else {
 		json_object_object_add(o, "interface", jstr(d->ifname));
 		json_object_object_add(o, "xdp_action", jstr("tx"));
@@ -567,8 +571,8 @@ json_object *xlbd_reload(struct xlbd *d, int dry)
 	json_object_object_add(r, "changes", global);
 	json_object_object_add(r, "undone", jstrv(ch.undone, ch.nundone));
 	if (!dry)
-		log_info("reloaded %s: %u changes, %u made with xlbctl undone", d->cfg_path, n,
-			 ch.nundone);
+		log_info("reloaded %s: %u change%s, %u made with xlbctl undone", d->cfg_path, n,
+			 n == 1 ? "" : "s", ch.nundone);
 	lb_changes_free(&ch);
 	return r;
 }

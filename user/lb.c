@@ -60,6 +60,8 @@ struct lb {
 	unsigned nabes;
 	uint8_t default_fwd; /* XLB_FWD_* for VIPs added with xlbctl */
 	int batch;	     /* lb_begin() depth: rings and VIPs written at lb_commit() */
+	int quiet_macs;	     /* MACs found are counted, not logged one a line (start-up) */
+	unsigned macs_found;
 	struct {
 		lb_hook_fn fn;
 		void *ctx;
@@ -604,7 +606,11 @@ int lb_vip_sync(struct lb *lb, struct lb_vip *v)
 		return 0;
 	}
 	all_down = vip_all_down(v);
-	if (all_down != v->all_down)
+	/*
+	 * (its first state is not news: a fresh start has every checked backend
+	 * down until its first checks, and the health checker says each one)
+	 */
+	if (all_down != v->all_down && v->all_down_said)
 		log_warnx("vip %s: %s", v->name,
 			  !all_down ? "a backend is healthy again"
 			  : v->on_all_down == CFG_ALL_DOWN_KEEP
@@ -613,6 +619,7 @@ int lb_vip_sync(struct lb *lb, struct lb_vip *v)
 				  : "every backend is down: dropping its traffic (on_all_down: "
 				    "drop)");
 	v->all_down = (uint8_t)all_down;
+	v->all_down_said = 1;
 	v->dirty = 0;
 	for (i = 0; i < v->nbe; i++)
 		v->be[i]->eff_weight = be_eff_weight(v, v->be[i]);
@@ -741,7 +748,7 @@ static const char *nexthop_str(const struct lb_nexthop *nh, char *buf, size_t le
 }
 
 /* The backend's MAC is its next hop's: say so once, where it goes. */
-static void be_mac_found(struct lb_vip *v, struct lb_backend *b, const uint8_t *mac)
+static void be_mac_found(struct lb *lb, struct lb_vip *v, struct lb_backend *b, const uint8_t *mac)
 {
 	char as[64], ns[96];
 
@@ -749,6 +756,10 @@ static void be_mac_found(struct lb_vip *v, struct lb_backend *b, const uint8_t *
 	b->out = b->nexthop;
 	b->mac_ok = 1;
 	b->resolve_failed = 0;
+	if (lb->quiet_macs) {
+		lb->macs_found++;
+		return;
+	}
 	cfg_addr_str(&b->addr, as, sizeof(as));
 	log_info("vip %s: backend %s is at %02x:%02x:%02x:%02x:%02x:%02x (next hop %s)", v->name,
 		 as, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
@@ -786,7 +797,7 @@ static int be_resolve(struct lb *lb, struct lb_vip *v, struct lb_backend *b)
 		log_debug("backend %s: next hop %s", as, nexthop_str(&b->nexthop, ns, sizeof(ns)));
 	if (err == 1 &&
 	    (!b->mac_ok || memcmp(b->mac, mac, 6) || !egress_eq(&b->out, &b->nexthop))) {
-		be_mac_found(v, b, mac);
+		be_mac_found(lb, v, b, mac);
 		return 1;
 	}
 	return 0;
@@ -1036,6 +1047,15 @@ int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
 	return err;
 }
 
+unsigned lb_quiet_macs(struct lb *lb, int quiet)
+{
+	unsigned n = lb->macs_found;
+
+	lb->quiet_macs = quiet;
+	lb->macs_found = 0;
+	return n;
+}
+
 void lb_begin(struct lb *lb)
 {
 	lb->batch++;
@@ -1269,7 +1289,7 @@ void lb_mac_update(struct lb *lb, int ifindex, const struct xlb_addr *addr, cons
 				changed = !b->mac_ok || memcmp(b->mac, mac, 6) ||
 					  !egress_eq(&b->out, &b->nexthop);
 				if (changed)
-					be_mac_found(v, b, mac);
+					be_mac_found(lb, v, b, mac);
 				else
 					b->out = b->nexthop;
 			} else if (b->mac_ok) {
@@ -1387,7 +1407,7 @@ void lb_routes_changed(struct lb *lb)
 			/* the old MAC serves until the new next hop's arrives */
 			b->nexthop = nh;
 			if (r == 1) {
-				be_mac_found(v, b, mac);
+				be_mac_found(lb, v, b, mac);
 				dirty = 1;
 			}
 		}

@@ -53,6 +53,7 @@ struct lb_vip {
 	uint32_t id;
 	uint8_t from_cli;
 	uint8_t all_down;	       /* no backend is healthy (admin up, MAC known) */
+	uint8_t all_down_said;	       /* all_down was computed once: changes are logged */
 	uint8_t dirty;		       /* changed, not synced yet (lb_flush) */
 	enum cfg_all_down on_all_down; /* then: keep the configured set, or drop */
 	enum lb_health new_health;     /* of a backend added: down until checked */
@@ -128,6 +129,11 @@ int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
  * never undrained for a moment). Nests.
  */
 void lb_begin(struct lb *lb);
+/*
+ * quiet: MACs found are counted, not logged a line each (thousands at a
+ * start). Returns how many were found while quiet.
+ */
+unsigned lb_quiet_macs(struct lb *lb, int quiet);
 int lb_commit(struct lb *lb);
 
 unsigned lb_vip_count(const struct lb *lb);

@@ -388,15 +388,21 @@ static void show_status(json_object *r)
 	printf("  pins        %s%s\n", gets(r, "pin_path"),
 	       json_object_get_boolean(get(r, "adopted")) ? " (adopted at start)" : "");
 	if (get(r, "fingerprints") && json_object_object_length(get(r, "fingerprints"))) {
-		int first = 1;
+		int n = json_object_object_length(get(r, "fingerprints"));
 
-		printf("  rings      ");
-		json_object_object_foreach(get(r, "fingerprints"), name, fp)
-		{
-			printf("%s %s %s", first ? "" : ",", name, json_object_get_string(fp));
-			first = 0;
+		/* a few inline; hundreds would make one unreadable line */
+		if (n > 4) {
+			printf("  rings       %d fingerprints (xlbctl -j status lists them; xlbctl "
+			       "compare)\n",
+			       n);
+		} else {
+			printf("  rings      ");
+			json_object_object_foreach(get(r, "fingerprints"), name, fp)
+			{
+				printf(" %s %s%s", name, json_object_get_string(fp), --n ? "," : "");
+			}
+			printf(" (xlbctl compare)\n");
 		}
-		printf(" (xlbctl compare)\n");
 	}
 	if (get(r, "announce")) {
 		json_object *a = get(r, "announce");

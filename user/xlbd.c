@@ -677,9 +677,13 @@ int main(int argc, char **argv)
 	if (!d.health)
 		fatalx("health checker: out of memory");
 	health_sync(d.health, d.cfg);
+	lb_quiet_macs(d.lb, 1);
 	err = neigh_dump(d.neigh);
 	if (err)
 		log_warnx("reading the neighbour table: %s", strerror(-err));
+	log_info("%u backends' MACs known from the neighbour table (others are asked for; each "
+		 "is logged when it answers)",
+		 lb_quiet_macs(d.lb, 0));
 
 	/* attach last: the first packet finds the maps filled */
 	err = dp_attach(d.dp, d.ifindex, dp_mode_of(d.cfg->xdp_mode), &d.attach);

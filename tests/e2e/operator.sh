@@ -328,6 +328,32 @@ test_a_non_root_agent_reads_through_the_read_only_socket_and_changes_nothing() {
 	[ $rc -eq 2 ] && [ "$(jget "$out" error code)" = usage ]
 }
 
+# Logs and output at size: a start says the MACs it knew in one line, not one
+# a backend, and a fresh start's first all-down (nothing checked yet) is no
+# warning; a backend with no route shows no interface to leave through.
+test_logs_and_lists_say_what_is_so_in_few_lines() {
+	local start out
+	start=$(sed -n '1,/attached program/p' "$LOG")
+	say "$(grep -c 'is at' <<<"$start") 'is at' lines at start; $(grep "MACs known" <<<"$start" | head -1 | cut -c25-)"
+	grep -q "is at" <<<"$start" && return 1
+	grep -q "backends' MACs known from the neighbour table" <<<"$start" || return 1
+	grep -q "every backend is down" <<<"$start" && { say "a fresh start warned all down"; return 1; }
+	ctl backend add web 10.99.0.1 >/dev/null || return 1
+	out=$(ctl backend list web | grep 10.99.0.1)
+	ctl backend del web 10.99.0.1 >/dev/null
+	say "$out"
+	[[ $out == *"(no usable route)"* && $out == *" -" ]] || return 1
+	# five rings: status counts the fingerprints instead of a line of them all
+	for v in 1 2; do
+		ctl vip add fp$v 10.111.1.12$v 80 tcp >/dev/null && ctl backend add fp$v 10.111.0.11 >/dev/null ||
+			return 1
+	done
+	out=$(ctl status | grep rings)
+	for v in 1 2; do ctl vip del fp$v >/dev/null; done
+	say "$out"
+	[[ $out == *"rings       5 fingerprints"* ]]
+}
+
 test_undone_changes_are_listed_once() {
 	local out
 	ctl backend set web 10.111.0.11 weight 50 >/dev/null || return 1
@@ -719,6 +745,7 @@ run_test test_vip_added_by_reload_over_known_backends_is_served
 run_test test_reload_changing_forwarding_is_applied_and_reported
 run_test test_reload_lists_health_check_changes
 run_test test_a_non_root_agent_reads_through_the_read_only_socket_and_changes_nothing
+run_test test_logs_and_lists_say_what_is_so_in_few_lines
 run_test test_undone_changes_are_listed_once
 run_test test_vip_created_under_a_reused_id_starts_with_zero_counters
 run_test test_static_neighbour_entry_stays_permanent
