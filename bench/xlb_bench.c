@@ -1011,7 +1011,8 @@ static void bench_live(struct dp *dp, struct dp *sized, struct dp *churn, uint32
 		o.ctx_in = &ctx;
 		o.ctx_size_in = sizeof(ctx);
 		if (bpf_prog_test_run_opts(bpf_program__fd(bs->progs.bench_gen), &o)) {
-			printf("   NOT RUN: this kernel refuses a live-frames test run (%s); the other\n"
+			printf("   NOT RUN: this kernel refuses a live-frames test run (%s); the "
+			       "other\n"
 			       "   sections run as usual.\n",
 			       strerror(errno));
 			bpf_xdp_detach(gen_if, XDP_FLAGS_DRV_MODE, NULL);

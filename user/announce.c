@@ -486,9 +486,10 @@ int announce_open(struct announce **ap, struct xlbd *d)
 		goto fail;
 	}
 	if (announce_table_taken(a->table, d->cfg->pin_path, owner, sizeof(owner))) {
-		log_warnx("announce: table %u holds the routes of the xlb instance with pin_path %s: "
-			  "give each instance a table of its own (announce: table:)",
-			  a->table, owner);
+		log_warnx(
+			"announce: table %u holds the routes of the xlb instance with pin_path %s: "
+			"give each instance a table of its own (announce: table:)",
+			a->table, owner);
 		err = -EBUSY;
 		goto fail;
 	}

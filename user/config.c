@@ -751,9 +751,10 @@ static void check_duration(struct cfg_ctx *c, int vi, int bi, const char *key, c
 	if (!s)
 		return;
 	if (cfg_parse_duration_ms(s, &ms) || ms < min_ms || ms > 3600000)
-		cfg_errf(c, check_node(c, vi, bi, key),
-			 "%s: must be a duration from %llums to 1h (like 2s or 500ms), got \"%s\"%s",
-			 key, (unsigned long long)min_ms, s, duration_hint(s, h, sizeof(h)));
+		cfg_errf(
+			c, check_node(c, vi, bi, key),
+			"%s: must be a duration from %llums to 1h (like 2s or 500ms), got \"%s\"%s",
+			key, (unsigned long long)min_ms, s, duration_hint(s, h, sizeof(h)));
 	else
 		*out = ms;
 }
@@ -892,7 +893,8 @@ static void validate_vip(struct cfg_ctx *c, struct cfg *cfg, int vi)
 			cfg_errf(c, cfg_node(c, vi, -1, "udp_idle_timeout"),
 				 "udp_idle_timeout: must be a duration from 1s to 24h (like 30s), "
 				 "got \"%s\"%s",
-				 v->udp_idle_timeout, duration_hint(v->udp_idle_timeout, h, sizeof(h)));
+				 v->udp_idle_timeout,
+				 duration_hint(v->udp_idle_timeout, h, sizeof(h)));
 		else
 			v->udp_timeout_s = (uint32_t)(ms / 1000);
 	}
@@ -1092,14 +1094,14 @@ static void validate(struct cfg_ctx *c, struct cfg *cfg)
 			 "pin_path: must be absolute, got \"%s\"", cfg->pin_path);
 	else if (cfg->pin_path && cfg_clean_path(cfg->pin_path))
 		cfg_errf(c, cfg_node(c, -1, -1, "pin_path"),
-			 "pin_path: write it without \"..\" and not as /, got \"%s\"", cfg->pin_path);
+			 "pin_path: write it without \"..\" and not as /, got \"%s\"",
+			 cfg->pin_path);
 	if (cfg->control_socket &&
 	    (cfg->control_socket[0] != '/' || strlen(cfg->control_socket) >= 108))
 		cfg_errf(c, cfg_node(c, -1, -1, "control_socket"),
 			 "control_socket: must be an absolute path under 108 characters");
-	if (cfg->control_socket_read_only &&
-	    (cfg->control_socket_read_only[0] != '/' ||
-	     strlen(cfg->control_socket_read_only) >= 108))
+	if (cfg->control_socket_read_only && (cfg->control_socket_read_only[0] != '/' ||
+					      strlen(cfg->control_socket_read_only) >= 108))
 		cfg_errf(c, cfg_node(c, -1, -1, "control_socket_read_only"),
 			 "control_socket_read_only: must be an absolute path under 108 characters");
 	else if (cfg->control_socket_read_only &&

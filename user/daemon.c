@@ -392,10 +392,10 @@ static const char *reload_fixed_key(const struct cfg *o, const struct cfg *n)
 /* Keys whose changes lb.c reports, as they take effect: cfg_diff's are not said again. */
 static int lb_says(const struct cfg_diff_item *it)
 {
-	static const char *const vip_keys[] = { "",	       "name",	      "address",
-						"port",	       "protocol",    "scheduler",
-						"ring_size",   "on_all_down", "udp_idle_timeout",
-						"forwarding",  NULL };
+	static const char *const vip_keys[] = { "",	      "name",	     "address",
+						"port",	      "protocol",    "scheduler",
+						"ring_size",  "on_all_down", "udp_idle_timeout",
+						"forwarding", NULL };
 	static const char *const be_keys[] = { "", "address", "weight", "state", NULL };
 	const char *const *k = it->backend ? be_keys : it->vip ? vip_keys : NULL;
 
@@ -515,15 +515,18 @@ json_object *xlbd_reload(struct xlbd *d, int dry)
 	}
 
 	/* (checked here: once applied, a table refused would leave the VIPs unannounced) */
-	if (cfg->announce && (!d->cfg->announce || d->cfg->announce->table != cfg->announce->table)) {
+	if (cfg->announce &&
+	    (!d->cfg->announce || d->cfg->announce->table != cfg->announce->table)) {
 		char owner[256];
 
-		if (announce_table_taken(cfg->announce->table, cfg->pin_path, owner, sizeof(owner))) {
-			r = api_error(API_E_CONFIG,
-				      "%s: announce: table %u holds the routes of the xlb instance "
-				      "with pin_path %s; give each instance a table of its own; the "
-				      "running configuration is kept",
-				      d->cfg_path, cfg->announce->table, owner);
+		if (announce_table_taken(cfg->announce->table, cfg->pin_path, owner,
+					 sizeof(owner))) {
+			r = api_error(
+				API_E_CONFIG,
+				"%s: announce: table %u holds the routes of the xlb instance "
+				"with pin_path %s; give each instance a table of its own; the "
+				"running configuration is kept",
+				d->cfg_path, cfg->announce->table, owner);
 			cfg_free(cfg);
 			return r;
 		}
@@ -591,10 +594,11 @@ json_object *xlbd_handle_read_only(void *ctx, const struct api_req *q)
 	struct xlbd *d = ctx;
 
 	if (!api_cmd_reads_only(q->cmd))
-		return api_error(API_E_READ_ONLY,
-				 "this socket only reads (status, stats, vip list and show, backend "
-				 "list, health, explain, flows): changes go through %s",
-				 d->cfg->control_socket);
+		return api_error(
+			API_E_READ_ONLY,
+			"this socket only reads (status, stats, vip list and show, backend "
+			"list, health, explain, flows): changes go through %s",
+			d->cfg->control_socket);
 	return xlbd_handle(ctx, q);
 }
 

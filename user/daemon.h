@@ -38,8 +38,8 @@ struct xlbd {
 	char prog_version[64]; /* the build that loaded the attached program (xlb_build) */
 	time_t started;
 	int adopted;
-	int detach_requested; /* a detach has begun: nothing else is answered */
-	int detach_rc;	      /* its exit status for xlbd */
+	int detach_requested;  /* a detach has begun: nothing else is answered */
+	int detach_rc;	       /* its exit status for xlbd */
 	struct instance *inst; /* the locks, let go of once detached */
 	uint8_t if_mac[6];
 	int if_mac_set;

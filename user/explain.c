@@ -204,9 +204,10 @@ json_object *explain(struct xlbd *d, const struct api_req *q)
 		json_object_object_add(o, "line", json_object_new_int64(fline));
 		json_object_object_add(
 			o, "state",
-			json_object_new_string(k.proto == IPPROTO_TCP ? (f.last_seen ? "closing" : "open")
-					       : expired		? "expired"
-										: "active"));
+			json_object_new_string(k.proto == IPPROTO_TCP
+						       ? (f.last_seen ? "closing" : "open")
+					       : expired ? "expired"
+							 : "active"));
 		json_object_object_add(r, "flow_table", o);
 		if (usable) {
 			why(w,
@@ -226,7 +227,8 @@ json_object *explain(struct xlbd *d, const struct api_req *q)
 		if (expired)
 			why(w,
 			    "xlb_flows holds this flow on backend %u, but it has been idle %llu s, "
-			    "past the VIP's udp_idle_timeout (%u s): its next packet is placed anew "
+			    "past the VIP's udp_idle_timeout (%u s): its next packet is placed "
+			    "anew "
 			    "(udp_expired)",
 			    f.backend_id, (unsigned long long)idle_s, fe.udp_timeout);
 		else

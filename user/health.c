@@ -403,8 +403,7 @@ static struct hc *hc_new(struct health *h, struct lb_vip *v, struct lb_backend *
 	n = realloc(h->hcs, (h->n + 1) * sizeof(*n));
 	if (n)
 		h->hcs = n;
-	if (!c->tick || !c->ramp || !n ||
-	    (2 * (h->n + 1) > h->idx_cap && idx_rebuild(h))) {
+	if (!c->tick || !c->ramp || !n || (2 * (h->n + 1) > h->idx_cap && idx_rebuild(h))) {
 		hc_free(c);
 		return NULL;
 	}

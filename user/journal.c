@@ -172,8 +172,7 @@ int journal_open(struct journal **jp, const char *path, journal_warn_fn warn, vo
 			continue;
 		/* (the daemon checks each request again when it replays it) */
 		o = json_tokener_parse_verbose(line, &jerr);
-		if (o && json_object_is_type(o, json_type_object) && field(o, "cmd") &&
-		    !push(j, o))
+		if (o && json_object_is_type(o, json_type_object) && field(o, "cmd") && !push(j, o))
 			continue;
 		if (!*aside && (err = keep_original(path, aside, sizeof(aside)))) {
 			json_object_put(o);

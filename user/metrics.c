@@ -191,9 +191,10 @@ static void write_vips(struct xlbd *d, struct evbuffer *o)
 		EACH_VIP(d, v)
 		{
 			vip_labels(v, l, sizeof(l));
-			evbuffer_add_printf(o, "%s{%s} %llu\n", vc[k].name, l,
-					    (unsigned long long)*(const __u64 *)((const char *)&st[i++] +
-										 vc[k].off));
+			evbuffer_add_printf(
+				o, "%s{%s} %llu\n", vc[k].name, l,
+				(unsigned long long)*(const __u64 *)((const char *)&st[i++] +
+								     vc[k].off));
 		}
 	}
 	free(st);
@@ -272,9 +273,10 @@ static void write_backends(struct xlbd *d, struct evbuffer *o)
 		EACH_BE(v, b)
 		{
 			be_labels(v, b, l, sizeof(l));
-			evbuffer_add_printf(o, "%s{%s} %llu\n", bc[k].name, l,
-					    (unsigned long long)*(const __u64 *)((const char *)&st[i++] +
-										 bc[k].off));
+			evbuffer_add_printf(
+				o, "%s{%s} %llu\n", bc[k].name, l,
+				(unsigned long long)*(const __u64 *)((const char *)&st[i++] +
+								     bc[k].off));
 		}
 	}
 	free(st);
@@ -601,7 +603,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 	       "Connections to this endpoint now (at most " STR(METRICS_MAX_CONNS) ").");
 	evbuffer_add_printf(out, "xlb_metrics_connections %u\n", m->nconns);
 	family(out, "xlb_metrics_connections_cut_total", "counter",
-	       "Connections closed because no whole request came within " STR(METRICS_DEADLINE_S) " s.");
+	       "Connections closed because no whole request came within " STR(
+		       METRICS_DEADLINE_S) " s.");
 	evbuffer_add_printf(out, "xlb_metrics_connections_cut_total %llu\n",
 			    (unsigned long long)m->cut);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",

@@ -39,7 +39,7 @@ struct monitor {
 	unsigned nsubs;
 	unsigned rate;
 	uint64_t events;
-	unsigned batch; /* events in this wake-up */
+	unsigned batch;	   /* events in this wake-up */
 	__u64 sup0, lost0; /* xlb_mon's counts when the last summary was sent */
 };
 

@@ -47,7 +47,8 @@ static void print_json(json_object *o);
  * also on stdout as xlbd's errors are, {"error": {"code", "message"}}, so a
  * script reads one shape whoever refused. Returns rc.
  */
-static int fail(int rc, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(int rc, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static int fail(int rc, const char *code, const char *fmt, ...)
 {
@@ -399,7 +400,8 @@ static void show_status(json_object *r)
 			printf("  rings      ");
 			json_object_object_foreach(get(r, "fingerprints"), name, fp)
 			{
-				printf(" %s %s%s", name, json_object_get_string(fp), --n ? "," : "");
+				printf(" %s %s%s", name, json_object_get_string(fp),
+				       --n ? "," : "");
 			}
 			printf(" (xlbctl compare)\n");
 		}
@@ -1254,7 +1256,8 @@ static int do_detach(int argc, char **argv)
 		return usage_err("usage: detach [--yes]");
 	if (!argc && !confirm("Detach xlb: every VIP stops being served and every flow is "
 			      "forgotten. Go on?")) {
-		return fail(EXIT_REFUSED, "not_confirmed", "detach: not confirmed; nothing changed");
+		return fail(EXIT_REFUSED, "not_confirmed",
+			    "detach: not confirmed; nothing changed");
 	}
 	return run(request("detach"), show_detached);
 }

@@ -409,11 +409,12 @@ static int do_detach(struct xlbd *d, const char *ifname)
 	if (err == -ENODEV) {
 		char ns[128];
 
-		log_warnx("detach: the program pinned at %s is attached to no interface of %s: run "
-			  "xlbd --detach in the namespace of its interface (nsenter "
-			  "--net=/run/netns/NAME); nothing detached, the pins are kept (if it serves "
-			  "nowhere, rm -r %s)",
-			  d->cfg->pin_path, netns_name(ns, sizeof(ns)), d->cfg->pin_path);
+		log_warnx(
+			"detach: the program pinned at %s is attached to no interface of %s: run "
+			"xlbd --detach in the namespace of its interface (nsenter "
+			"--net=/run/netns/NAME); nothing detached, the pins are kept (if it serves "
+			"nowhere, rm -r %s)",
+			d->cfg->pin_path, netns_name(ns, sizeof(ns)), d->cfg->pin_path);
 		return 1;
 	}
 	if (err) {
@@ -430,8 +431,8 @@ static int do_detach(struct xlbd *d, const char *ifname)
 /* A line of the runtime state file that cannot be replayed. */
 static void journal_warn(void *ctx, unsigned lineno, const char *why, const char *line)
 {
-	log_warnx("runtime state file %s:%u: left out, %s: %.200s", (const char *)ctx, lineno,
-		  why, line);
+	log_warnx("runtime state file %s:%u: left out, %s: %.200s", (const char *)ctx, lineno, why,
+		  line);
 }
 
 int main(int argc, char **argv)

@@ -167,13 +167,14 @@ int main(int argc, char **argv)
 		o.ctx_in = &ctx;
 		o.ctx_size_in = sizeof(ctx);
 		err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.gen_spoof), &o) ? -errno
-											: 0;
+											 : 0;
 		if (!err)
 			sent += chunk;
 	}
 	bench_bpf__destroy(skel);
 	if (err == -EPERM && sent == 0) {
-		fprintf(stderr, "synflood: live frames refused by this kernel (%s): AF_PACKET instead\n",
+		fprintf(stderr,
+			"synflood: live frames refused by this kernel (%s): AF_PACKET instead\n",
 			strerror(-err));
 		how = "AF_PACKET sendmmsg";
 		clock_gettime(CLOCK_MONOTONIC, &t0);

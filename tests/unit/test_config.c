@@ -178,7 +178,8 @@ static const struct bad bads[] = {
 	{ "announce_hold_down_not_a_duration", "announce:\n  hold_down: soon\n",
 	  "xlb.yaml:2:14: announce: hold_down: must be a duration from 0s to 10m (like 5s), got "
 	  "\"soon\"\n" },
-	{ "check_interval_without_a_unit", HEAD "    check:\n      type: tcp\n      interval: 2000\n",
+	{ "check_interval_without_a_unit",
+	  HEAD "    check:\n      type: tcp\n      interval: 2000\n",
 	  "xlb.yaml:8:17: interval: must be a duration from 100ms to 1h (like 2s or 500ms), got "
 	  "\"2000\"; a duration needs a unit: did you mean \"2000ms\" or \"2000s\"?\n" },
 	{ "udp_idle_timeout_without_a_unit", HEAD "    udp_idle_timeout: 30\n",
@@ -465,7 +466,6 @@ static void test_durations_parse(void **state)
 	assert_int_equal(cfg_parse_duration_ms("-1s", &ms), -EINVAL);
 }
 
-
 /* ---- the difference between two files: every key the parser accepts ---------------- */
 
 /*
@@ -496,10 +496,12 @@ static const struct diffcase diffcases[] = {
 	{ 0, "pin_path", 1, 'T', DT "pin_path: /sys/fs/bpf/a\n", DT "pin_path: /sys/fs/bpf/b\n" },
 	{ 0, "control_socket", 1, 'T', DT "control_socket: /run/a.sock\n",
 	  DT "control_socket: /run/b.sock\n" },
-	{ 0, "control_socket_read_only", 1, 'T', DT, DT "control_socket_read_only: /run/ro.sock\n" },
+	{ 0, "control_socket_read_only", 1, 'T', DT,
+	  DT "control_socket_read_only: /run/ro.sock\n" },
 	{ 0, "metrics_listen", 1, 'T', DT, DT "metrics_listen: 127.0.0.1:9477\n" },
 	{ 0, "max_flows", 1, 'T', DT "max_flows: 65536\n", DT "max_flows: 131072\n" },
-	{ 0, "tunnel_source6", 1, 'T', DT "tunnel_source6: fd00::1\n", DT "tunnel_source6: fd00::2\n" },
+	{ 0, "tunnel_source6", 1, 'T', DT "tunnel_source6: fd00::1\n",
+	  DT "tunnel_source6: fd00::2\n" },
 	{ 0, "tunnel_flow_prefix", 1, 'T',
 	  "interface: eth0\ntunnel_source: flow\ntunnel_flow_prefix: 10.255.0.0/16\n",
 	  "interface: eth0\ntunnel_source: flow\ntunnel_flow_prefix: 10.255.0.0/24\n" },
@@ -532,7 +534,8 @@ static const struct diffcase diffcases[] = {
 	{ 2, "", 2, 'B', "      - address: 10.0.0.13\n", "      - address: 10.0.0.14\n" },
 	{ 2, "weight", 1, 'B', "        weight: 1\n", "        weight: 2\n" },
 	{ 2, "state", 1, 'B', "        state: up\n", "        state: drain\n" },
-	{ 2, "mac", 1, 'B', "        mac: 02:00:00:00:00:01\n", "        mac: 02:00:00:00:00:02\n" },
+	{ 2, "mac", 1, 'B', "        mac: 02:00:00:00:00:01\n",
+	  "        mac: 02:00:00:00:00:02\n" },
 };
 
 /* The keys of a check, each with two values: tried under the VIP and under a backend. */
@@ -629,8 +632,8 @@ static void test_every_key_that_differs_is_named_by_the_diff(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(diffcases) / sizeof(diffcases[0]); i++)
-		diff_one(diffcases[i].scope, diffcases[i].key, diffcases[i].items, diffcases[i].slot,
-			 diffcases[i].a, diffcases[i].b);
+		diff_one(diffcases[i].scope, diffcases[i].key, diffcases[i].items,
+			 diffcases[i].slot, diffcases[i].a, diffcases[i].b);
 	for (i = 0; i < NCHECK; i++) {
 		char key[64];
 		const char *const *v = check_values[i];

@@ -236,10 +236,9 @@ static void on_warn(void *ctx, unsigned lineno, const char *why, const char *lin
 
 static void test_an_unreadable_line_is_told_and_the_file_kept_aside(void **state)
 {
-	static const char text[] =
-		"{\"cmd\":\"vip.del\",\"vip\":\"web\"}\n"
-		"{\"cmd\":\"backend.set\",\"vip\":\"alt\",\"addr\n"
-		"{\"cmd\":\"vip.del\",\"vip\":\"alt\"}\n";
+	static const char text[] = "{\"cmd\":\"vip.del\",\"vip\":\"web\"}\n"
+				   "{\"cmd\":\"backend.set\",\"vip\":\"alt\",\"addr\n"
+				   "{\"cmd\":\"vip.del\",\"vip\":\"alt\"}\n";
 	struct journal *j;
 
 	(void)state;
@@ -316,8 +315,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_del_of_what_the_file_has_is_kept, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_clear_removes_the_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_an_address_is_one_backend_however_it_is_spelled,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_an_address_is_one_backend_however_it_is_spelled, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_an_unreadable_line_is_told_and_the_file_kept_aside, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_long_line_is_read_whole, setup, teardown),
