@@ -38,7 +38,7 @@ CFLAGS     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-s
 LDFLAGS    += -fsanitize=address,undefined
 endif
 CFLAGS     ?= -O2 -g
-CFLAGS     += -Wall -Wextra -Werror -Wno-missing-field-initializers -std=gnu11 -D_GNU_SOURCE -MMD -MP -Iinclude -Iuser -I$(BUILD)
+CFLAGS     += -Wall -Wextra -Werror -Wno-missing-field-initializers -std=gnu11 -D_GNU_SOURCE -MMD -MP -Iinclude -Iuser/lib -I$(BUILD)
 BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -MMD -MP -Iinclude -I$(ARCH_INC)
 LIBS_BPF   := -lxdp -lbpf -lelf -lz
 LIBS_CORE  := -lcyaml -lyaml -ljson-c
@@ -46,9 +46,16 @@ LIBS_CORE  := -lcyaml -lyaml -ljson-c
 BPF_OBJ    := $(BUILD)/xlb.bpf.o
 SKEL       := $(BUILD)/xlb.skel.h
 
+# user/lib: what the daemon, the CLI and xlb-decap share; user/xlbd (and its
+# health/): the daemon, whose headers only its own objects, the tests and the
+# bench see, so that the CLI cannot import a file of the daemon
+XLBD_INC   := -Iuser/xlbd -Iuser/xlbd/health
+$(BUILD)/user/xlbd/%.o $(BUILD)/tests/%.o $(BUILD)/bench/%.o: CFLAGS += $(XLBD_INC)
+
 # userspace modules shared by the daemon, the CLI and the tests
-DP_SRCS    := user/dataplane.c user/flowtab.c user/log.c user/lb.c user/neigh.c
-CORE_SRCS  := user/maglev.c user/config.c user/api.c user/names.c
+DP_SRCS    := user/xlbd/dataplane.c user/xlbd/flowtab.c user/lib/log.c user/xlbd/lb.c \
+              user/xlbd/neigh.c
+CORE_SRCS  := user/lib/maglev.c user/lib/config.c user/lib/api.c user/lib/names.c
 DP_OBJS    := $(DP_SRCS:%.c=$(BUILD)/%.o)
 CORE_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 
@@ -59,11 +66,9 @@ TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tes
 .PHONY: all deps test demo bench profile check-fmt fmt clean help progs man install uninstall deb
 .DEFAULT_GOAL := all
 
-XLBD_OBJS  := $(BUILD)/user/xlbd.o $(BUILD)/user/daemon.o $(BUILD)/user/control.o \
-              $(BUILD)/user/instance.o $(BUILD)/user/journal.o $(BUILD)/user/notify.o \
-              $(BUILD)/user/caps.o $(BUILD)/user/stats.o $(BUILD)/user/explain.o \
-              $(BUILD)/user/flows.o \
-              $(BUILD)/user/monitor.o $(BUILD)/user/metrics.o $(BUILD)/user/announce.o
+XLBD_OBJS  := $(addprefix $(BUILD)/user/xlbd/,xlbd.o daemon.o control.o instance.o journal.o \
+              notify.o stats.o explain.o flows.o monitor.o metrics.o announce.o) \
+              $(BUILD)/user/lib/caps.o
 
 # sd_notify(3) through libsystemd where it is installed; SYSTEMD=0 (or a host
 # without it) builds an xlbd that tells no service manager anything
@@ -72,9 +77,9 @@ ifeq ($(SYSTEMD),1)
 LIBS_SYSTEMD := $(shell pkg-config --libs libsystemd)
 else
 LIBS_SYSTEMD :=
-$(BUILD)/user/notify.o: CFLAGS += -DXLB_NO_SYSTEMD
+$(BUILD)/user/xlbd/notify.o: CFLAGS += -DXLB_NO_SYSTEMD
 endif
-HEALTH_OBJS := $(addprefix $(BUILD)/user/,health.o check.o check_tcp.o check_http.o check_udp.o \
+HEALTH_OBJS := $(addprefix $(BUILD)/user/xlbd/health/,health.o check.o check_tcp.o check_http.o check_udp.o \
                check_exec.o http_reply.o)
 LIBS_EVENT := -levent -levent_openssl -lssl -lcrypto -lhttp_parser
 PROGS      := $(BUILD)/xlbd $(BUILD)/xlbctl $(BUILD)/xlb-decap
@@ -89,13 +94,13 @@ $(BUILD)/xlbd: $(XLBD_OBJS) $(HEALTH_OBJS) $(DP_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT) $(LIBS_SYSTEMD) -lmnl
 
-$(BUILD)/user/xlb_decap.o: $(BUILD)/xlb_decap.skel.h
+$(BUILD)/user/xlb-decap/xlb_decap.o: $(BUILD)/xlb_decap.skel.h
 
-$(BUILD)/xlb-decap: $(BUILD)/user/xlb_decap.o $(BUILD)/user/log.o $(BUILD)/user/caps.o
+$(BUILD)/xlb-decap: $(BUILD)/user/xlb-decap/xlb_decap.o $(BUILD)/user/lib/log.o $(BUILD)/user/lib/caps.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_BPF)
 
-$(BUILD)/xlbctl: $(BUILD)/user/xlbctl.o $(CORE_OBJS)
+$(BUILD)/xlbctl: $(BUILD)/user/xlbctl/xlbctl.o $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CORE) -lncurses
 
@@ -219,18 +224,18 @@ $(BUILD)/tests/test_api: $(BUILD)/tests/unit/test_api.o $(CORE_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_CORE)
 
-$(BUILD)/tests/test_journal: $(BUILD)/tests/unit/test_journal.o $(BUILD)/user/journal.o
+$(BUILD)/tests/test_journal: $(BUILD)/tests/unit/test_journal.o $(BUILD)/user/xlbd/journal.o
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka -ljson-c
 
 # (test_neigh.c includes neigh.c to reach its static parsers)
-$(BUILD)/tests/test_neigh: $(BUILD)/tests/unit/test_neigh.o $(BUILD)/user/log.o
+$(BUILD)/tests/test_neigh: $(BUILD)/tests/unit/test_neigh.o $(BUILD)/user/lib/log.o
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_BPF)
 
-$(BUILD)/tests/test_http: $(BUILD)/tests/unit/test_http.o $(BUILD)/user/http_reply.o
+$(BUILD)/tests/test_http: $(BUILD)/tests/unit/test_http.o $(BUILD)/user/xlbd/health/http_reply.o
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka -lhttp_parser
@@ -291,19 +296,19 @@ san-tests:
 FUZZ_TARGETS := fuzz_api fuzz_http fuzz_config fuzz_udp fuzz_netlink
 FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-                -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)
+                -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser/lib $(XLBD_INC) -I$(BUILD)
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 10
 
 $(BUILD)/fuzz/fuzz_api: tests/fuzz/fuzz_api.c $(CORE_SRCS)
 $(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(CORE_SRCS)
-$(BUILD)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c user/http_reply.c
+$(BUILD)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c user/xlbd/health/http_reply.c
 $(BUILD)/fuzz/fuzz_udp: tests/fuzz/fuzz_udp.c
-$(BUILD)/fuzz/fuzz_netlink: tests/fuzz/fuzz_netlink.c user/neigh.c user/log.c
+$(BUILD)/fuzz/fuzz_netlink: tests/fuzz/fuzz_netlink.c user/xlbd/neigh.c user/lib/log.c
 $(FUZZ_BINS): $(SKEL) $(VERSION_H)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter-out user/neigh.c,$(filter %.c,$^)) -o $@ \
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter-out user/xlbd/neigh.c,$(filter %.c,$^)) -o $@ \
 		$(LIBS_CORE) -lhttp_parser $(LIBS_BPF)
 
 .PHONY: chaos fuzz
@@ -370,7 +375,8 @@ profile: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/profile.sh $(or $(CASE),tcp-hit) $(or $(PROFILE_SECONDS),10)
 
-FMT_SRCS := $(wildcard include/*.h bpf/*.c bpf/*.h user/*.c user/*.h tests/*/*.c tests/*/*.h \
+FMT_SRCS := $(wildcard include/*.h bpf/*.c bpf/*.h user/*/*.c user/*/*.h user/*/*/*.c \
+              user/*/*/*.h tests/*/*.c tests/*/*.h \
               bench/*.c)
 
 check-fmt:

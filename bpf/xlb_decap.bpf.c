@@ -4,7 +4,7 @@
  * (variant 1, the inner packet right after UDP) addressed to this host, and
  * pass the inner packet to the stack, which delivers it to the VIP held on
  * loopback. No tunnel device is needed. Anything else is passed untouched.
- * Loaded by xlb-decap (user/xlb_decap.c).
+ * Loaded by xlb-decap (user/xlb-decap/xlb_decap.c).
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>

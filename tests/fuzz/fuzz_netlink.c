@@ -10,7 +10,7 @@
  * all agree (see build()), so that mutations reach the attribute parsers
  * rather than stop at NLMSG_OK.
  */
-#include "../../user/neigh.c"
+#include "../../user/xlbd/neigh.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -125,7 +125,7 @@ all_in_page() {
 test_every_config_key_is_in_xlb_yaml_5() {
 	local keys
 	# what the parser accepts: the keys of its schema
-	keys=$(grep -oE '(CYAML_FIELD_[A-Z_]+|CHECK_STR)\("[a-z_0-9]+"' "$TOP/user/config.c" |
+	keys=$(grep -oE '(CYAML_FIELD_[A-Z_]+|CHECK_STR)\("[a-z_0-9]+"' "$TOP/user/lib/config.c" |
 		sed 's/.*("//; s/"$//' | sort -u)
 	say "$(wc -w <<<"$keys") keys"
 	[ "$(wc -w <<<"$keys")" -gt 40 ] || { say "the schema was not found"; return 1; }

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "../../user/neigh.c"
+#include "../../user/xlbd/neigh.c"
 
 static int events, resolved;
 

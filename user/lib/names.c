@@ -7,9 +7,7 @@
 #include <string.h>
 #include <linux/bpf.h>
 
-#include "check.h"
 #include "config.h"
-#include "lb.h"
 #include "names.h"
 
 #define TABLE(name, field, ...)                                   \

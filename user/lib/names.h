@@ -33,6 +33,40 @@
 #define NAMES_STRVAL(w, v) { (w), (v) },
 /* clang-format on */
 
+/*
+ * Two of the daemon's enums whose words the API and the metrics speak, here
+ * so that what the daemon, the CLI and the tools share depends on nothing
+ * of the daemon's.
+ */
+
+/* A backend's health as its checks say (lb.c): without checks, always up. */
+enum lb_health { LB_HEALTH_UNKNOWN, LB_HEALTH_UP, LB_HEALTH_DOWN };
+
+/*
+ * Why a check ended, as relayd names its results: a bounded set, so metric
+ * labels and counters stay few; the words are names_check_reason's. The
+ * detail that goes with it (the status, the errno's text) is free text, for
+ * logs and xlbctl only.
+ */
+enum check_reason {
+	CHECK_OK,
+	CHECK_REFUSED,
+	CHECK_RESET,
+	CHECK_TIMEOUT,
+	CHECK_UNREACHABLE,	/* host or network unreachable */
+	CHECK_PORT_UNREACHABLE, /* UDP: ICMP port unreachable */
+	CHECK_SOCKET_ERROR,	/* any other socket error */
+	CHECK_HTTP_STATUS,	/* a status outside expect_status */
+	CHECK_BODY_MISMATCH,
+	CHECK_BAD_RESPONSE, /* not HTTP, or cut short */
+	CHECK_TLS_ERROR,
+	CHECK_REPLY_MISMATCH, /* UDP: the reply lacks expect */
+	CHECK_EXIT_STATUS,    /* exec: a non-zero exit */
+	CHECK_KILLED,	      /* exec: ended by a signal */
+	CHECK_CANNOT_START,
+	CHECK_NREASONS
+};
+
 struct names {
 	const char *what; /* the field, as errors name it: "scheduler" */
 	const cyaml_strval_t *v;

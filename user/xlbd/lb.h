@@ -12,8 +12,9 @@
 #include <stdint.h>
 #include "config.h"
 #include "dataplane.h"
+#include "names.h"
 
-enum lb_health { LB_HEALTH_UNKNOWN, LB_HEALTH_UP, LB_HEALTH_DOWN };
+/* enum lb_health: names.h (its words are the API's) */
 
 /* Where frames to a backend go: a next hop, and the interface toward it. */
 struct lb_nexthop {

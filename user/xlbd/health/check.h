@@ -16,33 +16,11 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 #include "config.h"
+#include "names.h"
 
 struct http_reply;
 
-/*
- * Why a check ended, as relayd names its results: a bounded set, so metric
- * labels and counters stay few; the words are names_check_reason's. The
- * detail that goes with it (the status, the errno's text) is free text, for
- * logs and xlbctl only.
- */
-enum check_reason {
-	CHECK_OK,
-	CHECK_REFUSED,
-	CHECK_RESET,
-	CHECK_TIMEOUT,
-	CHECK_UNREACHABLE,	/* host or network unreachable */
-	CHECK_PORT_UNREACHABLE, /* UDP: ICMP port unreachable */
-	CHECK_SOCKET_ERROR,	/* any other socket error */
-	CHECK_HTTP_STATUS,	/* a status outside expect_status */
-	CHECK_BODY_MISMATCH,
-	CHECK_BAD_RESPONSE, /* not HTTP, or cut short */
-	CHECK_TLS_ERROR,
-	CHECK_REPLY_MISMATCH, /* UDP: the reply lacks expect */
-	CHECK_EXIT_STATUS,    /* exec: a non-zero exit */
-	CHECK_KILLED,	      /* exec: ended by a signal */
-	CHECK_CANNOT_START,
-	CHECK_NREASONS
-};
+/* enum check_reason, why a check ended: names.h (its words are the API's) */
 
 /* ok is reason == CHECK_OK; detail says more, for people. */
 typedef void (*check_done_fn)(void *arg, enum check_reason reason, const char *detail, double ms);
