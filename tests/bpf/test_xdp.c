@@ -2,8 +2,8 @@
 /*
  * Packet tests of the XDP program: every case runs the real program through
  * bpf_prog_test_run_opts and compares the verdict and the output frame byte
- * for byte, then the counters. The maps are filled by user/dataplane.c and
- * the rings built by user/maglev.c, the code the daemon uses.
+ * for byte, then the counters. The maps are filled by user/xlbd/dataplane.c
+ * and the rings built by user/lib/maglev.c, the code the daemon uses.
  */
 #include <errno.h>
 #include <fcntl.h>
