@@ -67,7 +67,8 @@ TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tes
 .DEFAULT_GOAL := all
 
 XLBD_OBJS  := $(addprefix $(BUILD)/user/xlbd/,xlbd.o daemon.o control.o instance.o journal.o \
-              notify.o stats.o explain.o flows.o monitor.o metrics.o announce.o) \
+              notify.o stats.o explain.o flows.o monitor.o metrics.o metrics_http.o \
+              announce.o) \
               $(BUILD)/user/lib/caps.o
 
 # sd_notify(3) through libsystemd where it is installed; SYSTEMD=0 (or a host
@@ -290,10 +291,12 @@ san-tests:
 
 # libFuzzer targets (clang, ASan, UBSan): the control request parser, HTTP
 # check replies, the configuration loader, UDP check replies, the netlink
-# messages neigh.c reads (fuzz_netlink.c includes neigh.c whole). `make fuzz FUZZ_SECONDS=600`
+# messages neigh.c reads (fuzz_netlink.c includes neigh.c whole), requests to
+# the metrics endpoint through evhttp as xlbd sets it up, the runtime state
+# file (journal.c). `make fuzz FUZZ_SECONDS=600`
 # searches as long as asked; make test replays each corpus and fuzzes each
 # target for FUZZ_TEST_SECONDS.
-FUZZ_TARGETS := fuzz_api fuzz_http fuzz_config fuzz_udp fuzz_netlink
+FUZZ_TARGETS := fuzz_api fuzz_http fuzz_config fuzz_udp fuzz_netlink fuzz_metrics fuzz_journal
 FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                 -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser/lib $(XLBD_INC) -I$(BUILD)
@@ -305,11 +308,13 @@ $(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(CORE_SRCS)
 $(BUILD)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c user/xlbd/health/http_reply.c
 $(BUILD)/fuzz/fuzz_udp: tests/fuzz/fuzz_udp.c
 $(BUILD)/fuzz/fuzz_netlink: tests/fuzz/fuzz_netlink.c user/xlbd/neigh.c user/lib/log.c
+$(BUILD)/fuzz/fuzz_metrics: tests/fuzz/fuzz_metrics.c user/xlbd/metrics_http.c
+$(BUILD)/fuzz/fuzz_journal: tests/fuzz/fuzz_journal.c user/xlbd/journal.c
 $(FUZZ_BINS): $(SKEL) $(VERSION_H)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter-out user/xlbd/neigh.c,$(filter %.c,$^)) -o $@ \
-		$(LIBS_CORE) -lhttp_parser $(LIBS_BPF)
+		$(LIBS_CORE) -lhttp_parser $(LIBS_BPF) -levent
 
 .PHONY: chaos fuzz
 chaos: deps

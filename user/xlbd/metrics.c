@@ -28,20 +28,7 @@
 #include "names.h"
 #include "version.h"
 
-/*
- * The endpoint shares xlbd's loop with the health checks: no client may hold
- * it, its memory or its descriptors. A request line and headers of at most
- * METRICS_MAX_HEADERS, no body; a request arrives whole within
- * METRICS_DEADLINE_S of the connection or of the last reply, else the
- * connection is closed (evhttp's own timeout restarts at every byte, so one
- * byte every few seconds would hold it forever); at most METRICS_MAX_CONNS
- * connections, the rest wait in the listen backlog; out of descriptors, no
- * accepting for a second (listener_backoff).
- */
-#define METRICS_MAX_HEADERS 8192
-#define METRICS_MAX_BODY    0
-#define METRICS_DEADLINE_S  10
-#define METRICS_MAX_CONNS   16
+/* (the endpoint's limits: metrics.h) */
 #define METRICS_BACKLOG	    16
 #define STR_(x)		    #x
 #define STR(x)		    STR_(x)
@@ -661,11 +648,7 @@ int metrics_open(struct metrics **mp, struct xlbd *d)
 	m->retry = evtimer_new(d->base, on_retry, m);
 	if (!m->http || !m->retry)
 		goto fail;
-	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
-	/* (a backstop: the deadline comes first) */
-	evhttp_set_timeout(m->http, 2 * METRICS_DEADLINE_S);
-	evhttp_set_max_headers_size(m->http, METRICS_MAX_HEADERS);
-	evhttp_set_max_body_size(m->http, METRICS_MAX_BODY);
+	metrics_http_limits(m->http);
 	evhttp_set_bevcb(m->http, on_new_conn, m);
 	evhttp_set_gencb(m->http, on_request, m);
 	fd = listen_socket(d->cfg);

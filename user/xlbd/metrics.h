@@ -11,6 +11,25 @@
 
 struct xlbd;
 struct metrics;
+struct evhttp;
+
+/*
+ * The endpoint shares xlbd's loop with the health checks: no client may hold
+ * it, its memory or its descriptors. A request line and headers of at most
+ * METRICS_MAX_HEADERS, no body; a request arrives whole within
+ * METRICS_DEADLINE_S of the connection or of the last reply, else the
+ * connection is closed (evhttp's own timeout restarts at every byte, so one
+ * byte every few seconds would hold it forever); at most METRICS_MAX_CONNS
+ * connections, the rest wait in the listen backlog; out of descriptors, no
+ * accepting for a second (listener_backoff).
+ */
+#define METRICS_MAX_HEADERS 8192
+#define METRICS_MAX_BODY    0
+#define METRICS_DEADLINE_S  10
+#define METRICS_MAX_CONNS   16
+
+/* evhttp's own limits as the endpoint sets them (metrics_http.c; its fuzz target's too). */
+void metrics_http_limits(struct evhttp *http);
 
 /* Listen on d->cfg's metrics_listen. 0, or -errno (the address is in use, say). */
 int metrics_open(struct metrics **mp, struct xlbd *d);

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target: a request to the metrics endpoint, parsed by evhttp with
+ * the limits xlbd sets (metrics_http_limits). Each input is sent whole over
+ * a loopback TCP connection to an evhttp server on a loop of its own, the
+ * writing side closed; the loop runs until the server has answered and
+ * closed, or at most a second. A crash, a sanitizer report or a leak is a
+ * finding; the limits (8 KiB of headers, no body) are what keep a large
+ * input from being buffered. (libevent is Debian's, not built for coverage:
+ * the search is guided by the dictionary and the seeds, not by its branches.)
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/util.h>
+
+#include "metrics.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct event_base *base;
+static struct evhttp *http;
+static uint16_t port;
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+	struct evbuffer *out = evbuffer_new();
+
+	(void)arg;
+	/* what the endpoint reads of a request: its method and its path */
+	evbuffer_add_printf(out, "%d %s\n", (int)evhttp_request_get_command(req),
+			    evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req)) ?: "");
+	evhttp_send_reply(req, 200, "OK", out);
+	evbuffer_free(out);
+}
+
+static int setup(void)
+{
+	struct evhttp_bound_socket *s;
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+
+	base = event_base_new();
+	http = base ? evhttp_new(base) : NULL;
+	if (!http)
+		return -1;
+	metrics_http_limits(http);
+	evhttp_set_gencb(http, on_request, NULL);
+	s = evhttp_bind_socket_with_handle(http, "127.0.0.1", 0);
+	if (!s || getsockname(evhttp_bound_socket_get_fd(s), (struct sockaddr *)&sa, &len))
+		return -1;
+	port = ntohs(sa.sin_port);
+	return 0;
+}
+
+static void on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	char buf[65536];
+
+	(void)what;
+	/* the server closed once what it read is answered (or refused) */
+	if (read(fd, buf, sizeof(buf)) <= 0)
+		event_base_loopbreak(arg);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct timeval limit = { 1, 0 };
+	struct event *ev;
+	size_t off = 0;
+	ssize_t n;
+	int fd;
+
+	if (!base && setup())
+		abort();
+	sa.sin_port = htons(port);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		abort();
+	evutil_make_socket_nonblocking(fd);
+	ev = event_new(base, fd, EV_READ | EV_PERSIST, on_readable, base);
+	event_add(ev, NULL);
+	/* the input in pieces, with the loop turning between them, then the end of it */
+	while (off < size) {
+		n = write(fd, data + off, size - off);
+		if (n < 0 && errno != EAGAIN)
+			break;
+		if (n > 0)
+			off += (size_t)n;
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	}
+	shutdown(fd, SHUT_WR);
+	event_base_loopexit(base, &limit);
+	event_base_dispatch(base);
+	event_free(ev);
+	close(fd);
+	/* what evhttp still holds of this connection goes on the next turns */
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	return 0;
+}
