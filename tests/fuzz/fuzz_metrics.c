@@ -73,7 +73,8 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct timeval limit = { 1, 0 };
 	struct event *ev;
 	size_t off = 0;

@@ -29,9 +29,9 @@
 #include "version.h"
 
 /* (the endpoint's limits: metrics.h) */
-#define METRICS_BACKLOG	    16
-#define STR_(x)		    #x
-#define STR(x)		    STR_(x)
+#define METRICS_BACKLOG 16
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
 
 struct metrics_conn;
 
