@@ -347,9 +347,11 @@ BENCH_BIN  := $(BUILD)/bench/xlb_bench
 $(BUILD)/bench/xlb_bench.o: $(BUILD)/bench.skel.h
 $(BUILD)/bench/xlb_bench.o: CFLAGS += -Wno-format-truncation
 
-$(BENCH_BIN): $(BUILD)/bench/xlb_bench.o $(HEALTH_OBJS) $(DP_OBJS) $(CORE_OBJS)
+# (the daemon's objects but its main: the scrape is timed as xlbd makes it)
+$(BENCH_BIN): $(BUILD)/bench/xlb_bench.o $(filter-out %/xlbd.o,$(XLBD_OBJS)) $(HEALTH_OBJS) \
+	      $(DP_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT) $(LIBS_SYSTEMD) -lmnl
 
 # where a loaded program's source lines lie in its JIT image (scripts/profile.sh)
 $(BUILD)/bench/jitlines: bench/jitlines.c
