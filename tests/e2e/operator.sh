@@ -333,10 +333,10 @@ test_a_non_root_agent_reads_through_the_read_only_socket_and_changes_nothing() {
 # warning; a backend with no route shows no interface to leave through.
 test_logs_and_lists_say_what_is_so_in_few_lines() {
 	local start out
-	start=$(sed -n '1,/attached program/p' "$LOG")
-	say "$(grep -c 'is at' <<<"$start") 'is at' lines at start; $(grep "MACs known" <<<"$start" | head -1 | cut -c25-)"
+	start=$(sed -n '1,/MACs found since the start/p' "$LOG")
+	say "$(grep -c 'is at' <<<"$start") 'is at' lines at start; $(grep "MACs found since" <<<"$start" | head -1 | sed 's/.*xlbd: //')"
 	grep -q "is at" <<<"$start" && return 1
-	grep -q "backends' MACs known from the neighbour table" <<<"$start" || return 1
+	grep -Eq "ready: [1-9][0-9]* backends' MACs found since the start" <<<"$start" || return 1
 	grep -q "every backend is down" <<<"$start" && { say "a fresh start warned all down"; return 1; }
 	ctl backend add web 10.99.0.1 >/dev/null || return 1
 	out=$(ctl backend list web | grep 10.99.0.1)
@@ -647,13 +647,12 @@ test_offline_detach_in_another_namespace_refuses_and_keeps_the_pins() {
 	has_xdp lb eth1 || { say "no program left on eth1"; return 1; }
 	out=$("$BUILD/xlbd" -c "$cfg" --detach 2>&1)
 	rc=$?
-	say "from the root namespace: exit $rc: $out"
-	[ $rc -ne 0 ] && [[ $out == *"attached to no interface of the root network namespace"* ]] || return 1
-	[ -e /sys/fs/bpf/xlb-op4/xlb_vips ] || { say "the pins went"; return 1; }
-	has_xdp lb eth1 || { say "the program went"; return 1; }
+	say "from the test's own namespace: exit $rc: $out"
+	[ -e /sys/fs/bpf/xlb-op4/xlb_vips ] && has_xdp lb eth1 || rc=0
+	[[ $out == *"attached to no interface of "*"network namespace"*"pins are kept"* ]] || rc=0
 	out=$(lbns "$BUILD/xlbd" -c "$cfg" --detach 2>&1) || { say "$out"; return 1; }
 	say "from $P-lb: $out"
-	! has_xdp lb eth1 && [ ! -e /sys/fs/bpf/xlb-op4/xlb_vips ]
+	[ $rc -ne 0 ] && ! has_xdp lb eth1 && [ ! -e /sys/fs/bpf/xlb-op4/xlb_vips ]
 }
 
 # A restart whose file names another XDP mode than the program attached runs

@@ -132,7 +132,7 @@ int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
 void lb_begin(struct lb *lb);
 /*
  * quiet: MACs found are counted, not logged a line each (thousands at a
- * start). Returns how many were found while quiet.
+ * start). Returns how many were found since it was last called.
  */
 unsigned lb_quiet_macs(struct lb *lb, int quiet);
 int lb_commit(struct lb *lb);

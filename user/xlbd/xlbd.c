@@ -189,6 +189,10 @@ static void service_ready_check(struct xlbd *d)
 	if (waiting)
 		log_info("ready with %u backend%s still resolving", waiting,
 			 waiting == 1 ? "" : "s");
+	/* from here on, each MAC found is a line of its own */
+	log_info("ready: %u backends' MACs found since the start (each one found later is "
+		 "logged)",
+		 lb_quiet_macs(d->lb, 0));
 	d->ready = 1;
 	notify_ready();
 }
@@ -678,13 +682,11 @@ int main(int argc, char **argv)
 	if (!d.health)
 		fatalx("health checker: out of memory");
 	health_sync(d.health, d.cfg);
+	/* thousands of backends: one line when ready, not one each (service_ready_check) */
 	lb_quiet_macs(d.lb, 1);
 	err = neigh_dump(d.neigh);
 	if (err)
 		log_warnx("reading the neighbour table: %s", strerror(-err));
-	log_info("%u backends' MACs known from the neighbour table (others are asked for; each "
-		 "is logged when it answers)",
-		 lb_quiet_macs(d.lb, 0));
 
 	/* attach last: the first packet finds the maps filled */
 	err = dp_attach(d.dp, d.ifindex, dp_mode_of(d.cfg->xdp_mode), &d.attach);
