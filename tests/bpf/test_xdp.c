@@ -1155,8 +1155,8 @@ static int enter_netns(const char *name, int *home)
 /*
  * An upgrade from a build whose xlb_flows was the kernel's LRU hash: its
  * flows are copied into the new table before the new program is attached,
- * and those the old program recorded meanwhile after; the pin then names
- * the new table.
+ * and those the old program recorded meanwhile after, over what the new
+ * program placed anew in between; the pin then names the new table.
  */
 static void test_an_upgrade_copies_the_flows_of_the_kernels_lru_table(void **state)
 {
@@ -1193,6 +1193,12 @@ static void test_an_upgrade_copies_the_flows_of_the_kernels_lru_table(void **sta
 	assert_int_equal(dp_flow_get(up, &k[3], 0, &f), -ENOENT);
 	f.backend_id = 16;
 	assert_int_equal(bpf_map_update_elem(old, &k[3], &f, BPF_ANY), 0);
+	/*
+	 * and the new one, attached before the last copy, places a packet of it
+	 * anew (a wrr flow it did not find): the older build's record wins
+	 */
+	f.backend_id = 17;
+	assert_int_equal(dp_flow_put(up, &k[3], &f), 0);
 
 	ifindex = enter_netns("xlbt-ftup", &home);
 	assert_true(ifindex > 0);

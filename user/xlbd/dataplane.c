@@ -197,7 +197,14 @@ static int flows_head_read(const char *path, struct flowtab *ft)
  * any ours already holds: before the new program is attached, and again
  * after, for flows the old one recorded in between. How many were copied.
  */
-static long flows_copy_old(struct dp *dp)
+/*
+ * The older build's flows into ours. Before the attach only what ours lacks;
+ * after it, the older build's record wins: between the attach and this
+ * copy our program may have placed a packet of a wrr or random flow the
+ * older one recorded anew, on another backend, and the connection would
+ * be reset there.
+ */
+static long flows_copy_old(struct dp *dp, int overwrite)
 {
 	static struct xlb_flow_key keys[4096];
 	static struct xlb_flow vals[4096];
@@ -213,7 +220,7 @@ static long flows_copy_old(struct dp *dp)
 			return err;
 		started = 1;
 		for (i = 0; i < count; i++)
-			copied += !flowtab_put(&dp->ft, &keys[i], &vals[i], 1);
+			copied += !flowtab_put(&dp->ft, &keys[i], &vals[i], !overwrite);
 	} while (!err);
 	return copied;
 }
@@ -345,7 +352,7 @@ int dp_load(struct dp **dpp, const struct dp_opts *opts, int *adopted)
 		__atomic_store_n(&head->magic, XLB_FLOW_HEAD_MAGIC, __ATOMIC_RELEASE);
 	}
 	if (dp->old_flows_fd >= 0) {
-		long n = flows_copy_old(dp);
+		long n = flows_copy_old(dp, 0);
 
 		if (n < 0 || (err = flows_repin(dp))) {
 			err = n < 0 ? (int)n : err;
@@ -625,8 +632,8 @@ int dp_attach(struct dp *dp, int ifindex, enum dp_mode mode, struct dp_attach_in
 	if (dp->pin_path)
 		err = repin(path, new_fd);
 	if (dp->old_flows_fd >= 0) {
-		/* the old program is off: what it recorded since the first copy */
-		long n = flows_copy_old(dp);
+		/* the old program is off: what it recorded since the first copy, its word first */
+		long n = flows_copy_old(dp, 1);
 
 		if (n < 0)
 			log_warnx("the older build's flows recorded during the upgrade were not "
