@@ -61,7 +61,8 @@ CORE_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 
 TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tests/test_api \
               $(BUILD)/tests/test_health $(BUILD)/tests/test_xdp $(BUILD)/tests/test_decap \
-              $(BUILD)/tests/test_journal $(BUILD)/tests/test_http $(BUILD)/tests/test_neigh
+              $(BUILD)/tests/test_journal $(BUILD)/tests/test_http $(BUILD)/tests/test_neigh \
+              $(BUILD)/tests/test_flowtab
 
 .PHONY: all deps test demo bench profile check-fmt fmt clean help progs man install uninstall deb
 .DEFAULT_GOAL := all
@@ -236,6 +237,11 @@ $(BUILD)/tests/test_neigh: $(BUILD)/tests/unit/test_neigh.o $(BUILD)/user/lib/lo
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_BPF)
 
+$(BUILD)/tests/test_flowtab: $(BUILD)/tests/unit/test_flowtab.o $(BUILD)/user/xlbd/flowtab.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka -lpthread
+
 $(BUILD)/tests/test_http: $(BUILD)/tests/unit/test_http.o $(BUILD)/user/xlbd/health/http_reply.o
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
@@ -282,7 +288,7 @@ PKG_TEST   := tests/package/package.sh
 # directory of their own: any report fails them.
 SAN_BUILD  := $(BUILD)/san
 SAN_TESTS  := $(addprefix $(SAN_BUILD)/tests/,test_maglev test_config test_api test_health \
-              test_journal test_http test_neigh)
+              test_journal test_http test_neigh test_flowtab)
 SAN_XLBD   := $(SAN_BUILD)/xlbd # run once by tests/e2e/operator.sh
 
 .PHONY: san-tests

@@ -322,9 +322,11 @@ _Static_assert(sizeof(struct xlb_flow) == 16, "xlb_flow size");
  * two states are equal (XLB_FL_LOCK and XLB_FL_TOUCHED aside) and not busy.
  * Writers, the program and xlbd (through mmap) alike, first take the flow's
  * sets: a compare-and-swap setting XLB_FL_LOCK in line 0's state of each.
- * The program gives up (records nothing) if a set is taken; xlbd waits, and
- * takes over a set held longer than a millisecond (a writer that died
- * holding it: only xlbd can, a program always runs to its end).
+ * The program gives up (records nothing) if a set is taken; xlbd waits for
+ * it, never takes it over: a live holder (the program, always quick, or a
+ * writer preempted for milliseconds) would then share it. Only a killed
+ * xlbd can leave a set taken; it wrote which ones in the head first
+ * (writing[]), and the next xlbd gives those back before it writes.
  *
  * XLB_FL_TOUCHED: a packet used the line since xlbd's last walk of the
  * table (an atomic OR, once; the walk, every 10 s or more, clears them).
@@ -357,7 +359,14 @@ struct xlb_flow_head {
 	__u64 magic;	/* XLB_FLOW_HEAD_MAGIC once the seed is written */
 	__u32 seed[10]; /* xlb_flowtab_hash()'s key: random, kept with the pin */
 	__u32 sets;	/* max_entries - 1 */
-	__u8 pad[256 - 8 - 40 - 4];
+	/*
+	 * The sets xlbd is taking or holds (0: none), written before it takes
+	 * one: an xlbd killed while holding a set leaves it taken for good, and
+	 * its successor gives these back (flowtab_recover). The program never
+	 * reads them; it never dies holding a set.
+	 */
+	__u32 writing[3];
+	__u8 pad[256 - 8 - 40 - 4 - 12];
 };
 _Static_assert(sizeof(struct xlb_flow_head) == sizeof(struct xlb_flow_set), "xlb_flow_head size");
 

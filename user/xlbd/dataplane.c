@@ -344,7 +344,14 @@ int dp_load(struct dp **dpp, const struct dp_opts *opts, int *adopted)
 		dp->ft.sets = NULL;
 		goto err_destroy;
 	}
-	if (!seeded) {
+	if (seeded) {
+		/* a killed xlbd may have held a set: given back before we write */
+		int n = flowtab_recover(&dp->ft);
+
+		if (n)
+			log_warnx("%s/xlb_flows: %d set%s a killed xlbd held given back",
+				  dp->pin_path, n, n == 1 ? "" : "s");
+	} else {
 		struct xlb_flow_head *head = (struct xlb_flow_head *)&dp->ft.sets[0];
 
 		memcpy(head->seed, dp->ft.seed, sizeof(head->seed));

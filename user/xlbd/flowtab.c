@@ -3,16 +3,24 @@
  * xlb_flows from userspace, by the protocol of xlb_abi.h: readers compare a
  * line's state before and after reading it; writers take the set with a
  * compare-and-swap on line 0's state. The program never waits for a set
- * (it records nothing instead); xlbd does, briefly, and takes over a set
- * held past a millisecond, which only a writer that died can leave so.
+ * (it records nothing instead); xlbd waits as long as it takes, and says in
+ * the head which sets it takes, so that a successor can give back what a
+ * killed xlbd held (flowtab_recover).
  */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <time.h>
 
 #include "flowtab.h"
 
-#define LOCK_PATIENCE_NS 1000000ULL
+#define LOCK_PATIENCE_NS 1000000ULL  /* a line busy this long: its writer died (readers) */
+#define RECOVER_NS	 50000000ULL /* a set never seen free this long: a dead xlbd's */
+
+static struct xlb_flow_head *head_of(const struct flowtab *t)
+{
+	return (struct xlb_flow_head *)&t->sets[0];
+}
 
 /* The index (1..nsets) of table hash h's first (0) or second (1) set. */
 static __u32 set_idx(const struct flowtab *t, __u64 h, int second)
@@ -59,31 +67,34 @@ static int line_read(struct xlb_flow_line *l, struct xlb_flow_key *key, struct x
 	}
 }
 
-static void set_lock(struct xlb_flow_set *s)
+/*
+ * Take set idx, noting it in the head's writing[slot] first. Never taken
+ * over: its holder is the program (done in microseconds) or a writer of
+ * ours that may be preempted, not dead (flowtab_recover deals with those).
+ */
+static void set_lock(const struct flowtab *t, __u32 idx, int slot)
 {
-	__u64 old, since = 0;
+	struct xlb_flow_set *s = &t->sets[idx];
+	unsigned spins = 0;
+	__u64 old;
 
+	__atomic_store_n(&head_of(t)->writing[slot], idx, __ATOMIC_SEQ_CST);
 	for (;;) {
 		old = __atomic_load_n(&s->line[0].state, __ATOMIC_RELAXED);
-		if (!(old & XLB_FL_LOCK)) {
-			if (__atomic_compare_exchange_n(&s->line[0].state, &old, old | XLB_FL_LOCK,
-							0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-				return;
-			continue;
-		}
-		if (!since) {
-			since = now_ns();
-		} else if (now_ns() - since > LOCK_PATIENCE_NS) {
-			/* its writer died holding it: take it as it is */
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (!(old & XLB_FL_LOCK) &&
+		    __atomic_compare_exchange_n(&s->line[0].state, &old, old | XLB_FL_LOCK, 0,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			return;
-		}
+		/* a holder preempted on this CPU needs it more than we do */
+		if (++spins % 64 == 0)
+			sched_yield();
 	}
 }
 
-static void set_unlock(struct xlb_flow_set *s)
+static void set_unlock(const struct flowtab *t, __u32 idx, int slot)
 {
-	__atomic_fetch_and(&s->line[0].state, ~XLB_FL_LOCK, __ATOMIC_RELEASE);
+	__atomic_fetch_and(&t->sets[idx].line[0].state, ~XLB_FL_LOCK, __ATOMIC_RELEASE);
+	__atomic_store_n(&head_of(t)->writing[slot], 0, __ATOMIC_RELEASE);
 }
 
 /* Write line l of a taken set: k and f, or free (f NULL). */
@@ -127,34 +138,36 @@ int flowtab_get(const struct flowtab *t, const struct xlb_flow_key *k, struct xl
 }
 
 /* Both sets of a key, taken in index order (the program never waits: no deadlock). */
-static void sets_lock(struct xlb_flow_set *a, struct xlb_flow_set *b)
+static void sets_lock(const struct flowtab *t, __u32 a, __u32 b)
 {
 	if (a == b) {
-		set_lock(a);
-	} else if (a < b) {
-		set_lock(a);
-		set_lock(b);
+		set_lock(t, a, 0);
 	} else {
-		set_lock(b);
-		set_lock(a);
+		set_lock(t, a < b ? a : b, 0);
+		set_lock(t, a < b ? b : a, 1);
 	}
 }
 
-static void sets_unlock(struct xlb_flow_set *a, struct xlb_flow_set *b)
+static void sets_unlock(const struct flowtab *t, __u32 a, __u32 b)
 {
 	if (a != b)
-		set_unlock(b);
-	set_unlock(a);
+		set_unlock(t, a < b ? b : a, 1);
+	set_unlock(t, a < b ? a : b, 0);
 }
 
-/* Take set s if nobody has it: 1, or 0. */
-static int set_trylock(struct xlb_flow_set *s)
+/* Take set idx if nobody has it (noted in writing[slot]): 1, or 0. */
+static int set_trylock(const struct flowtab *t, __u32 idx, int slot)
 {
+	struct xlb_flow_set *s = &t->sets[idx];
 	__u64 old = __atomic_load_n(&s->line[0].state, __ATOMIC_RELAXED);
 
-	return !(old & XLB_FL_LOCK) &&
-	       __atomic_compare_exchange_n(&s->line[0].state, &old, old | XLB_FL_LOCK, 0,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+	__atomic_store_n(&head_of(t)->writing[slot], idx, __ATOMIC_SEQ_CST);
+	if (!(old & XLB_FL_LOCK) &&
+	    __atomic_compare_exchange_n(&s->line[0].state, &old, old | XLB_FL_LOCK, 0,
+					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return 1;
+	__atomic_store_n(&head_of(t)->writing[slot], 0, __ATOMIC_RELEASE);
+	return 0;
 }
 
 /* As the program's flowtab_displace() (bpf/flow.h) does it; is: the full set's index. */
@@ -171,14 +184,14 @@ static int displace(const struct flowtab *t, __u32 is)
 		if (ic == is)
 			ic = set_idx(t, h, 1);
 		c = &t->sets[ic];
-		if (ic == is || !set_trylock(c))
+		if (ic == is || !set_trylock(t, ic, 2))
 			continue;
 		for (j = 0; j < XLB_FLOW_WAYS; j++)
 			if (!(__atomic_load_n(&c->line[j].state, __ATOMIC_RELAXED) & XLB_FL_USED))
 				break;
 		if (j < XLB_FLOW_WAYS)
 			line_write(&c->line[j], &s->line[i].key, &s->line[i].flow);
-		set_unlock(c);
+		set_unlock(t, ic, 2);
 		if (j < XLB_FLOW_WAYS)
 			return i;
 	}
@@ -190,16 +203,17 @@ int flowtab_put(const struct flowtab *t, const struct xlb_flow_key *k, const str
 		int only_new)
 {
 	__u64 h = xlb_flowtab_hash(k, t->seed);
-	struct xlb_flow_set *a = &t->sets[set_idx(t, h, 0)], *b = &t->sets[set_idx(t, h, 1)];
+	__u32 ia = set_idx(t, h, 0), ib = set_idx(t, h, 1);
+	struct xlb_flow_set *a = &t->sets[ia], *b = &t->sets[ib];
 	struct xlb_flow_scan sa, sb = { -1, -1, 0, -1, -1 };
 	int v, second;
 
-	sets_lock(a, b);
+	sets_lock(t, ia, ib);
 	xlb_flow_scan_set(a, k, &sa);
 	if (b != a)
 		xlb_flow_scan_set(b, k, &sb);
 	if ((sa.same >= 0 || sb.same >= 0) && only_new) {
-		sets_unlock(a, b);
+		sets_unlock(t, ia, ib);
 		return -EEXIST;
 	}
 	second = 0;
@@ -209,7 +223,7 @@ int flowtab_put(const struct flowtab *t, const struct xlb_flow_key *k, const str
 	if (v < 0)
 		v = xlb_flow_choose(&sa, &sb, h, &second);
 	line_write(&(second ? b : a)->line[v], k, f);
-	sets_unlock(a, b);
+	sets_unlock(t, ia, ib);
 	return 0;
 }
 
@@ -217,17 +231,19 @@ int flowtab_del(const struct flowtab *t, const struct xlb_flow_key *k)
 {
 	struct xlb_flow_set *s;
 	int i, second, err = -ENOENT;
+	__u32 idx;
 
 	for (second = 0; second < 2; second++) {
-		s = &t->sets[flowtab_set_of(t, k, second)];
-		set_lock(s);
+		idx = flowtab_set_of(t, k, second);
+		s = &t->sets[idx];
+		set_lock(t, idx, 0);
 		for (i = 0; i < XLB_FLOW_WAYS; i++)
 			if ((__atomic_load_n(&s->line[i].state, __ATOMIC_RELAXED) & XLB_FL_USED) &&
 			    xlb_flow_key_eq(&s->line[i].key, k)) {
 				line_write(&s->line[i], k, NULL);
 				err = 0;
 			}
-		set_unlock(s);
+		set_unlock(t, idx, 0);
 	}
 	return err;
 }
@@ -238,11 +254,7 @@ int flowtab_read_set(const struct flowtab *t, __u32 idx, struct xlb_flow_key *ke
 	struct xlb_flow_set *s = &t->sets[idx];
 	int i, n = 0;
 
-	if (__atomic_load_n(&s->line[0].state, __ATOMIC_RELAXED) & XLB_FL_LOCK) {
-		/* taken now, or by a writer that died: wait, or give it back */
-		set_lock(s);
-		set_unlock(s);
-	}
+	/* (a line being written is read once it is whole: line_read) */
 	for (i = 0; i < XLB_FLOW_WAYS; i++)
 		n += line_read(&s->line[i], &keys[n], &flows[n]);
 	return n;
@@ -256,4 +268,36 @@ void flowtab_age_set(const struct flowtab *t, __u32 idx)
 	for (i = 0; i < XLB_FLOW_WAYS; i++)
 		if (__atomic_load_n(&s->line[i].state, __ATOMIC_RELAXED) & XLB_FL_TOUCHED)
 			__atomic_fetch_and(&s->line[i].state, ~XLB_FL_TOUCHED, __ATOMIC_RELAXED);
+}
+
+int flowtab_recover(const struct flowtab *t)
+{
+	struct xlb_flow_head *h = head_of(t);
+	int slot, i, n = 0;
+	__u64 since;
+	__u32 idx;
+
+	for (slot = 0; slot < 3; slot++) {
+		struct xlb_flow_set *s;
+
+		idx = __atomic_load_n(&h->writing[slot], __ATOMIC_ACQUIRE);
+		if (!idx || idx > t->nsets)
+			continue;
+		s = &t->sets[idx];
+		/* the program may hold it for a moment; the dead never lets go */
+		for (since = now_ns(); now_ns() - since < RECOVER_NS;)
+			if (!(__atomic_load_n(&s->line[0].state, __ATOMIC_ACQUIRE) & XLB_FL_LOCK))
+				break;
+		if (__atomic_load_n(&s->line[0].state, __ATOMIC_ACQUIRE) & XLB_FL_LOCK) {
+			/* ours now: a line it left half-written is freed, not trusted */
+			for (i = 0; i < XLB_FLOW_WAYS; i++)
+				if (__atomic_load_n(&s->line[i].state, __ATOMIC_RELAXED) &
+				    XLB_FL_BUSY)
+					line_write(&s->line[i], NULL, NULL);
+			__atomic_fetch_and(&s->line[0].state, ~XLB_FL_LOCK, __ATOMIC_RELEASE);
+			n++;
+		}
+		__atomic_store_n(&h->writing[slot], 0, __ATOMIC_RELEASE);
+	}
+	return n;
 }

@@ -32,13 +32,19 @@ int flowtab_get(const struct flowtab *t, const struct xlb_flow_key *k, struct xl
 int flowtab_put(const struct flowtab *t, const struct xlb_flow_key *k, const struct xlb_flow *f,
 		int only_new);
 
+/*
+ * Before xlbd writes an adopted table: give back the sets a killed xlbd
+ * held (as its writing[] says), freeing a line it left half-written. How
+ * many were given back.
+ */
+int flowtab_recover(const struct flowtab *t);
+
 /* Forget key k: 0, or -ENOENT. */
 int flowtab_del(const struct flowtab *t, const struct xlb_flow_key *k);
 
 /*
  * The used lines of set idx, each copied as it stood while nobody wrote it,
- * into keys and flows (XLB_FLOW_WAYS each): how many. A set taken by a
- * writer that died is given back.
+ * into keys and flows (XLB_FLOW_WAYS each): how many.
  */
 int flowtab_read_set(const struct flowtab *t, __u32 idx, struct xlb_flow_key *keys,
 		     struct xlb_flow *flows);
