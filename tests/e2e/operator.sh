@@ -48,6 +48,24 @@ has_xdp() { grep -q ' xdp' <<<"$(ip -n "$P-$1" link show "${2:-eth0}")"; }
 # read-only socket, which is the running xlbd's).
 cfg_variant() { sed -e '/^control_socket_read_only:/d' -e "$1" "$CFG" >"$WORK/$2"; echo "$WORK/$2"; }
 
+# The config of an instance beside ours: on eth1, with pins and a socket of
+# its own (and the sed script $1's changes), written to $WORK/$2.
+aside_cfg() {
+	cfg_variant "s|^control_socket: .*|control_socket: /run/xlb/op-det.sock|; s|^pin_path: .*|pin_path: /sys/fs/bpf/xlb-op4|; s|^interface: eth0|interface: eth1|; $1" "$2"
+}
+
+# Start xlbd in the foreground on config $1 (from aside_cfg); ASIDE_PID is its
+# pid once its socket answers.
+aside_start() {
+	nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$1" >>"$WORK/det.log" 2>&1 &
+	ASIDE_PID=$!
+	for _ in $(seq 100); do
+		"$BUILD/xlbctl" -s /run/xlb/op-det.sock status >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # The maps a second instance must leave alone, as bpftool dumps them.
 maps_snapshot() {
 	local m
@@ -610,14 +628,10 @@ test_state_file_failures_are_told_not_swallowed() {
 # a new one starts on the same pins, socket and interface straight away.
 test_detach_is_done_when_it_answers() {
 	local cfg out pid pid2 i
-	cfg=$(cfg_variant 's|^control_socket: .*|control_socket: /run/xlb/op-det.sock|; s|^pin_path: .*|pin_path: /sys/fs/bpf/xlb-op4|; s|^interface: eth0|interface: eth1|' det.yaml)
+	cfg=$(aside_cfg '' det.yaml)
 	for i in 1 2; do
-		nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$cfg" >>"$WORK/det.log" 2>&1 &
-		pid=$!
-		for _ in $(seq 100); do
-			"$BUILD/xlbctl" -s /run/xlb/op-det.sock status >/dev/null 2>&1 && break
-			sleep 0.1
-		done
+		aside_start "$cfg" || { say "start $i failed"; return 1; }
+		pid=$ASIDE_PID
 		has_xdp lb eth1 || { say "start $i: no program on eth1"; return 1; }
 		out=$("$BUILD/xlbctl" -s /run/xlb/op-det.sock detach --yes 2>&1) || { say "detach: $out"; return 1; }
 		# at once, before xlbd has even exited
@@ -635,15 +649,10 @@ test_detach_is_done_when_it_answers() {
 # pins (once it reported success and orphaned a program that went on
 # forwarding with frozen maps).
 test_offline_detach_in_another_namespace_refuses_and_keeps_the_pins() {
-	local cfg out rc pid
-	cfg=$(cfg_variant 's|^control_socket: .*|control_socket: /run/xlb/op-det.sock|; s|^pin_path: .*|pin_path: /sys/fs/bpf/xlb-op4|; s|^interface: eth0|interface: eth1|' det.yaml)
-	nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$cfg" >>"$WORK/det.log" 2>&1 &
-	pid=$!
-	for _ in $(seq 100); do
-		"$BUILD/xlbctl" -s /run/xlb/op-det.sock status >/dev/null 2>&1 && break
-		sleep 0.1
-	done
-	kill "$pid"; wait "$pid"
+	local cfg out rc
+	cfg=$(aside_cfg '' det.yaml)
+	aside_start "$cfg" || return 1
+	kill "$ASIDE_PID"; wait "$ASIDE_PID"
 	has_xdp lb eth1 || { say "no program left on eth1"; return 1; }
 	out=$("$BUILD/xlbd" -c "$cfg" --detach 2>&1)
 	rc=$?
@@ -658,16 +667,11 @@ test_offline_detach_in_another_namespace_refuses_and_keeps_the_pins() {
 # A restart whose file names another XDP mode than the program attached runs
 # in is refused by name, as a reload refuses it, and changes nothing.
 test_a_restart_in_another_xdp_mode_is_refused() {
-	local gen nat out rc pid
-	gen=$(cfg_variant 's|^control_socket: .*|control_socket: /run/xlb/op-det.sock|; s|^pin_path: .*|pin_path: /sys/fs/bpf/xlb-op4|; s|^interface: eth0|interface: eth1|; s|^xdp_mode: .*|xdp_mode: generic|' gen.yaml)
-	nat=$(cfg_variant 's|^control_socket: .*|control_socket: /run/xlb/op-det.sock|; s|^pin_path: .*|pin_path: /sys/fs/bpf/xlb-op4|; s|^interface: eth0|interface: eth1|' nat.yaml)
-	nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$gen" >>"$WORK/det.log" 2>&1 &
-	pid=$!
-	for _ in $(seq 100); do
-		"$BUILD/xlbctl" -s /run/xlb/op-det.sock status >/dev/null 2>&1 && break
-		sleep 0.1
-	done
-	kill "$pid"; wait "$pid"
+	local gen nat out rc
+	gen=$(aside_cfg 's|^xdp_mode: .*|xdp_mode: generic|' gen.yaml)
+	nat=$(aside_cfg '' nat.yaml)
+	aside_start "$gen" || return 1
+	kill "$ASIDE_PID"; wait "$ASIDE_PID"
 	out=$(timeout 20 nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$nat" 2>&1)
 	rc=$?
 	say "exit $rc: $(grep xdp_mode <<<"$out")"
