@@ -664,6 +664,8 @@ int main(int argc, char **argv)
 	if (!d.lb)
 		goto out;
 	lb_subscribe(d.lb, xlbd_on_lb, &d);
+	/* thousands of backends: one line when ready, not one each (service_ready_check) */
+	lb_quiet_macs(d.lb, 1);
 	if (d.adopted && (err = lb_adopt(d.lb))) {
 		log_warnx("adopting pinned state: %s", strerror(-err));
 		goto out;
@@ -682,8 +684,6 @@ int main(int argc, char **argv)
 	if (!d.health)
 		fatalx("health checker: out of memory");
 	health_sync(d.health, d.cfg);
-	/* thousands of backends: one line when ready, not one each (service_ready_check) */
-	lb_quiet_macs(d.lb, 1);
 	err = neigh_dump(d.neigh);
 	if (err)
 		log_warnx("reading the neighbour table: %s", strerror(-err));
