@@ -38,7 +38,7 @@ cleanup() {
 	"$TOP/scripts/lab.sh" down >/dev/null 2>&1
 	[ -e /sys/fs/bpf/xlb-ann2 ] && lbns "$BUILD/xlbd" -c "$WORK/second.yaml" --detach >/dev/null 2>&1
 	ip -n "$P-lb" route flush table 201 2>/dev/null
-	rm -rf "$PINS" /sys/fs/bpf/xlb-ann2 "$WORK" "$SOCK" /run/xlb/drained-*xlb-ann*
+	rm -rf "$PINS" /sys/fs/bpf/xlb-ann2 "$WORK" "$SOCK" /run/xlb/drained-*xlb*ann*
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -315,10 +315,10 @@ test_routes_go_with_the_announce_section_and_with_an_offline_detach() {
 	# a drained host, stopped and detached: the drain mark goes too
 	xlbd_start || return 1
 	ctl host drain >/dev/null || return 1
-	mark=$(ls /run/xlb/drained-*xlb-ann* 2>/dev/null)
+	mark=$(ls /run/xlb/drained-*xlb*ann* 2>/dev/null)
 	kill "$XLBD_PID"; wait "$XLBD_PID" 2>/dev/null
 	out=$(lbns "$BUILD/xlbd" -c "$CFG" --detach 2>&1) || { say "$out"; return 1; }
-	say "drain mark '$mark' after an offline detach: '$(ls /run/xlb/drained-*xlb-ann* 2>/dev/null)'"
+	say "drain mark '$mark' after an offline detach: '$(ls /run/xlb/drained-*xlb*ann* 2>/dev/null)'"
 	[ -n "$mark" ] && [ ! -e "$mark" ] || return 1
 	xlbd_start
 }
