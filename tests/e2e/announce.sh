@@ -293,7 +293,7 @@ test_routes_someone_removes_are_put_back() {
 # restart with announce: removed empties the table; xlbd --detach (no daemon)
 # removes the routes and the drain mark with the pins.
 test_routes_go_with_the_announce_section_and_with_an_offline_detach() {
-	local noann=$WORK/noann.yaml mark out
+	local noann=$WORK/noann.yaml mark out rc
 	route_wait 10.111.1.100 5 1 || return 1
 	kill "$XLBD_PID"; wait "$XLBD_PID" 2>/dev/null
 	sed '/^announce:/,/^  withdraw_delay:/d; /announce_min_healthy:/d' "$CFG" >"$noann"
@@ -319,8 +319,10 @@ test_routes_go_with_the_announce_section_and_with_an_offline_detach() {
 	kill "$XLBD_PID"; wait "$XLBD_PID" 2>/dev/null
 	out=$(lbns "$BUILD/xlbd" -c "$CFG" --detach 2>&1) || { say "$out"; return 1; }
 	say "drain mark '$mark' after an offline detach: '$(ls /run/xlb/drained-*xlb*ann* 2>/dev/null)'"
-	[ -n "$mark" ] && [ ! -e "$mark" ] || return 1
-	xlbd_start
+	[ -n "$mark" ] && [ ! -e "$mark" ]
+	rc=$?
+	xlbd_start || return 1
+	return $rc
 }
 
 test_detach_withdraws_first_then_waits_withdraw_delay() {
