@@ -27,7 +27,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 
@@ -209,6 +211,26 @@ static int on_route(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* The route socket, asking for dumps filtered by the kernel. NULL on failure (errno). */
+static struct mnl_socket *route_socket(void)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+	int one = 1;
+
+	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int err = errno;
+
+		mnl_socket_close(nl);
+		errno = err;
+		return NULL;
+	}
+	/* (an older kernel refuses it and sends every route: on_route filters them) */
+	if (nl)
+		setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one,
+			   sizeof(one));
+	return nl;
+}
+
 /* Read our routes of the table: adopted as installed, or (look) marked present. */
 static int dump(struct announce *a, int look, unsigned *found)
 {
@@ -224,6 +246,12 @@ static int dump(struct announce *a, int look, unsigned *found)
 	nlh->nlmsg_seq = seq;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = AF_UNSPEC;
+	/*
+	 * Our table alone, where the kernel filters (strict dumps, Linux 4.20):
+	 * read every 2 s, the whole of a host's routes would be a full table's
+	 * worth on a host that holds one. (on_route checks the table anyway.)
+	 */
+	mnl_attr_put_u32(nlh, RTA_TABLE, a->table);
 	if (mnl_socket_sendto(a->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	while ((ret = (int)mnl_socket_recvfrom(a->nl, buf, sizeof(buf))) > 0) {
@@ -315,8 +343,8 @@ static void release(uint32_t table)
 	char path[512];
 	unsigned i, found = 0;
 
-	a.nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!a.nl || mnl_socket_bind(a.nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+	a.nl = route_socket();
+	if (!a.nl) {
 		log_warn("announce: the route socket");
 		goto out;
 	}
@@ -472,8 +500,8 @@ int announce_open(struct announce **ap, struct xlbd *d)
 	if (!a)
 		return -ENOMEM;
 	a->d = d;
-	a->nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!a->nl || mnl_socket_bind(a->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+	a->nl = route_socket();
+	if (!a->nl) {
 		err = -errno;
 		goto fail;
 	}
