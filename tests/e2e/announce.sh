@@ -322,6 +322,7 @@ test_routes_go_with_the_announce_section_and_with_an_offline_detach() {
 	[ -n "$mark" ] && [ ! -e "$mark" ]
 	rc=$?
 	xlbd_start || return 1
+	route_wait 10.111.1.100 5 1 || { say "not announced after the restart"; return 1; }
 	return $rc
 }
 
