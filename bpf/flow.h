@@ -160,6 +160,28 @@ static __always_inline int flowtab_full(void)
 	return w && (*w & XLB_FLOW_BITS_F_FULL);
 }
 
+/* The word of bitmap phase (0, 1) of xlb_flow_bits that holds hash h's bits. */
+static __always_inline __u64 *flow_bits_word(__u32 phase, __u32 h)
+{
+	__u32 idx = 1 + phase * flow_bits_words + XLB_FLOW_BITS_WORD(h, flow_bits_words);
+
+	return bpf_map_lookup_elem(&xlb_flow_bits, &idx);
+}
+
+/* After recording a TCP flow (hash h): its bits, in both bitmaps (see xlb_abi.h). */
+static __always_inline void flow_bits_set(__u32 h)
+{
+	__u64 bits = XLB_FLOW_BITS_MASK(h), *w;
+
+	/* read first: bits already set (the usual case) cost no write */
+	w = flow_bits_word(0, h);
+	if (w && (*w & bits) != bits)
+		__sync_fetch_and_or(w, bits);
+	w = flow_bits_word(1, h);
+	if (w && (*w & bits) != bits)
+		__sync_fetch_and_or(w, bits);
+}
+
 /*
  * Set s (number is) is full, and so is the other set of the flow that
  * needs a line in it: move one of s's flows to its own other set, if that
@@ -168,7 +190,7 @@ static __always_inline int flowtab_full(void)
  * times max_flows, four tries lost no flow, two lost 2 in 10,000, none
  * lost 3 in 1,000. Not tried once xlbd found the table 7/8 full.
  * The line it left, or -1. Copied before it is cleared, the moved flow is
- * always in one set or the other for readers.
+ * always in one set or the other for readers, and in the SYN hint.
  */
 static __always_inline int flowtab_displace(struct xlb_flow_set *s, __u32 is)
 {
@@ -198,8 +220,17 @@ static __always_inline int flowtab_displace(struct xlb_flow_set *s, __u32 is)
 			flowtab_write(&c->line[j], &key, &f);
 		}
 		flowtab_unlock(c);
-		if (j < XLB_FLOW_WAYS)
+		if (j < XLB_FLOW_WAYS) {
+			/*
+			 * Its SYN-hint bits again: xlbd's walk may have read set
+			 * ic already and not set is yet, and would miss it
+			 * in the bitmap it is building (a SYN reusing the tuple
+			 * would then skip the table).
+			 */
+			if (key.proto == IPPROTO_TCP)
+				flow_bits_set(hash_flow(&key));
 			return i;
+		}
 	}
 	return -1;
 }
@@ -267,14 +298,6 @@ __noinline int flowtab_del(const struct xlb_flow_key *k, __u64 fh)
 /* UDP flows refresh their timestamp at most this often: fewer map writes. */
 #define XLB_UDP_REFRESH_NS (XLB_NSEC_PER_SEC / 4)
 
-/* The word of bitmap phase (0, 1) of xlb_flow_bits that holds hash h's bits. */
-static __always_inline __u64 *flow_bits_word(__u32 phase, __u32 h)
-{
-	__u32 idx = 1 + phase * flow_bits_words + XLB_FLOW_BITS_WORD(h, flow_bits_words);
-
-	return bpf_map_lookup_elem(&xlb_flow_bits, &idx);
-}
-
 /* Might xlb_flows hold the TCP tuple of flow hash h? No means certainly not. */
 static __always_inline int flow_maybe_recorded(__u32 h)
 {
@@ -285,20 +308,6 @@ static __always_inline int flow_maybe_recorded(__u32 h)
 		return 1;
 	w = flow_bits_word(*phase & 1, h);
 	return !w || (*w & XLB_FLOW_BITS_MASK(h)) == XLB_FLOW_BITS_MASK(h);
-}
-
-/* After recording a TCP flow (hash h): its bits, in both bitmaps (see xlb_abi.h). */
-static __always_inline void flow_bits_set(__u32 h)
-{
-	__u64 bits = XLB_FLOW_BITS_MASK(h), *w;
-
-	/* read first: bits already set (the usual case) cost no write */
-	w = flow_bits_word(0, h);
-	if (w && (*w & bits) != bits)
-		__sync_fetch_and_or(w, bits);
-	w = flow_bits_word(1, h);
-	if (w && (*w & bits) != bits)
-		__sync_fetch_and_or(w, bits);
 }
 
 static __always_inline int pkt_is_syn(const struct xlb_pkt *p)
