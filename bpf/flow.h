@@ -199,7 +199,7 @@ static __always_inline int flowtab_displace(struct xlb_flow_set *s, __u32 is)
 	struct xlb_flow f;
 	__u32 ic, i0, i1;
 	__u64 h;
-	int i, j;
+	int i, j, moved = -1;
 
 	for (i = 0; i < XLB_FLOW_WAYS; i++) {
 		key = s->line[i].key;
@@ -221,18 +221,18 @@ static __always_inline int flowtab_displace(struct xlb_flow_set *s, __u32 is)
 		}
 		flowtab_unlock(c);
 		if (j < XLB_FLOW_WAYS) {
-			/*
-			 * Its SYN-hint bits again: xlbd's walk may have read set
-			 * ic already and not set is yet, and would miss it
-			 * in the bitmap it is building (a SYN reusing the tuple
-			 * would then skip the table).
-			 */
-			if (key.proto == IPPROTO_TCP)
-				flow_bits_set(hash_flow(&key));
-			return i;
+			moved = i;
+			break;
 		}
 	}
-	return -1;
+	/*
+	 * Its SYN-hint bits again (once, out of the loop): xlbd's walk may have
+	 * read set ic already and not set is yet, and would miss it in the
+	 * bitmap it is building (a SYN reusing the tuple would skip the table).
+	 */
+	if (moved >= 0 && key.proto == IPPROTO_TCP)
+		flow_bits_set(hash_flow(&key));
+	return moved;
 }
 
 /*
