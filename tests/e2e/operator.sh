@@ -664,6 +664,25 @@ test_offline_detach_in_another_namespace_refuses_and_keeps_the_pins() {
 	[ $rc -ne 0 ] && ! has_xdp lb eth1 && [ ! -e /sys/fs/bpf/xlb-op4/xlb_vips ]
 }
 
+# Started from a terminal with no syslog listening, a daemon leaves the
+# terminal: it says where its lines go, and later lines are there, not on a
+# terminal nobody reads once the shell is gone.
+test_a_daemon_started_from_a_terminal_without_syslog_logs_to_a_file() {
+	local cfg out file rc=0
+	cfg=$(aside_cfg '' tty.yaml)
+	file='/var/log/xlb/xlbd-sys-fs-bpf-xlb\x2dop4.log'
+	rm -f "$file"
+	out=$(script -qec "nsenter --net=/run/netns/$P-lb $BUILD/xlbd -c $cfg" /dev/null)
+	say "on the terminal: $(grep -a 'logging to' <<<"$out" | tr -d '\r')"
+	"$BUILD/xlbctl" -s /run/xlb/op-det.sock reload >/dev/null || rc=1
+	sleep 0.3
+	say "in $file: $(grep -c . "$file" 2>/dev/null) lines, the last: $(tail -1 "$file" 2>/dev/null)"
+	grep -q "reloaded" "$file" 2>/dev/null || rc=1
+	"$BUILD/xlbctl" -s /run/xlb/op-det.sock detach --yes >/dev/null || rc=1
+	rm -f "$file"
+	[ $rc -eq 0 ] && [[ $out == *"logging to $file"* ]]
+}
+
 # A restart whose file names another XDP mode than the program attached runs
 # in is refused by name, as a reload refuses it, and changes nothing.
 test_a_restart_in_another_xdp_mode_is_refused() {
@@ -765,6 +784,7 @@ run_test test_sanitized_xlbd_starts_reloads_and_detaches_cleanly
 run_test test_detach_is_done_when_it_answers
 run_test test_offline_detach_in_another_namespace_refuses_and_keeps_the_pins
 run_test test_a_restart_in_another_xdp_mode_is_refused
+run_test test_a_daemon_started_from_a_terminal_without_syslog_logs_to_a_file
 run_test test_detach_finds_the_interface_from_the_pins_and_keeps_other_pins
 
 if [ "$fail" -ne 0 ]; then

@@ -52,9 +52,11 @@ int instance_check_dir(const char *dir, int create, const char **why)
 	return 0;
 }
 
-int instance_path(char *buf, size_t len, const char *kind, const char *what, const char *suffix)
+/* DIR/KIND-WHAT.SUFFIX, WHAT escaped into one name. */
+static int escaped_path(char *buf, size_t len, const char *dir, const char *kind, const char *what,
+			const char *suffix)
 {
-	size_t n = (size_t)snprintf(buf, len, "%s/%s-", XLB_RUN_DIR, kind);
+	size_t n = (size_t)snprintf(buf, len, "%s/%s-", dir, kind);
 	const char *p;
 
 	for (p = what; *p == '/'; p++)
@@ -72,6 +74,16 @@ int instance_path(char *buf, size_t len, const char *kind, const char *what, con
 		return -ENAMETOOLONG;
 	memcpy(buf + n, suffix, strlen(suffix) + 1);
 	return 0;
+}
+
+int instance_path(char *buf, size_t len, const char *kind, const char *what, const char *suffix)
+{
+	return escaped_path(buf, len, XLB_RUN_DIR, kind, what, suffix);
+}
+
+int instance_log_path(char *buf, size_t len, const char *pin_path)
+{
+	return escaped_path(buf, len, XLB_LOG_DIR, "xlbd", pin_path, ".log");
 }
 
 static void holder_read(int fd, struct instance_holder *who)

@@ -20,6 +20,9 @@
 #ifndef XLB_RUN_DIR
 #define XLB_RUN_DIR "/run/xlb"
 #endif
+#ifndef XLB_LOG_DIR
+#define XLB_LOG_DIR "/var/log/xlb"
+#endif
 
 struct instance {
 	int pin_fd; /* the pin path's lock file, locked */
@@ -50,6 +53,11 @@ void instance_unlock(struct instance *in);
  * /run/xlb/pin-sys-fs-bpf-xlb.lock. 0 or -ENAMETOOLONG.
  */
 int instance_path(char *buf, size_t len, const char *kind, const char *what, const char *suffix);
+/*
+ * Where a daemonized xlbd that found no syslog writes its lines when it was
+ * started from a terminal: XLB_LOG_DIR/xlbd-PIN_PATH.log (escaped as above).
+ */
+int instance_log_path(char *buf, size_t len, const char *pin_path);
 
 /*
  * Is dir a directory of ours that nobody else can write? Create it (mode

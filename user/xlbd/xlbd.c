@@ -357,6 +357,32 @@ static enum dp_mode dp_mode_of(enum cfg_xdp_mode m)
 				      : DP_MODE_AUTO;
 }
 
+/*
+ * No syslog, and stderr a terminal: a daemon must not keep writing to a
+ * terminal it was started from (nobody reads it once the shell is gone), so
+ * its lines go to a file of the instance, said on the terminal first. A
+ * stderr that is a file or a pipe was the operator's choice: it stays.
+ */
+static void log_leave_terminal(const char *pin_path)
+{
+	char path[512];
+	int fd;
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	if (instance_log_path(path, sizeof(path), pin_path) ||
+	    (mkdir(XLB_LOG_DIR, 0750) && errno != EEXIST) ||
+	    (fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640)) < 0) {
+		log_warn("no syslog listens on /dev/log, and %s cannot take the log: it stays on "
+			 "this terminal",
+			 XLB_LOG_DIR);
+		return;
+	}
+	log_info("no syslog listens on /dev/log: logging to %s", path);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+}
+
 /* This network namespace as an operator names it: "netns NAME" or "the root namespace". */
 static const char *netns_name(char *buf, size_t len)
 {
@@ -741,8 +767,10 @@ int main(int argc, char **argv)
 		/* stderr stays ours where no syslog listens: lines are never lost */
 		int logs_to_syslog = log_daemon_syslog();
 
-		if (!logs_to_syslog)
+		if (!logs_to_syslog) {
 			log_daemon_stderr();
+			log_leave_terminal(d.cfg->pin_path);
+		}
 		if (daemon(0, !logs_to_syslog))
 			fatal("daemon");
 		if (!logs_to_syslog) {
