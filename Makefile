@@ -70,7 +70,7 @@ TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tes
 XLBD_OBJS  := $(addprefix $(BUILD)/user/xlbd/,xlbd.o daemon.o control.o instance.o journal.o \
               notify.o stats.o explain.o flows.o monitor.o metrics.o metrics_http.o \
               announce.o) \
-              $(BUILD)/user/lib/caps.o
+              $(addprefix $(BUILD)/user/lib/,caps.o file.o netns.o)
 
 # sd_notify(3) through libsystemd where it is installed; SYSTEMD=0 (or a host
 # without it) builds an xlbd that tells no service manager anything
@@ -98,7 +98,8 @@ $(BUILD)/xlbd: $(XLBD_OBJS) $(HEALTH_OBJS) $(DP_OBJS) $(CORE_OBJS)
 
 $(BUILD)/user/xlb-decap/xlb_decap.o: $(BUILD)/xlb_decap.skel.h
 
-$(BUILD)/xlb-decap: $(BUILD)/user/xlb-decap/xlb_decap.o $(BUILD)/user/lib/log.o $(BUILD)/user/lib/caps.o
+$(BUILD)/xlb-decap: $(BUILD)/user/xlb-decap/xlb_decap.o \
+		   $(addprefix $(BUILD)/user/lib/,log.o caps.o netns.o)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_BPF)
 
@@ -226,7 +227,8 @@ $(BUILD)/tests/test_api: $(BUILD)/tests/unit/test_api.o $(CORE_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_CORE)
 
-$(BUILD)/tests/test_journal: $(BUILD)/tests/unit/test_journal.o $(BUILD)/user/xlbd/journal.o
+$(BUILD)/tests/test_journal: $(BUILD)/tests/unit/test_journal.o $(BUILD)/user/xlbd/journal.o \
+			    $(BUILD)/user/lib/file.o
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka -ljson-c
@@ -315,7 +317,7 @@ $(BUILD)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c user/xlbd/health/http_reply.c
 $(BUILD)/fuzz/fuzz_udp: tests/fuzz/fuzz_udp.c
 $(BUILD)/fuzz/fuzz_netlink: tests/fuzz/fuzz_netlink.c user/xlbd/neigh.c user/lib/log.c
 $(BUILD)/fuzz/fuzz_metrics: tests/fuzz/fuzz_metrics.c user/xlbd/metrics_http.c
-$(BUILD)/fuzz/fuzz_journal: tests/fuzz/fuzz_journal.c user/xlbd/journal.c
+$(BUILD)/fuzz/fuzz_journal: tests/fuzz/fuzz_journal.c user/xlbd/journal.c user/lib/file.c
 $(FUZZ_BINS): $(SKEL) $(VERSION_H)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)

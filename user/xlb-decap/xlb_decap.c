@@ -15,7 +15,6 @@
  * are accepted to the interface's own addresses only).
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <ifaddrs.h>
@@ -32,6 +31,7 @@
 
 #include "caps.h"
 #include "log.h"
+#include "netns.h"
 #include "version.h"
 #include "xlb_abi.h"
 #include "xlb_decap.skel.h"
@@ -49,26 +49,12 @@ static const char *pin_override; /* --pin-dir */
  */
 static int pin_dir(const char *ifname, char *buf, size_t len)
 {
-	struct stat self, st;
-	struct dirent *de;
-	char path[PATH_MAX], ns[NAME_MAX + 1] = "";
-	DIR *d;
+	char ns[NAME_MAX + 1] = "";
 	int n;
 
-	if (!pin_override && !stat("/proc/self/ns/net", &self) && (d = opendir("/run/netns"))) {
-		while ((de = readdir(d))) {
-			snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
-			if (de->d_name[0] != '.' && !stat(path, &st) && st.st_ino == self.st_ino &&
-			    st.st_dev == self.st_dev) {
-				snprintf(ns, sizeof(ns), "%s", de->d_name);
-				break;
-			}
-		}
-		closedir(d);
-	}
 	if (pin_override)
 		n = snprintf(buf, len, "%s", pin_override);
-	else if (ns[0])
+	else if (!netns_name(ns, sizeof(ns)))
 		n = snprintf(buf, len, PIN_ROOT "/%s@%s", ifname, ns);
 	else
 		n = snprintf(buf, len, PIN_ROOT "/%s", ifname);

@@ -28,15 +28,16 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 
 #include "announce.h"
 #include "daemon.h"
+#include "file.h"
 #include "instance.h"
 #include "log.h"
+#include "netns.h"
 
 /*
  * How often the table is read back: a route someone removed (ip route flush
@@ -273,18 +274,11 @@ static int dump(struct announce *a, int look, unsigned *found)
  * is stopped) is refused the table; one whose pins are gone left stale
  * routes, which the next owner adopts and withdraws.
  */
-static unsigned long netns_ino(void)
-{
-	struct stat ns;
-
-	return stat("/proc/self/ns/net", &ns) ? 0 : (unsigned long)ns.st_ino;
-}
-
 static int owner_path(char *buf, size_t len, uint32_t table)
 {
 	char what[64];
 
-	snprintf(what, sizeof(what), "%lu.%u", netns_ino(), table);
+	snprintf(what, sizeof(what), "%lu.%u", netns_inode(), table);
 	return instance_path(buf, len, "announce", what, "");
 }
 
@@ -310,23 +304,12 @@ static int owner_read(uint32_t table, char *pin, size_t len)
 
 static int owner_write(uint32_t table, const char *pin)
 {
-	char path[512], tmp[520];
-	int fd, err = 0;
+	char path[512], line[300];
+	int n = snprintf(line, sizeof(line), "%s\n", pin);
 
-	if (owner_path(path, sizeof(path), table))
+	if (owner_path(path, sizeof(path), table) || n >= (int)sizeof(line))
 		return -ENAMETOOLONG;
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	if (dprintf(fd, "%s\n", pin) < 0 || fsync(fd))
-		err = -errno;
-	close(fd);
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	return file_write_whole(path, line, (size_t)n);
 }
 
 int announce_table_taken(uint32_t table, const char *pin_path, char *owner, size_t len)
@@ -371,7 +354,7 @@ void announce_release_others(const char *pin_path, uint32_t keep)
 	DIR *dir;
 
 	/* the records of this network namespace */
-	plen = (size_t)snprintf(prefix, sizeof(prefix), "announce-%lu.", netns_ino());
+	plen = (size_t)snprintf(prefix, sizeof(prefix), "announce-%lu.", netns_inode());
 	dir = opendir(XLB_RUN_DIR);
 	if (!dir)
 		return;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "instance.h"
+#include "netns.h"
 
 int instance_check_dir(const char *dir, int create, const char **why)
 {
@@ -144,7 +145,6 @@ int instance_lock(struct instance *in, const char *pin_path, int ifindex, const 
 {
 	char path[512], name[64];
 	const char *why;
-	struct stat ns;
 	int err;
 
 	in->pin_fd = in->if_fd = -1;
@@ -165,9 +165,7 @@ int instance_lock(struct instance *in, const char *pin_path, int ifindex, const 
 		return 0;
 
 	/* interface indexes are per network namespace */
-	if (stat("/proc/self/ns/net", &ns))
-		ns.st_ino = 0;
-	snprintf(name, sizeof(name), "%lu-%d", (unsigned long)ns.st_ino, ifindex);
+	snprintf(name, sizeof(name), "%lu-%d", netns_inode(), ifindex);
 	err = instance_path(path, sizeof(path), "if", name, ".lock");
 	if (!err) {
 		in->if_fd = lock_one(path, who);

@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The runtime change journal: see journal.h. Every change rewrites the
- * whole file in one write (a temporary beside it, fsync, rename): it is
- * small, and a crash or a full disk leaves either the old file or the new
- * one, never half of one and never none.
+ * whole file in one write (file_write_whole): it is small, and a crash or a
+ * full disk leaves either the old file or the new one.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "journal.h"
 
 struct journal {
@@ -78,63 +77,17 @@ static void drop(struct journal *j, unsigned i)
 	j->n--;
 }
 
-/* Write len bytes to path whole: a temporary beside it, fsync, rename. */
-static int write_whole(const char *path, const char *data, size_t len)
-{
-	char tmp[4096];
-	ssize_t n;
-	int fd, err = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	for (; len && !err; data += n, len -= (size_t)n) {
-		n = write(fd, data, len);
-		if (n < 0)
-			err = errno == EINTR ? (n = 0) : -errno;
-	}
-	if (!err && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
-}
-
 /*
  * The file as it was, kept beside it under another name before anything is
  * dropped from it: a line this xlbd cannot read may be one a person can.
+ * A second name for the same file: its later rewrites (renames) leave it.
  */
 static int keep_original(const char *path, char *aside, size_t aside_len)
 {
-	char *data = NULL;
-	size_t len = 0;
-	FILE *f, *m;
-	int c, err;
-
 	snprintf(aside, aside_len, "%s.unreadable", path);
-	f = fopen(path, "re");
-	if (!f)
+	if (unlink(aside) && errno != ENOENT)
 		return -errno;
-	m = open_memstream(&data, &len);
-	if (!m) {
-		err = -errno;
-		fclose(f);
-		return err;
-	}
-	while ((c = getc(f)) != EOF)
-		putc(c, m);
-	err = ferror(f) || fclose(m) ? -EIO : 0;
-	fclose(f);
-	if (!err)
-		err = write_whole(aside, data, len);
-	free(data);
-	return err;
+	return link(path, aside) ? -errno : 0;
 }
 
 int journal_open(struct journal **jp, const char *path, journal_warn_fn warn, void *ctx)
@@ -228,7 +181,7 @@ static int journal_write(struct journal *j)
 		free(data);
 		return -ENOMEM;
 	}
-	err = write_whole(j->path, data, len);
+	err = file_write_whole(j->path, data, len);
 	free(data);
 	return err;
 }

@@ -8,16 +8,15 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/listener.h>
+#include <event2/util.h>
 
 #include "control.h"
 #include "daemon.h"
@@ -600,46 +599,11 @@ static void on_request(struct evhttp_request *req, void *arg)
 	evbuffer_free(out);
 }
 
-/* The listening socket for metrics_listen. fd, or -errno. */
-static int listen_socket(const struct cfg *cfg)
-{
-	struct sockaddr_storage ss = {};
-	socklen_t len;
-	int fd, one = 1, err;
-
-	if (cfg->metrics_addr.family == XLB_AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(cfg->metrics_port);
-		memcpy(&a->sin6_addr, cfg->metrics_addr.a, 16);
-		len = sizeof(*a);
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		a->sin_family = AF_INET;
-		a->sin_port = htons(cfg->metrics_port);
-		memcpy(&a->sin_addr, cfg->metrics_addr.a, 4);
-		len = sizeof(*a);
-	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ss.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, METRICS_BACKLOG)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 int metrics_open(struct metrics **mp, struct xlbd *d)
 {
 	struct metrics *m = calloc(1, sizeof(*m));
-	int fd, err = -ENOMEM;
+	struct sockaddr_storage ss;
+	int sslen = sizeof(ss), err = -ENOMEM;
 
 	if (!m)
 		return -ENOMEM;
@@ -651,14 +615,19 @@ int metrics_open(struct metrics **mp, struct xlbd *d)
 	metrics_http_limits(m->http);
 	evhttp_set_bevcb(m->http, on_new_conn, m);
 	evhttp_set_gencb(m->http, on_request, m);
-	fd = listen_socket(d->cfg);
-	if (fd < 0) {
-		err = fd;
+	/* (config.c checked metrics_listen: ADDRESS:PORT, [IPV6]:PORT) */
+	if (evutil_parse_sockaddr_port(d->cfg->metrics_listen, (struct sockaddr *)&ss, &sslen)) {
+		err = -EINVAL;
 		goto fail;
 	}
-	m->lev = evconnlistener_new(d->base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+	errno = 0;
+	m->lev = evconnlistener_new_bind(
+		d->base, NULL, NULL,
+		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE |
+			(ss.ss_family == AF_INET6 ? LEV_OPT_BIND_IPV6ONLY : 0),
+		METRICS_BACKLOG, (struct sockaddr *)&ss, sslen);
 	if (!m->lev) {
-		close(fd);
+		err = errno ? -errno : -EADDRINUSE;
 		goto fail;
 	}
 	if (!evhttp_bind_listener(m->http, m->lev)) {

@@ -7,7 +7,6 @@
  * program attached and the maps pinned; the next xlbd adopts them. Only
  * --detach (or `xlbctl detach`) stops forwarding.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -34,6 +33,7 @@
 #include "journal.h"
 #include "log.h"
 #include "names.h"
+#include "netns.h"
 #include "metrics.h"
 #include "monitor.h"
 #include "notify.h"
@@ -383,29 +383,15 @@ static void log_leave_terminal(const char *pin_path)
 	close(fd);
 }
 
-/* This network namespace as an operator names it: "netns NAME" or "the root namespace". */
-static const char *netns_name(char *buf, size_t len)
+/* This network namespace as an operator names it: "netns NAME", or by its inode. */
+static const char *netns_said(char *buf, size_t len)
 {
-	struct stat self, root, st;
-	struct dirent *de;
-	char path[300];
-	DIR *dir;
+	char name[256];
 
-	if (stat("/proc/self/ns/net", &self))
-		return snprintf(buf, len, "this network namespace"), buf;
-	if (!stat("/proc/1/ns/net", &root) && root.st_ino == self.st_ino)
-		return snprintf(buf, len, "the root network namespace"), buf;
-	snprintf(buf, len, "network namespace net:[%lu]", (unsigned long)self.st_ino);
-	dir = opendir("/run/netns");
-	while (dir && (de = readdir(dir))) {
-		snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
-		if (de->d_name[0] != '.' && !stat(path, &st) && st.st_ino == self.st_ino) {
-			snprintf(buf, len, "netns %.100s", de->d_name);
-			break;
-		}
-	}
-	if (dir)
-		closedir(dir);
+	if (!netns_name(name, sizeof(name)))
+		snprintf(buf, len, "netns %.100s", name);
+	else
+		snprintf(buf, len, "network namespace net:[%lu]", netns_inode());
 	return buf;
 }
 
@@ -444,7 +430,7 @@ static int do_detach(struct xlbd *d, const char *ifname)
 			"xlbd --detach in the namespace of its interface (nsenter "
 			"--net=/run/netns/NAME); nothing detached, the pins are kept (if it serves "
 			"nowhere, rm -r %s)",
-			d->cfg->pin_path, netns_name(ns, sizeof(ns)), d->cfg->pin_path);
+			d->cfg->pin_path, netns_said(ns, sizeof(ns)), d->cfg->pin_path);
 		return 1;
 	}
 	if (err) {
