@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -71,24 +72,59 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 		event_base_loopbreak(arg);
 }
 
+static void on_limit(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(arg);
+}
+
+/*
+ * A connection to the endpoint, from the next of 65,536 loopback sources:
+ * the server closes first, so each connection leaves a TIME_WAIT for 60 s,
+ * and tens of thousands of inputs from one source would run its ports out
+ * (EADDRNOTAVAIL). A refusal meanwhile (the accept queue full) is tried
+ * again.
+ */
+static int connect_endpoint(void)
+{
+	static unsigned next;
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				  .sin_port = htons(port) };
+	struct sockaddr_in from = { .sin_family = AF_INET };
+	int fd, tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		from.sin_addr.s_addr = htonl(0x7f010000u | (next++ & 0xffff)); /* 127.1.x.y */
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd < 0)
+			break;
+		if (!bind(fd, (struct sockaddr *)&from, sizeof(from)) &&
+		    !connect(fd, (struct sockaddr *)&to, sizeof(to)))
+			return fd;
+		close(fd);
+		event_base_loop(base, EVLOOP_NONBLOCK); /* the server takes what waits */
+		usleep(10000);
+	}
+	fprintf(stderr, "fuzz_metrics: connecting to the endpoint: %s\n", strerror(errno));
+	abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct timeval limit = { 1, 0 };
-	struct event *ev;
+	struct event *ev, *timer;
 	size_t off = 0;
 	ssize_t n;
 	int fd;
 
 	if (!base && setup())
 		abort();
-	sa.sin_port = htons(port);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
-		abort();
+	fd = connect_endpoint();
 	evutil_make_socket_nonblocking(fd);
 	ev = event_new(base, fd, EV_READ | EV_PERSIST, on_readable, base);
+	timer = evtimer_new(base, on_limit, base);
 	event_add(ev, NULL);
 	/* the input in pieces, with the loop turning between them, then the end of it */
 	while (off < size) {
@@ -100,8 +136,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		event_base_loop(base, EVLOOP_NONBLOCK);
 	}
 	shutdown(fd, SHUT_WR);
-	event_base_loopexit(base, &limit);
+	/* until the server has answered and closed, or a second */
+	evtimer_add(timer, &limit);
 	event_base_dispatch(base);
+	event_free(timer);
 	event_free(ev);
 	close(fd);
 	/* what evhttp still holds of this connection goes on the next turns */
