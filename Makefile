@@ -285,6 +285,8 @@ E2E_TESTS  := tests/e2e/run.sh tests/e2e/san.sh tests/e2e/operator.sh tests/e2e/
               $(CHAOS_TEST)
 # make install, units, man pages, completion, the .deb (built, installed, purged)
 PKG_TEST   := tests/package/package.sh
+# the source tree's rules: no circle of includes, what each folder may include
+LINT_TESTS := tests/lint/includes.sh
 
 # The unit tests again, built with AddressSanitizer and UBSan into a build
 # directory of their own: any report fails them.
@@ -344,7 +346,7 @@ $(FUZZ_RUN): scripts/fuzz.sh Makefile
 test: deps
 	$(Q)$(MAKE) --no-print-directory all san-tests $(FUZZ_BINS) $(FUZZ_RUN)
 	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		scripts/run-tests.sh $(TEST_BINS) $(SAN_TESTS) $(FUZZ_RUN) $(E2E_TESTS) $(PKG_TEST)
+		scripts/run-tests.sh $(LINT_TESTS) $(TEST_BINS) $(SAN_TESTS) $(FUZZ_RUN) $(E2E_TESTS) $(PKG_TEST)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -49,7 +49,6 @@
 #include "../bpf/bench.h"
 #include "bench.skel.h"
 #include "config.h"
-#include "daemon.h"
 #include "dataplane.h"
 #include "health.h"
 #include "metrics.h"
@@ -1259,7 +1258,13 @@ static double scrape_ms(struct dp *dp, unsigned nvip, unsigned nbe, size_t *byte
 	char path[] = "/tmp/xlb-bench-XXXXXX.yaml";
 	struct event_base *base = event_base_new();
 	struct lb_changes ch = {};
-	struct xlbd d = { .base = base, .dp = dp };
+	struct {
+		struct cfg *cfg;
+		struct lb *lb;
+		struct health *health;
+	} d = {};
+	struct metrics_src src = { .base = base, .dp = dp, .prog_version = "bench" };
+	time_t zero = 0;
 	double v[RUNS], t0;
 	struct evbuffer *o;
 	unsigned i, j;
@@ -1290,10 +1295,14 @@ static double scrape_ms(struct dp *dp, unsigned nvip, unsigned nbe, size_t *byte
 	lb_changes_free(&ch);
 	d.health = health_new(base, d.lb);
 	health_sync(d.health, d.cfg);
+	src.lb = d.lb;
+	src.health = d.health;
+	src.started = &zero;
+	src.sweep_at = &zero;
 	for (i = 0; i < RUNS; i++) {
 		o = evbuffer_new();
 		t0 = now_s();
-		metrics_write(&d, o);
+		metrics_write(&src, o);
 		v[i] = (now_s() - t0) * 1e3;
 		*bytes = evbuffer_get_length(o);
 		evbuffer_free(o);

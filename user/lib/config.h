@@ -8,22 +8,8 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include "names.h" /* the file's enums and their words */
 #include "xlb_abi.h"
-
-enum cfg_xdp_mode { CFG_XDP_AUTO, CFG_XDP_NATIVE, CFG_XDP_GENERIC };
-enum cfg_forwarding { CFG_FWD_DEFAULT, CFG_FWD_DSR, CFG_FWD_IPIP, CFG_FWD_GUE };
-enum cfg_proto { CFG_PROTO_TCP, CFG_PROTO_UDP };
-enum cfg_state { CFG_STATE_UP, CFG_STATE_DRAIN, CFG_STATE_DOWN };
-enum cfg_check_type {
-	CFG_CHECK_UNSET,
-	CFG_CHECK_TCP,
-	CFG_CHECK_HTTP,
-	CFG_CHECK_HTTPS,
-	CFG_CHECK_UDP,
-	CFG_CHECK_EXEC
-};
-enum cfg_initial { CFG_INITIAL_UNSET, CFG_INITIAL_DOWN, CFG_INITIAL_UP };
-enum cfg_all_down { CFG_ALL_DOWN_KEEP, CFG_ALL_DOWN_DROP };
 
 /* One inclusive range of HTTP status codes. */
 struct cfg_status_range {

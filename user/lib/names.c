@@ -7,8 +7,8 @@
 #include <string.h>
 #include <linux/bpf.h>
 
-#include "config.h"
 #include "names.h"
+#include "xlb_abi.h"
 
 #define TABLE(name, field, ...)                                   \
 	static const cyaml_strval_t name##_v[] = { __VA_ARGS__ }; \

@@ -10,6 +10,22 @@
 
 #include <cyaml/cyaml.h>
 
+/* The configuration's enums (config.h's model holds them). */
+enum cfg_xdp_mode { CFG_XDP_AUTO, CFG_XDP_NATIVE, CFG_XDP_GENERIC };
+enum cfg_forwarding { CFG_FWD_DEFAULT, CFG_FWD_DSR, CFG_FWD_IPIP, CFG_FWD_GUE };
+enum cfg_proto { CFG_PROTO_TCP, CFG_PROTO_UDP };
+enum cfg_state { CFG_STATE_UP, CFG_STATE_DRAIN, CFG_STATE_DOWN };
+enum cfg_check_type {
+	CFG_CHECK_UNSET,
+	CFG_CHECK_TCP,
+	CFG_CHECK_HTTP,
+	CFG_CHECK_HTTPS,
+	CFG_CHECK_UDP,
+	CFG_CHECK_EXEC
+};
+enum cfg_initial { CFG_INITIAL_UNSET, CFG_INITIAL_DOWN, CFG_INITIAL_UP };
+enum cfg_all_down { CFG_ALL_DOWN_KEEP, CFG_ALL_DOWN_DROP };
+
 /*
  * The words, as lists X(word, value): names.c makes its tables of them, and
  * config.c its parser's (libcyaml wants arrays it can size at compile time).

@@ -30,10 +30,10 @@
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <event2/event.h>
 #include <libmnl/libmnl.h>
 
 #include "announce.h"
-#include "daemon.h"
 #include "file.h"
 #include "instance.h"
 #include "log.h"
@@ -55,7 +55,8 @@ struct ann_addr {
 };
 
 struct announce {
-	struct xlbd *d;
+	struct lb *lb;
+	const struct cfg *cfg; /* the file as last loaded (announce_config) */
 	struct mnl_socket *nl;
 	unsigned seq;
 	struct ann_addr *addrs;
@@ -77,7 +78,7 @@ static uint64_t mono_ms(void)
 
 static const struct cfg_announce *acfg(const struct announce *a)
 {
-	return a->d->cfg->announce;
+	return a->cfg->announce;
 }
 
 static struct ann_addr *addr_get(struct announce *a, const struct xlb_addr *x, int create)
@@ -421,7 +422,7 @@ static void on_check(evutil_socket_t fd, short what, void *arg)
 
 void announce_sync(struct announce *a)
 {
-	struct lb *lb = a->d->lb;
+	struct lb *lb = a->lb;
 	uint64_t now = mono_ms(), hold = acfg(a)->hold_down_ms, next = 0;
 	unsigned i;
 
@@ -472,7 +473,8 @@ void announce_sync(struct announce *a)
 	}
 }
 
-int announce_open(struct announce **ap, struct xlbd *d)
+int announce_open(struct announce **ap, struct event_base *base, struct lb *lb,
+		  const struct cfg *cfg)
 {
 	struct announce *a = calloc(1, sizeof(*a));
 	struct timeval every = { ANNOUNCE_CHECK_SEC, 0 };
@@ -482,21 +484,22 @@ int announce_open(struct announce **ap, struct xlbd *d)
 
 	if (!a)
 		return -ENOMEM;
-	a->d = d;
+	a->lb = lb;
+	a->cfg = cfg;
 	a->nl = route_socket();
 	if (!a->nl) {
 		err = -errno;
 		goto fail;
 	}
 	a->seq = (unsigned)time(NULL);
-	a->table = d->cfg->announce->table;
-	a->timer = evtimer_new(d->base, on_timer, a);
-	a->check = event_new(d->base, -1, EV_PERSIST, on_check, a);
+	a->table = cfg->announce->table;
+	a->timer = evtimer_new(base, on_timer, a);
+	a->check = event_new(base, -1, EV_PERSIST, on_check, a);
 	if (!a->timer || !a->check || event_add(a->check, &every)) {
 		err = -ENOMEM;
 		goto fail;
 	}
-	if (announce_table_taken(a->table, d->cfg->pin_path, owner, sizeof(owner))) {
+	if (announce_table_taken(a->table, cfg->pin_path, owner, sizeof(owner))) {
 		log_warnx(
 			"announce: table %u holds the routes of the xlb instance with pin_path %s: "
 			"give each instance a table of its own (announce: table:)",
@@ -504,7 +507,7 @@ int announce_open(struct announce **ap, struct xlbd *d)
 		err = -EBUSY;
 		goto fail;
 	}
-	err = owner_write(a->table, d->cfg->pin_path);
+	err = owner_write(a->table, cfg->pin_path);
 	if (err) {
 		log_warnx("announce: recording table %u as ours: %s", a->table, strerror(-err));
 		goto fail;
@@ -512,7 +515,7 @@ int announce_open(struct announce **ap, struct xlbd *d)
 	err = dump(a, 0, &found);
 	if (err)
 		goto fail;
-	if (instance_path(a->mark, sizeof(a->mark), "drained", d->cfg->pin_path, "") == 0)
+	if (instance_path(a->mark, sizeof(a->mark), "drained", cfg->pin_path, "") == 0)
 		a->drained = access(a->mark, F_OK) == 0;
 	log_info("announce: table %u, min_healthy %u, hold_down %llu ms; %u route%s of ours "
 		 "adopted%s",
@@ -524,6 +527,12 @@ int announce_open(struct announce **ap, struct xlbd *d)
 fail:
 	announce_close(a);
 	return err;
+}
+
+void announce_config(struct announce *a, const struct cfg *cfg)
+{
+	if (a)
+		a->cfg = cfg;
 }
 
 void announce_close(struct announce *a)

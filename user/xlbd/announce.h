@@ -13,7 +13,7 @@
 #include <json-c/json.h>
 #include "lb.h"
 
-struct xlbd;
+struct event_base;
 struct announce;
 
 /* xlb's routing protocol number (rtnetlink's rtm_protocol): no other user. */
@@ -21,9 +21,13 @@ struct announce;
 
 /*
  * Open the route socket and adopt the routes of ours already in the table.
- * Nothing is announced or withdrawn before the first announce_sync().
+ * Nothing is announced or withdrawn before the first announce_sync(). The
+ * keys of announce: are read from cfg as they are needed.
  */
-int announce_open(struct announce **ap, struct xlbd *d);
+int announce_open(struct announce **ap, struct event_base *base, struct lb *lb,
+		  const struct cfg *cfg);
+/* The file was loaded again: its keys are read from cfg from now on. */
+void announce_config(struct announce *a, const struct cfg *cfg);
 void announce_close(struct announce *a);
 /* Make the table what the VIPs' health, hold-downs and the drain say. */
 void announce_sync(struct announce *a);

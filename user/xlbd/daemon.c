@@ -468,11 +468,32 @@ static void reannounce(struct xlbd *d, const struct cfg *old)
 	announce_release_others(d->cfg->pin_path, n ? n->table : 0);
 	if (!n)
 		return;
-	err = announce_open(&d->ann, d);
+	err = announce_open(&d->ann, d->base, d->lb, d->cfg);
 	if (err)
 		log_warnx("announce: the route socket: %s; nothing is announced", strerror(-err));
 	else
 		announce_sync(d->ann);
+}
+
+void xlbd_metrics_src(struct xlbd *d, struct metrics_src *src)
+{
+	*src = (struct metrics_src){ .base = d->base,
+				     .listen = d->cfg->metrics_listen,
+				     .dp = d->dp,
+				     .lb = d->lb,
+				     .health = d->health,
+				     .mon = d->mon,
+				     .prog_version = d->prog_version,
+				     .started = &d->started,
+				     .sweep = &d->sweep,
+				     .sweep_at = &d->sweep_at };
+}
+
+int xlbd_monitor_sampling(void *ctx)
+{
+	struct xlbd *d = ctx;
+
+	return d->dp ? xlbd_dp_config(d, d->cfg) : -ENODEV;
 }
 
 json_object *xlbd_reload(struct xlbd *d, int dry)
@@ -542,6 +563,7 @@ json_object *xlbd_reload(struct xlbd *d, int dry)
 		notify_reloading();
 		/* lb's subscribers (health, announcements) read the new file */
 		d->cfg = cfg;
+		announce_config(d->ann, cfg);
 		err = xlbd_dp_config(d, cfg);
 		if (!err)
 			err = lb_apply_config(d->lb, cfg, &ch);
@@ -551,7 +573,10 @@ json_object *xlbd_reload(struct xlbd *d, int dry)
 		if (relisten) {
 			metrics_close(d->metrics);
 			d->metrics = NULL;
-			if (cfg->metrics_listen && (e = metrics_open(&d->metrics, d))) {
+			struct metrics_src src;
+
+			xlbd_metrics_src(d, &src);
+			if (cfg->metrics_listen && (e = metrics_open(&d->metrics, &src))) {
 				log_warnx("metrics_listen %s: %s; no metrics are served",
 					  cfg->metrics_listen, strerror(-e));
 				if (!err)
@@ -793,9 +818,9 @@ json_object *xlbd_handle(void *ctx, const struct api_req *q)
 		log_info("counters shown by xlbctl zeroed: %s", q->vip ? q->vip : "every vip");
 		return api_ok();
 	case API_EXPLAIN:
-		return explain(d, q);
+		return explain(d->dp, d->lb, d->ifname, q);
 	case API_FLOWS:
-		return flows_list(d, q);
+		return flows_list(d->dp, d->lb, q);
 	case API_HOST_DRAIN:
 	case API_HOST_UNDRAIN:
 		if (!d->ann)

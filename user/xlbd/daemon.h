@@ -12,13 +12,13 @@
 #include "control.h"
 #include "dataplane.h"
 #include "lb.h"
+#include "metrics.h"
 #include "neigh.h"
 
 struct health;
 struct journal;
 struct stats;
 struct monitor;
-struct metrics;
 struct announce;
 struct instance;
 
@@ -63,6 +63,12 @@ struct xlbd {
 
 /* Write xlb_config from cfg: the interface, the tunnel sources, GUE's port. */
 int xlbd_dp_config(struct xlbd *d, const struct cfg *cfg);
+
+/* What the metrics endpoint reads, lent from d. */
+void xlbd_metrics_src(struct xlbd *d, struct metrics_src *src);
+
+/* monitor_sampling_fn: xlb_config again, with the monitor's rate (-ENODEV once detached). */
+int xlbd_monitor_sampling(void *ctx);
 
 /*
  * Read the config file again and apply the differences (dry: only list

@@ -14,10 +14,18 @@
 #include <string.h>
 #include <time.h>
 
-#include "daemon.h"
+#include "dataplane.h"
 #include "explain.h"
 #include "flows.h"
+#include "lb.h"
 #include "names.h"
+
+/* What the walk reads. */
+struct ex {
+	struct dp *dp;
+	struct lb *lb;
+	const char *ifname;
+};
 
 static void why(json_object *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -41,7 +49,7 @@ static const char *addr_str(int family, const __be32 *a, char *buf, size_t len)
 	return buf;
 }
 
-static json_object *backend_obj(struct xlbd *d, struct lb_vip *v, __u32 id,
+static json_object *backend_obj(const struct ex *d, struct lb_vip *v, __u32 id,
 				const struct xlb_backend *e)
 {
 	json_object *o = json_object_new_object();
@@ -76,7 +84,7 @@ static json_object *backend_obj(struct xlbd *d, struct lb_vip *v, __u32 id,
 }
 
 /* The VIP entry the program finds for key: exact port first, then port 0. */
-static int find_vip(struct xlbd *d, const struct xlb_flow_key *k, struct xlb_vip *vip,
+static int find_vip(const struct ex *d, const struct xlb_flow_key *k, struct xlb_vip *vip,
 		    int *any_port)
 {
 	struct xlb_vip_key vk = { .proto = k->proto, .family = k->family };
@@ -92,7 +100,7 @@ static int find_vip(struct xlbd *d, const struct xlb_flow_key *k, struct xlb_vip
 }
 
 /* The ring's backend at slot: 1 with id and entry, 0 when the slot is empty or down. */
-static int ring_pick(struct xlbd *d, __u32 vip_id, int base, __u32 slot, __u32 *id,
+static int ring_pick(const struct ex *d, __u32 vip_id, int base, __u32 slot, __u32 *id,
 		     struct xlb_backend *e)
 {
 	static __u32 ring[XLB_RING_SIZE_MAX + XLB_RING_PER_ELEM];
@@ -107,8 +115,9 @@ static int ring_pick(struct xlbd *d, __u32 vip_id, int base, __u32 slot, __u32 *
 	return e->state != XLB_BE_DOWN;
 }
 
-json_object *explain(struct xlbd *d, const struct api_req *q)
+json_object *explain(struct dp *dp, struct lb *lb, const char *ifname, const struct api_req *q)
 {
+	const struct ex ex = { dp, lb, ifname }, *d = &ex;
 	json_object *r, *w = json_object_new_array();
 	struct xlb_flow_key k = { .sport = htons((uint16_t)q->client_port) };
 	struct xlb_vip vip;

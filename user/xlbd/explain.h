@@ -9,8 +9,10 @@
 #include <json-c/json.h>
 #include "api.h"
 
-struct xlbd;
+struct dp;
+struct lb;
 
-json_object *explain(struct xlbd *d, const struct api_req *q);
+/* ifname: the interface the program is attached to (where frames leave) */
+json_object *explain(struct dp *dp, struct lb *lb, const char *ifname, const struct api_req *q);
 
 #endif /* XLB_EXPLAIN_H */

@@ -13,11 +13,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "daemon.h"
+#include "dataplane.h"
 #include "flows.h"
+#include "lb.h"
 
 struct walk {
-	struct xlbd *d;
+	struct dp *dp;
+	struct lb *lb;
 	const struct api_req *q;
 	struct lb_vip *vip; /* the filter's, or NULL */
 	struct xlb_backend *be;
@@ -38,7 +40,7 @@ static const struct xlb_backend *backend_of(struct walk *w, __u32 id)
 	if (id >= XLB_MAX_BACKENDS)
 		return NULL;
 	if (!w->be_read[id])
-		w->be_read[id] = dp_backend_get(w->d->dp, id, &w->be[id]) ? 2 : 1;
+		w->be_read[id] = dp_backend_get(w->dp, id, &w->be[id]) ? 2 : 1;
 	return w->be_read[id] == 1 ? &w->be[id] : NULL;
 }
 
@@ -95,7 +97,7 @@ static json_object *flow_obj(struct walk *w, const struct xlb_flow_key *k, const
 			     const struct xlb_backend *be)
 {
 	json_object *o = json_object_new_object();
-	struct lb_vip *v = be ? lb_vip_by_id(w->d->lb, be->vip_id) : NULL;
+	struct lb_vip *v = be ? lb_vip_by_id(w->lb, be->vip_id) : NULL;
 	const char *st;
 	char buf[80];
 	__u64 since;
@@ -156,13 +158,13 @@ static double mono_ms(void)
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
-json_object *flows_list(struct xlbd *d, const struct api_req *q)
+json_object *flows_list(struct dp *dp, struct lb *lb, const struct api_req *q)
 {
-	struct walk w = { .d = d, .q = q };
+	struct walk w = { .dp = dp, .lb = lb, .q = q };
 	json_object *r;
 	double t0;
 
-	if (q->vip && !(w.vip = lb_vip_find(d->lb, q->vip)))
+	if (q->vip && !(w.vip = lb_vip_find(lb, q->vip)))
 		return api_error(API_E_NOT_FOUND, "no vip %s", q->vip);
 	w.limit = q->limit > 0 ? q->limit : FLOWS_LIMIT_DEFAULT;
 	w.be = calloc(XLB_MAX_BACKENDS, sizeof(*w.be));
@@ -176,7 +178,7 @@ json_object *flows_list(struct xlbd *d, const struct api_req *q)
 	}
 	w.now = prog_now();
 	t0 = mono_ms();
-	dp_flow_walk(d->dp, on_flow, &w);
+	dp_flow_walk(dp, on_flow, &w);
 	free(w.be);
 	free(w.be_read);
 	r = api_ok();

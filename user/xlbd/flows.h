@@ -10,11 +10,12 @@
 #include "api.h"
 #include "xlb_abi.h"
 
-struct xlbd;
+struct dp;
+struct lb;
 
 #define FLOWS_LIMIT_DEFAULT 100
 
-json_object *flows_list(struct xlbd *d, const struct api_req *q);
+json_object *flows_list(struct dp *dp, struct lb *lb, const struct api_req *q);
 
 /*
  * Is a UDP flow idle past its backend's timeout, as the program judges it

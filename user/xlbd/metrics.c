@@ -19,8 +19,9 @@
 #include <event2/util.h>
 
 #include "control.h"
-#include "daemon.h"
+#include "dataplane.h"
 #include "health.h"
+#include "lb.h"
 #include "log.h"
 #include "metrics.h"
 #include "monitor.h"
@@ -36,7 +37,7 @@ struct metrics_conn;
 
 struct metrics {
 	struct evhttp *http;
-	struct xlbd *d;
+	struct metrics_src src;
 	struct evconnlistener *lev;
 	struct event *retry;
 	struct metrics_conn *conns[METRICS_MAX_CONNS];
@@ -111,7 +112,7 @@ static void be_labels(const struct lb_vip *v, const struct lb_backend *b, char *
 	for (unsigned _i = 0; _i < lb_vip_count((d)->lb) && ((v) = lb_vip_at((d)->lb, _i)); _i++)
 #define EACH_BE(v, b) for (unsigned _j = 0; _j < (v)->nbe && ((b) = (v)->be[_j]); _j++)
 
-static void write_global(struct xlbd *d, struct evbuffer *o)
+static void write_global(const struct metrics_src *d, struct evbuffer *o)
 {
 	struct xlb_global_stats g;
 	const __u64 *w = (const __u64 *)&g;
@@ -124,7 +125,7 @@ static void write_global(struct xlbd *d, struct evbuffer *o)
 	evbuffer_add_printf(o, "xlb_build_info{version=\"%s\",program_version=\"%s\"} 1\n",
 			    esc(XLB_VERSION, e, sizeof(e)), d->prog_version);
 	family(o, "xlb_start_time_seconds", "gauge", "When xlbd started, in seconds since 1970.");
-	evbuffer_add_printf(o, "xlb_start_time_seconds %lld\n", (long long)d->started);
+	evbuffer_add_printf(o, "xlb_start_time_seconds %lld\n", (long long)*d->started);
 	if (dp_stats_global(d->dp, &g))
 		return;
 	family(o, "xlb_packets_total", "counter",
@@ -142,7 +143,7 @@ static void write_global(struct xlbd *d, struct evbuffer *o)
 				    (unsigned long long)w[names_stat_reason.v[i].val]);
 }
 
-static void write_vips(struct xlbd *d, struct evbuffer *o)
+static void write_vips(const struct metrics_src *d, struct evbuffer *o)
 {
 	static const struct {
 		const char *name, *help;
@@ -222,7 +223,7 @@ static void write_vips(struct xlbd *d, struct evbuffer *o)
 	}
 }
 
-static void write_backends(struct xlbd *d, struct evbuffer *o)
+static void write_backends(const struct metrics_src *d, struct evbuffer *o)
 {
 	static const struct {
 		const char *name, *help;
@@ -302,7 +303,7 @@ static void write_backends(struct xlbd *d, struct evbuffer *o)
 		be_labels(v, b, l, sizeof(l));
 		evbuffer_add_printf(o, "xlb_backend_effective_weight{%s} %u\n", l, b->eff_weight);
 	}
-	if (!d->sweep_at)
+	if (!*d->sweep_at)
 		return;
 	family(o, "xlb_backend_active_flows", "gauge",
 	       "Flows the flow table holds for the backend: TCP without FIN or RST, UDP not "
@@ -312,7 +313,7 @@ static void write_backends(struct xlbd *d, struct evbuffer *o)
 	{
 		be_labels(v, b, l, sizeof(l));
 		evbuffer_add_printf(o, "xlb_backend_active_flows{%s} %u\n", l,
-				    b->id < XLB_MAX_BACKENDS ? d->sweep.active[b->id] : 0);
+				    b->id < XLB_MAX_BACKENDS ? d->sweep->active[b->id] : 0);
 	}
 	family(o, "xlb_backend_closing_flows", "gauge",
 	       "TCP flows of the backend that have seen a FIN or RST and are still in the "
@@ -322,11 +323,11 @@ static void write_backends(struct xlbd *d, struct evbuffer *o)
 	{
 		be_labels(v, b, l, sizeof(l));
 		evbuffer_add_printf(o, "xlb_backend_closing_flows{%s} %u\n", l,
-				    b->id < XLB_MAX_BACKENDS ? d->sweep.closing[b->id] : 0);
+				    b->id < XLB_MAX_BACKENDS ? d->sweep->closing[b->id] : 0);
 	}
 }
 
-static void write_checks(struct xlbd *d, struct evbuffer *o)
+static void write_checks(const struct metrics_src *d, struct evbuffer *o)
 {
 	struct lb_vip *v;
 	struct lb_backend *b;
@@ -387,29 +388,29 @@ static void write_checks(struct xlbd *d, struct evbuffer *o)
 	}
 }
 
-static void write_tables(struct xlbd *d, struct evbuffer *o)
+static void write_tables(const struct metrics_src *d, struct evbuffer *o)
 {
 	__u64 sup, lost;
 
 	family(o, "xlb_flow_table_capacity", "gauge", "Flows xlb_flows can hold.");
 	evbuffer_add_printf(o, "xlb_flow_table_capacity %u\n", dp_flow_capacity(d->dp));
-	if (d->sweep_at) {
+	if (*d->sweep_at) {
 		family(o, "xlb_flow_table_entries", "gauge",
 		       "Flows xlb_flows held at the last count.");
 		evbuffer_add_printf(o, "xlb_flow_table_entries %llu\n",
-				    (unsigned long long)d->sweep.flows);
+				    (unsigned long long)d->sweep->flows);
 		family(o, "xlb_flows_counted_timestamp_seconds", "gauge",
 		       "When the flow table was last counted (entries, active flows, SYN hint).");
 		evbuffer_add_printf(o, "xlb_flows_counted_timestamp_seconds %lld\n",
-				    (long long)d->sweep_at);
+				    (long long)*d->sweep_at);
 		family(o, "xlb_syn_hint_entries", "gauge", "Entries (bits) in the SYN hint.");
 		evbuffer_add_printf(o, "xlb_syn_hint_entries %llu\n",
-				    (unsigned long long)d->sweep.bits);
+				    (unsigned long long)d->sweep->bits);
 		family(o, "xlb_syn_hint_set_entries", "gauge",
 		       "Bits set in the SYN hint at its last rebuild: SYNs whose bit is set "
 		       "look the flow table up.");
 		evbuffer_add_printf(o, "xlb_syn_hint_set_entries %llu\n",
-				    (unsigned long long)d->sweep.bits_set);
+				    (unsigned long long)d->sweep->bits_set);
 	}
 	family(o, "xlb_monitor_events_total", "counter",
 	       "Sampled events sent to xlbctl monitor clients.");
@@ -426,7 +427,7 @@ static void write_tables(struct xlbd *d, struct evbuffer *o)
 	}
 }
 
-void metrics_write(struct xlbd *d, struct evbuffer *o)
+void metrics_write(const struct metrics_src *d, struct evbuffer *o)
 {
 	write_global(d, o);
 	write_vips(d, o);
@@ -584,7 +585,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, HTTP_INTERNAL, "out of memory");
 		return;
 	}
-	metrics_write(m->d, out);
+	metrics_write(&m->src, out);
 	family(out, "xlb_metrics_connections", "gauge",
 	       "Connections to this endpoint now (at most " STR(METRICS_MAX_CONNS) ").");
 	evbuffer_add_printf(out, "xlb_metrics_connections %u\n", m->nconns);
@@ -599,7 +600,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 	evbuffer_free(out);
 }
 
-int metrics_open(struct metrics **mp, struct xlbd *d)
+int metrics_open(struct metrics **mp, const struct metrics_src *d)
 {
 	struct metrics *m = calloc(1, sizeof(*m));
 	struct sockaddr_storage ss;
@@ -607,7 +608,7 @@ int metrics_open(struct metrics **mp, struct xlbd *d)
 
 	if (!m)
 		return -ENOMEM;
-	m->d = d;
+	m->src = *d;
 	m->http = evhttp_new(d->base);
 	m->retry = evtimer_new(d->base, on_retry, m);
 	if (!m->http || !m->retry)
@@ -616,7 +617,7 @@ int metrics_open(struct metrics **mp, struct xlbd *d)
 	evhttp_set_bevcb(m->http, on_new_conn, m);
 	evhttp_set_gencb(m->http, on_request, m);
 	/* (config.c checked metrics_listen: ADDRESS:PORT, [IPV6]:PORT) */
-	if (evutil_parse_sockaddr_port(d->cfg->metrics_listen, (struct sockaddr *)&ss, &sslen)) {
+	if (evutil_parse_sockaddr_port(d->listen, (struct sockaddr *)&ss, &sslen)) {
 		err = -EINVAL;
 		goto fail;
 	}

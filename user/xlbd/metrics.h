@@ -7,11 +7,31 @@
 #ifndef XLB_METRICS_H
 #define XLB_METRICS_H
 
+#include <time.h>
 #include <event2/buffer.h>
 
-struct xlbd;
-struct metrics;
+struct dp;
+struct dp_sweep;
+struct event_base;
 struct evhttp;
+struct health;
+struct lb;
+struct metrics;
+struct monitor;
+
+/* What a scrape reads: the daemon's parts, lent to the endpoint for its life. */
+struct metrics_src {
+	struct event_base *base;
+	const char *listen; /* metrics_listen: ADDRESS:PORT, [IPV6]:PORT */
+	struct dp *dp;
+	struct lb *lb;
+	struct health *health;	  /* NULL: no checks */
+	struct monitor *mon;	  /* NULL: no monitor */
+	const char *prog_version; /* the build that loaded the attached program */
+	const time_t *started;
+	const struct dp_sweep *sweep; /* the flow table's last count */
+	const time_t *sweep_at;	      /* when it ended (0: none yet) */
+};
 
 /*
  * The endpoint shares xlbd's loop with the health checks: no client may hold
@@ -31,10 +51,10 @@ struct evhttp;
 /* evhttp's own limits as the endpoint sets them (metrics_http.c; its fuzz target's too). */
 void metrics_http_limits(struct evhttp *http);
 
-/* Listen on d->cfg's metrics_listen. 0, or -errno (the address is in use, say). */
-int metrics_open(struct metrics **mp, struct xlbd *d);
+/* Listen on src->listen. 0, or -errno (the address is in use, say). */
+int metrics_open(struct metrics **mp, const struct metrics_src *src);
 void metrics_close(struct metrics *m);
 /* The exposition, as a scrape gets it (tests and xlbctl share it). */
-void metrics_write(struct xlbd *d, struct evbuffer *out);
+void metrics_write(const struct metrics_src *src, struct evbuffer *out);
 
 #endif /* XLB_METRICS_H */

@@ -15,7 +15,9 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 
-#include "daemon.h"
+#include "control.h"
+#include "dataplane.h"
+#include "lb.h"
 #include "log.h"
 #include "monitor.h"
 #include "names.h"
@@ -32,7 +34,11 @@
 #define MONITOR_YIELD (-EAGAIN) /* on_event: the batch is done */
 
 struct monitor {
-	struct xlbd *d;
+	struct dp *dp;
+	struct lb *lb;
+	struct control *ctl;
+	monitor_sampling_fn *sampling; /* writes xlb_config anew */
+	void *sampling_ctx;
 	struct ring_buffer *rb;
 	struct event *ev;      /* the ring buffer's epoll fd readable */
 	struct event *summary; /* every second while on */
@@ -80,7 +86,7 @@ static int on_event(void *ctx, void *data, size_t len)
 	    ((double)mono.tv_sec + (double)mono.tv_nsec / 1e9 - (double)e->ts_ns / 1e9);
 	json_object_object_add(o, "time", api_number(t, 3));
 	json_object_object_add(o, "event", json_object_new_string(ev_name(e->type)));
-	v = lb_vip_by_id(m->d->lb, e->vip_id);
+	v = lb_vip_by_id(m->lb, e->vip_id);
 	b = lb_backend_by_id(v, e->backend_id);
 	json_object_object_add(o, "vip", v ? json_object_new_string(v->name) : NULL);
 	json_object_object_add(o, "protocol",
@@ -103,7 +109,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		json_object_object_add(
 			o, "reason",
 			json_object_new_string(names_str(&names_stat_reason, e->reason)));
-	control_publish(m->d->ctl,
+	control_publish(m->ctl,
 			json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 								  JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
@@ -139,7 +145,7 @@ static void on_summary(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	consume(m);
-	if (dp_monitor_counts(m->d->dp, &sup, &lost))
+	if (dp_monitor_counts(m->dp, &sup, &lost))
 		return;
 	if (sup != m->sup0 || lost != m->lost0) {
 		snprintf(line, sizeof(line),
@@ -147,29 +153,33 @@ static void on_summary(evutil_socket_t fd, short what, void *arg)
 			 "\"events_per_s\":%u}",
 			 (unsigned long long)(sup - m->sup0), (unsigned long long)(lost - m->lost0),
 			 m->rate);
-		control_publish(m->d->ctl, line);
+		control_publish(m->ctl, line);
 	}
 	m->sup0 = sup;
 	m->lost0 = lost;
 }
 
-int monitor_new(struct monitor **mp, struct xlbd *d)
+int monitor_new(struct monitor **mp, struct event_base *base, struct dp *dp, struct lb *lb,
+		struct control *ctl, monitor_sampling_fn *sampling, void *ctx)
 {
 	struct monitor *m = calloc(1, sizeof(*m));
 	int err;
 
 	if (!m)
 		return -ENOMEM;
-	m->d = d;
-	m->rb = ring_buffer__new(dp_events_fd(d->dp), on_event, m, NULL);
+	m->dp = dp;
+	m->lb = lb;
+	m->ctl = ctl;
+	m->sampling = sampling;
+	m->sampling_ctx = ctx;
+	m->rb = ring_buffer__new(dp_events_fd(dp), on_event, m, NULL);
 	if (!m->rb) {
 		err = -errno;
 		free(m);
 		return err;
 	}
-	m->ev = event_new(d->base, ring_buffer__epoll_fd(m->rb), EV_READ | EV_PERSIST, on_readable,
-			  m);
-	m->summary = event_new(d->base, -1, EV_PERSIST, on_summary, m);
+	m->ev = event_new(base, ring_buffer__epoll_fd(m->rb), EV_READ | EV_PERSIST, on_readable, m);
+	m->summary = event_new(base, -1, EV_PERSIST, on_summary, m);
 	if (!m->ev || !m->summary || event_add(m->ev, NULL)) {
 		monitor_free(m);
 		return -ENOMEM;
@@ -192,8 +202,7 @@ void monitor_free(struct monitor *m)
 
 void monitor_subscribers(void *ctx, unsigned n, const struct api_req *req)
 {
-	struct xlbd *d = ctx;
-	struct monitor *m = d->mon;
+	struct monitor *m = ctx;
 	struct timeval sec = { 1, 0 };
 	unsigned was, rate;
 	int err;
@@ -201,10 +210,6 @@ void monitor_subscribers(void *ctx, unsigned n, const struct api_req *req)
 	if (!m)
 		return;
 	was = m->nsubs;
-	if (!d->dp) { /* detached: there is no program to tell */
-		m->nsubs = n;
-		return;
-	}
 	m->nsubs = n;
 	if (!n) {
 		m->rate = 0;
@@ -216,7 +221,9 @@ void monitor_subscribers(void *ctx, unsigned n, const struct api_req *req)
 	}
 	if (!!n == !!was && !req)
 		return;
-	err = xlbd_dp_config(d, d->cfg);
+	err = m->sampling(m->sampling_ctx);
+	if (err == -ENODEV) /* detached: there is no program to tell */
+		return;
 	if (err)
 		log_warnx("monitor: turning sampling %s: %s", n ? "on" : "off", strerror(-err));
 	else if (n && !was)
@@ -224,7 +231,7 @@ void monitor_subscribers(void *ctx, unsigned n, const struct api_req *req)
 	else if (!n)
 		log_info("monitor: sampling off");
 	if (n && !was) {
-		dp_monitor_counts(d->dp, &m->sup0, &m->lost0);
+		dp_monitor_counts(m->dp, &m->sup0, &m->lost0);
 		event_add(m->summary, &sec);
 	} else if (!n) {
 		event_del(m->summary);

@@ -711,17 +711,17 @@ int main(int argc, char **argv)
 	d.stats = stats_new(d.dp, d.lb);
 	if (!d.stats)
 		fatalx("counters: out of memory");
-	err = monitor_new(&d.mon, &d);
+	err = monitor_new(&d.mon, d.base, d.dp, d.lb, d.ctl, xlbd_monitor_sampling, &d);
 	if (err)
 		log_warnx("xlbctl monitor will not work: reading %s: %s", XLB_MAP_EVENTS,
 			  strerror(-err));
 	else
-		control_on_subscribers(d.ctl, monitor_subscribers, &d);
+		control_on_subscribers(d.ctl, monitor_subscribers, d.mon);
 	/* a table the file no longer names keeps none of our routes (a restart without announce:) */
 	announce_release_others(d.cfg->pin_path, d.cfg->announce ? d.cfg->announce->table : 0);
 	/* attached: the VIPs may be announced (routes a previous xlbd left are adopted) */
 	if (d.cfg->announce) {
-		err = announce_open(&d.ann, &d);
+		err = announce_open(&d.ann, d.base, d.lb, d.cfg);
 		if (err) {
 			if (err != -EBUSY) /* (that one is said in full) */
 				log_warnx("announce: the route socket: %s", strerror(-err));
@@ -730,7 +730,10 @@ int main(int argc, char **argv)
 		announce_sync(d.ann);
 	}
 	if (d.cfg->metrics_listen) {
-		err = metrics_open(&d.metrics, &d);
+		struct metrics_src src;
+
+		xlbd_metrics_src(&d, &src);
+		err = metrics_open(&d.metrics, &src);
 		if (err) {
 			log_warnx("metrics_listen %s: %s", d.cfg->metrics_listen, strerror(-err));
 			goto out;
