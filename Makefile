@@ -42,6 +42,7 @@ CFLAGS     += -Wall -Wextra -Werror -Wno-missing-field-initializers -std=gnu11 -
 BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -MMD -MP -Iinclude -I$(ARCH_INC)
 LIBS_BPF   := -lxdp -lbpf -lelf -lz
 LIBS_CORE  := -lcyaml -lyaml -ljson-c
+LIBS_NL    := -lmnl # rtnetlink: neigh.c, announce.c
 
 BPF_OBJ    := $(BUILD)/xlb.bpf.o
 SKEL       := $(BUILD)/xlb.skel.h
@@ -94,7 +95,7 @@ all: $(BPF_OBJ) $(BUILD)/xdp_pass.bpf.o $(BUILD)/lab_rehash.bpf.o $(SKEL) $(BUIL
 
 $(BUILD)/xlbd: $(XLBD_OBJS) $(HEALTH_OBJS) $(DP_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT) $(LIBS_SYSTEMD) -lmnl
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT) $(LIBS_SYSTEMD) $(LIBS_NL)
 
 $(BUILD)/user/xlb-decap/xlb_decap.o: $(BUILD)/xlb_decap.skel.h
 
@@ -220,7 +221,7 @@ $(BUILD)/tests/test_health: $(BUILD)/tests/unit/test_health.o $(HEALTH_OBJS) $(D
 			   $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT) $(LIBS_NL)
 
 $(BUILD)/tests/test_api: $(BUILD)/tests/unit/test_api.o $(CORE_OBJS)
 	$(call msg,LINK,$@)
@@ -237,7 +238,7 @@ $(BUILD)/tests/test_journal: $(BUILD)/tests/unit/test_journal.o $(BUILD)/user/xl
 $(BUILD)/tests/test_neigh: $(BUILD)/tests/unit/test_neigh.o $(BUILD)/user/lib/log.o
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_BPF)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_BPF) $(LIBS_NL)
 
 $(BUILD)/tests/test_flowtab: $(BUILD)/tests/unit/test_flowtab.o $(BUILD)/user/xlbd/flowtab.o
 	$(call msg,LINK,$@)
@@ -257,7 +258,7 @@ $(BUILD)/tests/test_config: $(BUILD)/tests/unit/test_config.o $(CORE_OBJS)
 $(BUILD)/tests/test_xdp: $(BUILD)/tests/bpf/test_xdp.o $(DP_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_CORE) $(LIBS_BPF)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_CORE) $(LIBS_BPF) $(LIBS_NL)
 
 $(BUILD)/tests/bpf/test_xdp.o: CFLAGS += -Itests/bpf
 $(BUILD)/tests/bpf/test_decap.o: CFLAGS += -Itests/bpf
@@ -324,7 +325,7 @@ $(FUZZ_BINS): $(SKEL) $(VERSION_H)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter-out user/xlbd/neigh.c,$(filter %.c,$^)) -o $@ \
-		$(LIBS_CORE) -lhttp_parser $(LIBS_BPF) -levent
+		$(LIBS_CORE) -lhttp_parser $(LIBS_BPF) -levent $(LIBS_NL)
 
 .PHONY: chaos fuzz
 chaos: deps
@@ -361,7 +362,7 @@ $(BUILD)/bench/xlb_bench.o: CFLAGS += -Wno-format-truncation
 $(BENCH_BIN): $(BUILD)/bench/xlb_bench.o $(filter-out %/xlbd.o,$(XLBD_OBJS)) $(HEALTH_OBJS) \
 	      $(DP_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT) $(LIBS_SYSTEMD) -lmnl
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CORE) $(LIBS_BPF) $(LIBS_EVENT) $(LIBS_SYSTEMD) $(LIBS_NL)
 
 # where a loaded program's source lines lie in its JIT image (scripts/profile.sh)
 $(BUILD)/bench/jitlines: bench/jitlines.c

@@ -102,7 +102,7 @@ static size_t build(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct neigh n = { .ev_fd = -1, .req_fd = -1, .seq = 7, .cb = on_neigh };
+	struct neigh n = { .seq = 7, .cb = on_neigh };
 	uint8_t mac[6];
 	struct neigh_entry ne = { .mac = mac };
 	struct xlb_addr nh = {};

@@ -4,7 +4,8 @@
  * a dump ends with its own NLMSG_DONE, not with a late answer to another
  * request; events after an error in one datagram are still read; replies
  * are matched by sequence number; attributes shorter than what is read
- * from them are not read.
+ * from them are not read; a message whose length runs past the datagram
+ * ends it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -75,7 +76,7 @@ static void error_msg(struct dgram *d, __u32 seq, int err)
 	msg(d, NLMSG_ERROR, seq, &e, sizeof(e), NULL, 0);
 }
 
-static struct neigh n = { .ev_fd = -1, .req_fd = -1, .seq = 7, .cb = on_neigh };
+static struct neigh n = { .seq = 7, .cb = on_neigh };
 
 static void test_a_late_error_of_another_request_does_not_end_a_dump(void **state)
 {
@@ -173,6 +174,28 @@ static void test_a_link_kind_shorter_than_veth_is_not_read_past(void **state)
 	assert_int_equal(li.veth, 0);
 }
 
+/* libmnl 1.0.4 takes a length past 2 GiB for a negative one, and walks off the datagram. */
+static void test_a_message_longer_than_2_gib_ends_the_datagram(void **state)
+{
+	struct dgram d = {};
+	struct nlmsghdr *h;
+	int routes = 0, ret = 0;
+	__u8 mac[6];
+	struct neigh_entry ne = { .mac = mac };
+
+	(void)state;
+	events = resolved = 0;
+	neigh4(&d, RTM_NEWNEIGH, 0);
+	h = (struct nlmsghdr *)(d.buf + d.len);
+	neigh4(&d, RTM_NEWNEIGH, 0);
+	h->nlmsg_len = 0xfe000010u;
+	neigh4(&d, RTM_NEWNEIGH, 0);
+	assert_int_equal(nl_events(&n, d.buf, d.len, 0, &routes), 0);
+	assert_int_equal(events, 1); /* the one before it */
+	h->nlmsg_seq = 7;
+	assert_int_equal(nl_reply(&n, d.buf, d.len, RTM_NEWNEIGH, parse_neigh_entry, &ne, &ret), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_replies_are_matched_by_sequence_number),
 		cmocka_unit_test(test_an_error_reply_too_short_for_its_error_is_a_protocol_error),
 		cmocka_unit_test(test_a_link_kind_shorter_than_veth_is_not_read_past),
+		cmocka_unit_test(test_a_message_longer_than_2_gib_ends_the_datagram),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
