@@ -217,7 +217,8 @@ static int nl_events(struct neigh *n, const char *buf, int len, int dump, int *r
 {
 	struct ev_read r = { .n = n, .dump = dump };
 
-	mnl_cb_run2(buf, nl_framed(buf, (size_t)len), 0, 0, on_event_msg, &r, event_ctl, NLMSG_MIN_TYPE);
+	mnl_cb_run2(buf, nl_framed(buf, (size_t)len), 0, 0, on_event_msg, &r, event_ctl,
+		    NLMSG_MIN_TYPE);
 	*routes |= r.routes;
 	return r.done;
 }
@@ -317,7 +318,8 @@ static int nl_reply(struct neigh *n, const char *buf, int len, int want, nl_pars
 {
 	struct reply r = { .n = n, .want = want, .parse = parse, .arg = arg };
 
-	mnl_cb_run2(buf, nl_framed(buf, (size_t)len), 0, 0, on_reply_msg, &r, reply_ctl, NLMSG_MIN_TYPE);
+	mnl_cb_run2(buf, nl_framed(buf, (size_t)len), 0, 0, on_reply_msg, &r, reply_ctl,
+		    NLMSG_MIN_TYPE);
 	if (r.found)
 		*ret = r.ret;
 	return r.found;
