@@ -60,8 +60,9 @@ CORE_SRCS  := user/lib/maglev.c user/lib/config.c user/lib/api.c user/lib/names.
 DP_OBJS    := $(DP_SRCS:%.c=$(BUILD)/%.o)
 CORE_OBJS  := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 
+XDP_TESTS  := $(addprefix $(BUILD)/tests/test_xdp_,parse forwarding tunnels flows icmp mutation)
 TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tests/test_api \
-              $(BUILD)/tests/test_health $(BUILD)/tests/test_xdp_flows $(BUILD)/tests/test_decap \
+              $(BUILD)/tests/test_health $(XDP_TESTS) $(BUILD)/tests/test_decap \
               $(BUILD)/tests/test_journal $(BUILD)/tests/test_http $(BUILD)/tests/test_neigh \
               $(BUILD)/tests/test_flowtab
 
@@ -255,12 +256,14 @@ $(BUILD)/tests/test_config: $(BUILD)/tests/unit/test_config.o $(CORE_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_CORE)
 
-$(BUILD)/tests/test_xdp_flows: $(BUILD)/tests/bpf/test_xdp_flows.o $(DP_OBJS) $(CORE_OBJS)
+# the packet tests, a binary per subject, each on a lab of its own (tests/bpf/xdp_lab.c)
+$(XDP_TESTS): $(BUILD)/tests/test_xdp_%: $(BUILD)/tests/bpf/test_xdp_%.o \
+	      $(BUILD)/tests/bpf/xdp_lab.o $(DP_OBJS) $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_CORE) $(LIBS_BPF) $(LIBS_NL)
 
-$(BUILD)/tests/bpf/test_xdp_flows.o: CFLAGS += -Itests/bpf
+$(BUILD)/tests/bpf/test_xdp_%.o $(BUILD)/tests/bpf/xdp_lab.o: CFLAGS += -Itests/bpf
 $(BUILD)/tests/bpf/test_decap.o: CFLAGS += -Itests/bpf
 $(BUILD)/tests/bpf/test_decap.o: $(BUILD)/xlb_decap.skel.h
 

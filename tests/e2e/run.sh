@@ -626,7 +626,7 @@ test_xlb_decap_detaches_and_unpins() {
 # placed again elsewhere and reset (with a ring that never changed, it would
 # land where it was and nobody would see). (The kernel's LRU also spares
 # entries in use: a build that recorded SYNs in xlb_flows filled it here and
-# still kept the 50; test_xdp's flood, against idle flows, is the one that
+# still kept the 50; test_xdp_flows's flood, against idle flows, is the one that
 # tells such a build apart.)
 test_syn_flood_of_a_million_real_frames_moves_no_established_connection() {
 	local out flood ports cmac lmac p0 p1 hp rc=0
