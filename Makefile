@@ -55,6 +55,7 @@ $(BUILD)/user/xlbd/%.o $(BUILD)/tests/%.o $(BUILD)/bench/%.o: CFLAGS += $(XLBD_I
 
 # userspace modules shared by the daemon, the CLI and the tests
 DP_SRCS    := user/xlbd/dataplane.c user/xlbd/flowtab.c user/lib/log.c user/xlbd/lb.c \
+              user/xlbd/plan.c \
               user/xlbd/neigh.c
 CORE_SRCS  := user/lib/maglev.c user/lib/config.c user/lib/api.c user/lib/names.c
 DP_OBJS    := $(DP_SRCS:%.c=$(BUILD)/%.o)
@@ -64,7 +65,7 @@ XDP_TESTS  := $(addprefix $(BUILD)/tests/test_xdp_,parse forwarding tunnels flow
 TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tests/test_api \
               $(BUILD)/tests/test_health $(XDP_TESTS) $(BUILD)/tests/test_decap \
               $(BUILD)/tests/test_journal $(BUILD)/tests/test_http $(BUILD)/tests/test_neigh \
-              $(BUILD)/tests/test_flowtab
+              $(BUILD)/tests/test_flowtab $(BUILD)/tests/test_plan
 
 .PHONY: all deps test demo bench profile check-fmt fmt clean help progs man install uninstall deb
 .DEFAULT_GOAL := all
@@ -235,6 +236,12 @@ $(BUILD)/tests/test_journal: $(BUILD)/tests/unit/test_journal.o $(BUILD)/user/xl
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka -ljson-c
 
+# plans with no BPF: the running state built in memory
+$(BUILD)/tests/test_plan: $(BUILD)/tests/unit/test_plan.o $(BUILD)/user/xlbd/plan.o $(CORE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS_CORE)
+
 # (test_neigh.c includes neigh.c to reach its static parsers)
 $(BUILD)/tests/test_neigh: $(BUILD)/tests/unit/test_neigh.o $(BUILD)/user/lib/log.o
 	$(call msg,LINK,$@)
@@ -296,7 +303,7 @@ LINT_TESTS := tests/lint/includes.sh
 # directory of their own: any report fails them.
 SAN_BUILD  := $(BUILD)/san
 SAN_TESTS  := $(addprefix $(SAN_BUILD)/tests/,test_maglev test_config test_api test_health \
-              test_journal test_http test_neigh test_flowtab)
+              test_journal test_http test_neigh test_flowtab test_plan)
 SAN_XLBD   := $(SAN_BUILD)/xlbd # run once by tests/e2e/operator.sh
 
 .PHONY: san-tests

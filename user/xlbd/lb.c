@@ -25,6 +25,7 @@
 #include "names.h"
 #include "log.h"
 #include "maglev.h"
+#include "plan.h"
 
 struct adopted_be {
 	uint32_t id, gen, vip_id;
@@ -160,47 +161,6 @@ struct lb_backend *lb_backend_find(struct lb_vip *v, const struct xlb_addr *a)
 }
 
 /* ---- change log ------------------------------------------------------------ */
-
-static void strv_add(char ***v, unsigned *n, const char *s)
-{
-	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
-
-	if (!nv)
-		return;
-	*v = nv;
-	nv[*n] = strdup(s);
-	if (nv[*n])
-		(*n)++;
-}
-
-static void __attribute__((format(printf, 3, 4)))
-change(struct lb_changes *ch, int undoes_cli, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-
-	if (!ch)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	strv_add(&ch->lines, &ch->n, buf);
-	if (undoes_cli)
-		strv_add(&ch->undone, &ch->nundone, buf);
-}
-
-void lb_changes_free(struct lb_changes *c)
-{
-	unsigned i;
-
-	for (i = 0; i < c->n; i++)
-		free(c->lines[i]);
-	for (i = 0; i < c->nundone; i++)
-		free(c->undone[i]);
-	free(c->lines);
-	free(c->undone);
-	memset(c, 0, sizeof(*c));
-}
 
 /* ---- ids --------------------------------------------------------------------- */
 
@@ -381,49 +341,6 @@ static void adopt_finish(struct lb *lb)
 
 /* ---- syncing one VIP into the data plane ------------------------------------ */
 
-/*
- * What the data plane may do with a backend. Health counts unless every
- * backend of the VIP is unhealthy and the VIP says keep: then the configured
- * set serves anyway (a check that fails everywhere is more likely wrong than
- * every server at once).
- */
-static uint8_t be_dp_state(const struct lb_vip *v, const struct lb_backend *b)
-{
-	int health_counts = !(v->all_down && v->on_all_down == CFG_ALL_DOWN_KEEP);
-
-	if (b->admin == CFG_STATE_DOWN || !b->mac_ok ||
-	    (health_counts && b->health == LB_HEALTH_DOWN))
-		return XLB_BE_DOWN;
-	return b->admin == CFG_STATE_DRAIN ? XLB_BE_DRAIN : XLB_BE_UP;
-}
-
-static uint32_t be_eff_weight(const struct lb_vip *v, const struct lb_backend *b)
-{
-	uint64_t w;
-
-	if (be_dp_state(v, b) != XLB_BE_UP)
-		return 0;
-	w = (uint64_t)b->weight * b->weight_pct / 100;
-	return w || !b->weight ? (uint32_t)w : 1; /* slow start never rounds to 0 */
-}
-
-/* No backend that could serve (admin up, MAC known) is healthy. */
-static int vip_all_down(const struct lb_vip *v)
-{
-	unsigned i, candidates = 0;
-
-	for (i = 0; i < v->nbe; i++) {
-		const struct lb_backend *b = v->be[i];
-
-		if (b->admin != CFG_STATE_UP || !b->mac_ok)
-			continue;
-		candidates++;
-		if (b->health != LB_HEALTH_DOWN)
-			return 0;
-	}
-	return candidates > 0;
-}
-
 static void be_entry(struct lb *lb, const struct lb_vip *v, const struct lb_backend *b,
 		     struct xlb_backend *e)
 {
@@ -431,7 +348,7 @@ static void be_entry(struct lb *lb, const struct lb_vip *v, const struct lb_back
 	memcpy(e->addr, b->addr.a, sizeof(e->addr));
 	memcpy(e->mac, b->mac, 6);
 	e->family = b->addr.family;
-	e->state = be_dp_state(v, b);
+	e->state = plan_be_dp_state(v, b);
 	e->gen = b->gen;
 	e->vip_id = v->id;
 	e->udp_timeout = v->udp_timeout_s;
@@ -605,7 +522,7 @@ int lb_vip_sync(struct lb *lb, struct lb_vip *v)
 		v->dirty = 1;
 		return 0;
 	}
-	all_down = vip_all_down(v);
+	all_down = plan_vip_all_down(v);
 	/*
 	 * (its first state is not news: a fresh start has every checked backend
 	 * down until its first checks, and the health checker says each one)
@@ -622,11 +539,12 @@ int lb_vip_sync(struct lb *lb, struct lb_vip *v)
 	v->all_down_said = 1;
 	v->dirty = 0;
 	for (i = 0; i < v->nbe; i++)
-		v->be[i]->eff_weight = be_eff_weight(v, v->be[i]);
+		v->be[i]->eff_weight = plan_be_eff_weight(v, v->be[i]);
 
 	/* 1: backends that may carry traffic, before a ring names them */
 	for (i = 0; i < v->nbe; i++)
-		if (be_dp_state(v, v->be[i]) != XLB_BE_DOWN && (err = be_write(lb, v, v->be[i])))
+		if (plan_be_dp_state(v, v->be[i]) != XLB_BE_DOWN &&
+		    (err = be_write(lb, v, v->be[i])))
 			return err;
 	/* 2: the ring, if what it is built from changed */
 	sig = ring_sig(v);
@@ -644,7 +562,8 @@ int lb_vip_sync(struct lb *lb, struct lb_vip *v)
 	}
 	/* 3: backends going down, once no ring names them */
 	for (i = 0; i < v->nbe; i++)
-		if (be_dp_state(v, v->be[i]) == XLB_BE_DOWN && (err = be_write(lb, v, v->be[i])))
+		if (plan_be_dp_state(v, v->be[i]) == XLB_BE_DOWN &&
+		    (err = be_write(lb, v, v->be[i])))
 			return err;
 	/* 4: the VIP entry; a changed key replaces the old one */
 	e.flags = v->young ? XLB_VIP_F_YOUNG : 0;
@@ -880,157 +799,92 @@ static void vip_remove(struct lb *lb, unsigned i)
 
 /* ---- the config ------------------------------------------------------------- */
 
-uint8_t lb_fwd_mode(int cfg_fwd)
+static int vip_index(const struct lb *lb, const struct lb_vip *v)
 {
-	return cfg_fwd == CFG_FWD_IPIP	? XLB_FWD_IPIP
-	       : cfg_fwd == CFG_FWD_GUE ? XLB_FWD_GUE
-					: XLB_FWD_DSR;
+	unsigned i;
+
+	for (i = 0; i < lb->nvips; i++)
+		if (lb->vips[i] == v)
+			return (int)i;
+	return -1;
 }
 
-/*
- * Make v's backends cv's. v is NULL for a VIP a dry run would add; with
- * ch->dry, only the changes are listed.
- */
-static int apply_backends(struct lb *lb, struct lb_vip *v, const struct cfg_vip *cv,
-			  struct lb_changes *ch)
+static int be_index(const struct lb_vip *v, const struct lb_backend *b)
 {
-	int dry = ch && ch->dry;
-	struct cfg_check k;
-	char as[64];
-	unsigned i, j;
+	unsigned i;
 
-	for (i = v ? v->nbe : 0; i-- > 0;) {
-		struct lb_backend *b = v->be[i];
+	for (i = 0; i < v->nbe; i++)
+		if (v->be[i] == b)
+			return (int)i;
+	return -1;
+}
 
-		for (j = 0; j < cv->backends_count; j++)
-			if (!memcmp(&cv->backends[j].addr, &b->addr, sizeof(b->addr)))
-				break;
-		if (j == cv->backends_count) {
-			cfg_addr_str(&b->addr, as, sizeof(as));
-			change(ch, b->from_cli, "vip %s: backend %s removed%s", v->name, as,
-			       b->from_cli ? " (added with xlbctl)" : "");
-			if (!dry)
-				be_remove(lb, v, i);
+/* Make v's backends what pv says. */
+static int apply_backends(struct lb *lb, struct lb_vip *v, const struct plan_vip *pv)
+{
+	unsigned j;
+	int i;
+
+	for (j = 0; j < pv->nbe; j++) {
+		const struct plan_backend *pb = &pv->be[j];
+		struct lb_backend *b = pb->cur;
+
+		if (pb->kind == PLAN_REMOVE) {
+			if ((i = be_index(v, b)) >= 0)
+				be_remove(lb, v, (unsigned)i);
+			continue;
 		}
-	}
-	for (j = 0; j < cv->backends_count; j++) {
-		const struct cfg_backend *c = &cv->backends[j];
-		struct lb_backend *b = v ? lb_backend_find(v, &c->addr) : NULL;
-
-		cfg_addr_str(&c->addr, as, sizeof(as));
-		if (!b) {
-			change(ch, 0, "vip %s: backend %s added (weight %u, %s)", cv->name, as,
-			       c->weight, names_str(&names_state, (int)c->state));
-			if (dry)
-				continue;
-			b = be_new(lb, v, &c->addr);
+		if (pb->kind == PLAN_ADD) {
+			b = be_new(lb, v, &pb->addr);
 			if (!b)
 				return -ENOSPC;
-			b->weight = c->weight;
-			b->admin = c->state;
-			/* checked backends start down (initial_state) unless adopted up */
-			if (!cfg_backend_check(cv, c, &k) && k.initial_state != CFG_INITIAL_UP &&
-			    !b->adopted_up)
+			b->weight = pb->weight;
+			b->admin = pb->admin;
+			if (pb->starts_down && !b->adopted_up)
 				b->health = LB_HEALTH_DOWN;
-			be_set_mac(lb, v, b, c->has_mac ? c->mac_bytes : NULL);
+			be_set_mac(lb, v, b, pb->has_mac ? pb->mac : NULL);
 			continue;
 		}
-		if (b->weight != c->weight)
-			change(ch, b->from_cli, "vip %s: backend %s weight %u -> %u", v->name, as,
-			       b->weight, c->weight);
-		if (b->admin != c->state)
-			change(ch, b->from_cli, "vip %s: backend %s state %s -> %s", v->name, as,
-			       names_str(&names_state, (int)b->admin),
-			       names_str(&names_state, (int)c->state));
-		if (dry)
-			continue;
-		b->weight = c->weight;
-		b->admin = c->state;
+		b->weight = pb->weight;
+		b->admin = pb->admin;
 		b->from_cli = 0;
-		if (c->has_mac && (!b->mac_static || memcmp(b->mac, c->mac_bytes, 6)))
-			be_set_mac(lb, v, b, c->mac_bytes);
-		else if (!c->has_mac && b->mac_static)
-			be_set_mac(lb, v, b, NULL);
+		if (pb->fields & PLAN_BF_MAC)
+			be_set_mac(lb, v, b, pb->has_mac ? pb->mac : NULL);
 	}
 	return 0;
 }
 
-int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
+int lb_apply_plan(struct lb *lb, const struct plan *p)
 {
-	int dry = ch && ch->dry;
-	char as[64];
-	unsigned i, j;
-	int err = 0, e;
+	unsigned k;
+	int err = 0, e, i;
 
-	/* VIPs that are gone */
-	for (i = lb->nvips; i-- > 0;) {
-		for (j = 0; j < cfg->vips_count; j++)
-			if (!strcmp(cfg->vips[j].name, lb->vips[i]->name))
-				break;
-		if (j == cfg->vips_count) {
-			change(ch, lb->vips[i]->from_cli, "vip %s removed%s", lb->vips[i]->name,
-			       lb->vips[i]->from_cli ? " (added with xlbctl)" : "");
-			if (!dry)
-				vip_remove(lb, i);
-		}
-	}
-	for (j = 0; j < cfg->vips_count; j++) {
-		const struct cfg_vip *cv = &cfg->vips[j];
-		struct lb_vip *v = lb_vip_find(lb, cv->name);
-		enum cfg_proto proto = cv->protocol;
+	for (k = 0; k < p->n; k++) {
+		const struct plan_vip *pv = &p->vip[k];
+		struct lb_vip *v = pv->cur;
 
-		cfg_addr_str(&cv->addr, as, sizeof(as));
-		if (!v) {
-			change(ch, 0, "vip %s added (%s port %u %s)", cv->name, as, cv->port,
-			       names_str(&names_proto, (int)proto));
-			if (dry) {
-				apply_backends(lb, NULL, cv, ch);
-				continue;
-			}
-			v = vip_new(lb, cv->name, &cv->addr, (uint16_t)cv->port, proto);
-			if (!v)
-				return -ENOSPC;
-		} else if (memcmp(&v->addr, &cv->addr, sizeof(v->addr)) || v->port != cv->port ||
-			   v->proto != proto) {
-			change(ch, v->from_cli, "vip %s: now %s port %u %s", v->name, as, cv->port,
-			       names_str(&names_proto, (int)proto));
-		}
-		if (v->sched != cv->scheduler && v->ring_sig)
-			change(ch, v->from_cli, "vip %s: scheduler %s -> %s", v->name,
-			       names_str(&names_sched, v->sched),
-			       names_str(&names_sched, cv->scheduler));
-		if (v->ring_size != cv->ring_size && v->ring_sig)
-			change(ch, v->from_cli, "vip %s: ring_size %u -> %u", v->name, v->ring_size,
-			       cv->ring_size);
-		if (v->fwd_mode != lb_fwd_mode(cfg_vip_fwd(cfg, cv)) && v->ring_sig)
-			change(ch, v->from_cli, "vip %s: forwarding %s -> %s", v->name,
-			       names_str(&names_fwd, v->fwd_mode),
-			       names_str(&names_fwd, lb_fwd_mode(cfg_vip_fwd(cfg, cv))));
-		if (v->udp_timeout_s != cv->udp_timeout_s && v->ring_sig && proto == CFG_PROTO_UDP)
-			change(ch, v->from_cli, "vip %s: udp_idle_timeout %us -> %us", v->name,
-			       v->udp_timeout_s, cv->udp_timeout_s);
-		if (v->on_all_down != cv->on_all_down && v->ring_sig)
-			change(ch, v->from_cli, "vip %s: on_all_down %s -> %s", v->name,
-			       names_str(&names_all_down, (int)v->on_all_down),
-			       names_str(&names_all_down, (int)cv->on_all_down));
-		if (dry) {
-			apply_backends(lb, v, cv, ch);
+		if (pv->kind == PLAN_REMOVE) {
+			if ((i = vip_index(lb, v)) >= 0)
+				vip_remove(lb, (unsigned)i);
 			continue;
 		}
-		v->addr = cv->addr;
-		v->port = (uint16_t)cv->port;
-		v->proto = proto;
-		v->sched = cv->scheduler;
-		v->ring_size = cv->ring_size;
-		v->udp_timeout_s = cv->udp_timeout_s;
-		v->on_all_down = cv->on_all_down;
-		v->fwd_mode = lb_fwd_mode(cfg_vip_fwd(cfg, cv));
-		v->new_health = cv->check && cv->check->initial_state != CFG_INITIAL_UP
-					? LB_HEALTH_DOWN
-					: LB_HEALTH_UP;
+		if (pv->kind == PLAN_ADD) {
+			v = vip_new(lb, pv->name, &pv->addr, pv->port, pv->proto);
+			if (!v)
+				return -ENOSPC;
+		}
+		v->addr = pv->addr;
+		v->port = pv->port;
+		v->proto = pv->proto;
+		v->sched = pv->sched;
+		v->ring_size = pv->ring_size;
+		v->udp_timeout_s = pv->udp_timeout_s;
+		v->on_all_down = pv->on_all_down;
+		v->fwd_mode = pv->fwd_mode;
+		v->new_health = pv->new_health;
 		v->from_cli = 0;
-		v->announce_min_healthy = cv->announce_min_healthy;
-		e = apply_backends(lb, v, cv, ch);
+		v->announce_min_healthy = pv->announce_min_healthy;
+		e = apply_backends(lb, v, pv);
 		if (!e)
 			e = lb_vip_sync(lb, v);
 		if (e) {
@@ -1038,12 +892,30 @@ int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
 			err = err ? err : e;
 		}
 	}
-	if (dry)
-		return 0;
 	if (!lb->batch)
 		adopt_finish(lb);
-	lb->default_fwd = lb_fwd_mode(cfg->forwarding ? (int)cfg->forwarding : CFG_FWD_DSR);
+	lb->default_fwd = p->default_fwd;
 	hooks_run(lb, LB_EV_SET, NULL);
+	return err;
+}
+
+int lb_plan(struct lb *lb, const struct cfg *cfg, struct plan *p)
+{
+	return plan_config(p, lb->vips, lb->nvips, cfg);
+}
+
+int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
+{
+	struct plan p;
+	int err;
+
+	err = lb_plan(lb, cfg, &p);
+	if (err)
+		return err;
+	if (ch)
+		plan_lines(&p, ch);
+	err = ch && ch->dry ? 0 : lb_apply_plan(lb, &p);
+	plan_free(&p);
 	return err;
 }
 
