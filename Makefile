@@ -72,7 +72,7 @@ TEST_BINS  := $(BUILD)/tests/test_maglev $(BUILD)/tests/test_config $(BUILD)/tes
 
 XLBD_OBJS  := $(addprefix $(BUILD)/user/xlbd/,xlbd.o daemon.o control.o instance.o journal.o \
               notify.o stats.o explain.o flows.o monitor.o metrics.o metrics_http.o \
-              announce.o) \
+              announce.o preview.o) \
               $(addprefix $(BUILD)/user/lib/,caps.o file.o netns.o)
 
 # sd_notify(3) through libsystemd where it is installed; SYSTEMD=0 (or a host

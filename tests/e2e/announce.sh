@@ -102,6 +102,27 @@ test_a_vip_under_min_healthy_is_withdrawn_and_comes_back_after_hold_down() {
 	awk -v a="$t0" -v b="$t1" 'BEGIN {exit !(b - a >= 1.8)}'
 }
 
+# --dry-run names the routes a change would withdraw; the change then does
+test_a_dry_run_names_the_routes_a_change_would_withdraw() {
+	local out st rc=0
+	route_wait 10.111.1.101 6 1 || { say "api not announced to begin with"; return 1; }
+	# api needs 2 healthy backends: one drained withdraws it
+	out=$(ctl -j backend set api 10.111.0.12 state drain --dry-run); st=$?
+	say "drain in api: exit $st, routes withdrawn: $(jget "$out" disruption routes_withdrawn)"
+	[ "$st" -eq 5 ] && [ "$(jget "$out" disruption routes_withdrawn 0)" = 10.111.1.101 ] || rc=1
+	# web needs 1: the same drain there withdraws nothing, cuts nothing
+	out=$(ctl -j backend set web 10.111.0.12 state drain --dry-run); st=$?
+	say "drain in web: exit $st, routes withdrawn: $(jget "$out" disruption routes_withdrawn)"
+	[ "$st" -eq 0 ] && [ "$(jget "$out" disruption routes_withdrawn)" = "[]" ] || rc=1
+	route_wait 10.111.1.101 1 1 || { say "a dry run withdrew api"; rc=1; }
+	ctl backend set api 10.111.0.12 state drain >/dev/null || rc=1
+	route_wait 10.111.1.101 5 0 || { say "api not withdrawn by the drain"; rc=1; }
+	route_wait 10.111.1.100 1 1 || { say "web withdrawn too"; rc=1; }
+	ctl backend set api 10.111.0.12 state up >/dev/null || rc=1
+	route_wait 10.111.1.101 6 1 || { say "api not back"; rc=1; }
+	return $rc
+}
+
 test_every_backend_failing_withdraws_the_vip() {
 	local rc=0
 	echo 500 >"/run/xlb-lab/$P/be1.health"
@@ -357,6 +378,7 @@ ip -n "$P-lb" route flush table 200 2>/dev/null
 
 t test_vips_are_announced_after_hold_down_with_our_protocol
 t test_a_vip_under_min_healthy_is_withdrawn_and_comes_back_after_hold_down
+t test_a_dry_run_names_the_routes_a_change_would_withdraw
 t test_every_backend_failing_withdraws_the_vip
 t test_host_drain_withdraws_everything_keeps_forwarding_and_survives_a_restart
 t test_kill_9_and_a_restart_never_remove_a_route

@@ -20,8 +20,9 @@
                             --interval s until file S exists (their source
                             ports into --ports F once connected); prints
                             {"connections", "requests", "errors", "moved",
-                            "ports"}: moved counts answers from another
-                            backend than the connection's first
+                            "ports", "broken"}: moved counts answers from
+                            another backend than the connection's first,
+                            broken the connections that failed a request
 """
 import argparse
 import http.client
@@ -112,7 +113,7 @@ def holds(a):
     for _ in range(a.n):
         c, path = conn_for(a.url, a.timeout)
         c.connect()
-        conns.append([c, None])
+        conns.append([c, None, False])
     if a.ports:
         with open(a.ports, "w") as f:
             f.write(" ".join(str(cb[0].sock.getsockname()[1]) for cb in conns) + "\n")
@@ -130,6 +131,7 @@ def holds(a):
                     moved += 1
             except Exception:
                 errors += 1
+                cb[2] = True
         time.sleep(a.interval)
     ports = []
     for cb in conns:
@@ -140,7 +142,7 @@ def holds(a):
     for cb in conns:
         cb[0].close()
     print(json.dumps({"connections": len(conns), "requests": requests, "errors": errors,
-                      "moved": moved, "ports": ports}))
+                      "moved": moved, "ports": ports, "broken": sum(cb[2] for cb in conns)}))
 
 
 def conns(a):

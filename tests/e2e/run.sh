@@ -218,6 +218,98 @@ moved_off() {
 test_downed_backend_clients_are_moved() { moved_off down; }
 test_removed_backend_clients_are_moved() { moved_off removed; }
 
+# ---- --dry-run: what the preview says a change cuts and moves is what it does --------
+
+# The backend id in each slot of VIP $1's ring, one a line, as bpftool reads xlb_rings.
+ring_ids() {
+	local id
+	id=$(jget "$(ctl -j vip show "$1")" vip id)
+	bpftool -j map lookup pinned "$PINS/xlb_rings" key $(python3 -c '
+import struct, sys
+print(" ".join(str(b) for b in struct.pack("<I", int(sys.argv[1]))))' "$id") | python3 -c '
+import json, subprocess, sys
+e = json.load(sys.stdin)
+e = e.get("formatted", e)
+v = e["inner_map_id"] if "inner_map_id" in e else e["value"]
+inner = v if isinstance(v, int) else int.from_bytes(bytes(int(x, 16) for x in v), "little")
+d = json.loads(subprocess.check_output(["bpftool", "-j", "map", "dump", "id", str(inner)]))
+def num(x):
+    return x if isinstance(x, int) else int.from_bytes(bytes(int(b, 16) for b in x), "little")
+for k, v in sorted((num(e.get("formatted", e)["key"]), num(e.get("formatted", e)["value"])) for e in d):
+    for i in range(4):
+        print((v >> (16 * i)) & 0xffff)'
+}
+
+# Slots whose backend differs between two ring_ids outputs.
+ring_moved() { paste <(echo "$1") <(echo "$2") | awk '$1 != $2' | wc -l; }
+
+# The flows of our held connections (ports in $2) that the table pins to backend $1.
+held_flows_on() {
+	ctl -j flows -n 10000 --backend "$1" web | python3 -c '
+import json, sys
+ports = set(open(sys.argv[1]).read().split())
+print(sum(1 for f in json.load(sys.stdin)["flows"]
+          if f["state"] == "open" and f["client"].rsplit(":", 1)[1] in ports))' "$2"
+}
+
+test_dry_run_preview_is_what_the_change_then_does() {
+	local be=10.111.0.12 out st rc=0 before after moved want held res
+	rm -f "$WORK/dry.stop" "$WORK/dry.ports"
+	client python3 "$TOP/tests/e2e/client.py" holds http://10.111.1.100/ -n 30 \
+		--stop "$WORK/dry.stop" --ports "$WORK/dry.ports" --interval 0.2 >"$WORK/dry.json" &
+	for _ in $(seq 100); do [ -s "$WORK/dry.ports" ] && break; sleep 0.1; done
+	sleep 0.5 # (their first requests: every flow recorded)
+	held=$(held_flows_on $be "$WORK/dry.ports")
+	want=$(jget "$(ctl -j flows -n 1 --backend $be web)" matched)
+	before=$(ring_ids web)
+
+	# a backend removed: exit 5 (it cuts), the flows xlbctl flows counts on it, the slots
+	ctl backend del web $be --dry-run | sed 's/^/      /'
+	out=$(ctl -j backend del web $be --dry-run); st=$?
+	say "preview of backend del: exit $st; $(jget "$out" disruption vips 0 flows_cut) flows cut" \
+	    "($want in the table, $held of them ours), $(jget "$out" disruption vips 0 slots_moved)" \
+	    "of $(jget "$out" disruption vips 0 ring_slots) slots move"
+	[ "$st" -eq 5 ] && [ "$held" -gt 0 ] || rc=1
+	[ "$(jget "$out" disruption vips 0 flows_cut)" -eq "$want" ] || rc=1
+	[ "$(jget "$out" disruption cuts)" = True ] || rc=1
+	[ "$(ring_ids web)" = "$before" ] || { say "a dry run changed the ring"; rc=1; }
+	ctl backend del web $be >/dev/null || rc=1
+	after=$(ring_ids web)
+	moved=$(ring_moved "$before" "$after")
+	say "then: $moved slots changed owner"
+	[ "$moved" -eq "$(jget "$out" disruption vips 0 slots_moved)" ] || rc=1
+	sleep 1
+	touch "$WORK/dry.stop"
+	wait $! 2>/dev/null
+	for _ in $(seq 50); do [ -s "$WORK/dry.json" ] && break; sleep 0.1; done
+	res=$(cat "$WORK/dry.json")
+	say "held connections: $(count "$res" connections), $(count "$res" broken) broken"
+	[ "$(count "$res" broken)" -eq "$held" ] || { say "broken: $(count "$res" broken), not $held"; rc=1; }
+
+	# a weight changed in the file: a reload --dry-run cuts nothing (exit 0), moves what it says
+	ctl backend add web $be >/dev/null || rc=1
+	before=$(ring_ids web)
+	cp "$CFG" "$WORK/cfg.keep"
+	python3 - "$CFG" <<'PY'
+import sys
+p = sys.argv[1]
+s = open(p).read()
+s = s.replace("      - address: 10.111.0.13\n  - name: w112", "      - address: 10.111.0.13\n        weight: 300\n  - name: w112", 1)
+open(p, "w").write(s)
+PY
+	out=$(ctl -j reload --dry-run); st=$?
+	say "preview of the reload: exit $st, $(jget "$out" changes)" | cut -c1-160
+	[ "$st" -eq 0 ] && [ "$(jget "$out" disruption flows_cut)" -eq 0 ] || rc=1
+	[ "$(ring_ids web)" = "$before" ] || rc=1
+	ctl reload >/dev/null || rc=1
+	moved=$(ring_moved "$before" "$(ring_ids web)")
+	say "weight 300: preview $(jget "$out" disruption vips 0 slots_moved) slots, then $moved"
+	[ "$moved" -gt 0 ] && [ "$moved" -eq "$(jget "$out" disruption vips 0 slots_moved)" ] || rc=1
+	cp "$WORK/cfg.keep" "$CFG"
+	ctl reload >/dev/null || rc=1
+	return $rc
+}
+
 # ---- health checks ---------------------------------------------------------------
 
 # A backend's field from `xlbctl -j health VIP`.
@@ -728,6 +820,7 @@ run_test test_bad_config_on_reload_is_refused_and_traffic_continues
 run_test test_drained_backend_keeps_its_connection_and_gets_no_new_one
 run_test test_downed_backend_clients_are_moved
 run_test test_removed_backend_clients_are_moved
+run_test test_dry_run_preview_is_what_the_change_then_does
 run_test test_ipip_carries_ipv4_tcp_and_udp
 run_test test_gue_carries_ipv4_tcp
 run_test test_ipip_carries_ipv6_in_ipv6

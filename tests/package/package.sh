@@ -241,6 +241,8 @@ test_completion_offers_objects_verbs_and_the_daemons_names() {
 	offers "$x backend del web " "10.112.0.11 10.112.0.12" || rc=1
 	offers "$x backend set web 10.112.0.12 " "state weight" || rc=1
 	offers "$x backend set web 10.112.0.12 state " "down drain up" || rc=1
+	offers "$x backend set web 10.112.0.12 state drain " "--dry-run" || rc=1
+	offers "$x backend del web 10.112.0.12 " "--dry-run" || rc=1
 	offers "$x vip add api 10.112.1.101 443 " "tcp udp" || rc=1
 	offers "$x vip add api 10.112.1.101 443 tcp scheduler " "maglev random source-ip wrr" ||
 		rc=1

@@ -199,8 +199,11 @@ static const struct bad bads[] = {
 	  "stats: rate must be true or false" },
 	{ "stats_zero_takes_no_rate", "{\"cmd\":\"stats.zero\",\"rate\":true}", API_E_BAD_REQUEST,
 	  "stats.zero: no field \"rate\"" },
-	{ "dry_run_is_only_for_reload", "{\"cmd\":\"status\",\"dry_run\":true}", API_E_BAD_REQUEST,
-	  "status: no field \"dry_run\"" },
+	{ "dry_run_is_only_for_changes_it_can_preview", "{\"cmd\":\"status\",\"dry_run\":true}",
+	  API_E_BAD_REQUEST, "status: no field \"dry_run\"" },
+	{ "backend_add_has_no_dry_run",
+	  "{\"cmd\":\"backend.add\",\"vip\":\"web\",\"address\":\"10.0.0.1\",\"dry_run\":true}",
+	  API_E_BAD_REQUEST, "backend.add: no field \"dry_run\"" },
 	{ "dry_run_must_be_a_boolean", "{\"cmd\":\"reload\",\"dry_run\":1}", API_E_BAD_REQUEST,
 	  "reload: dry_run must be true or false" },
 };

@@ -55,7 +55,7 @@ struct api_req {
 	int state;	/* enum cfg_state, -1 */
 	uint8_t mac[6];
 	int has_mac;
-	int dry_run;		/* reload: say what would change, change nothing */
+	int dry_run;		/* reload, backend del/set: say what would change, change nothing */
 	int rate;		/* stats: add rates over the last interval */
 	struct xlb_addr client; /* explain: the client's address; flows: a filter */
 	int has_client;

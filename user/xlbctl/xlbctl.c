@@ -29,6 +29,7 @@
 #define EXIT_USAGE   2
 #define EXIT_UNREACH 3
 #define EXIT_DENIED  4 /* the control socket is not ours to use */
+#define EXIT_CUTS    5 /* a dry run: the change would cut flows or withdraw a route */
 
 static const char *sock_path = CFG_SOCKET_DEFAULT;
 static int json_out, pretty;
@@ -282,8 +283,10 @@ static int run(json_object *req, void (*show)(json_object *))
 		print_json(r);
 	else if (show)
 		show(r);
+	/* a dry run says by its status whether the change would cut anything */
+	rc = json_object_get_boolean(get(get(r, "disruption"), "cuts")) ? EXIT_CUTS : 0;
 	json_object_put(r);
-	return 0;
+	return rc;
 }
 
 /* What a change did, as the daemon words it. */
@@ -668,26 +671,58 @@ static int be_add(int argc, char **argv)
 	return run(q, show_changed);
 }
 
+static void show_disruption(json_object *d);
+
+/* backend del/set --dry-run: the change, and what it would cut. */
+static void show_change_preview(json_object *r)
+{
+	json_object *c = get(r, "changes");
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(c); i++)
+		printf("would change: %s\n",
+		       json_object_get_string(json_object_array_get_idx(c, i)));
+	if (!json_object_array_length(c))
+		printf("would change nothing: the backend is that already\n");
+	show_disruption(get(r, "disruption"));
+	printf("nothing was changed (dry run)\n");
+}
+
+/* A trailing --dry-run: taken off argv, and asked of xlbd. */
+static int dry_run_arg(json_object *q, int *argc, char **argv)
+{
+	if (*argc > 0 && !strcmp(argv[*argc - 1], "--dry-run")) {
+		json_object_object_add(q, "dry_run", json_object_new_boolean(1));
+		(*argc)--;
+		return 1;
+	}
+	return 0;
+}
+
 static int be_del(int argc, char **argv)
 {
-	json_object *q;
+	json_object *q = request("backend.del");
+	int dry = dry_run_arg(q, &argc, argv);
 
-	if (argc != 2)
-		return usage_err("usage: backend del VIP ADDRESS");
-	q = request("backend.del");
+	if (argc != 2) {
+		json_object_put(q);
+		return usage_err("usage: backend del VIP ADDRESS [--dry-run]");
+	}
 	add_s(q, "vip", argv[0]);
 	add_s(q, "address", argv[1]);
-	return run(q, show_changed);
+	return run(q, dry ? show_change_preview : show_changed);
 }
 
 static int be_set(int argc, char **argv)
 {
-	json_object *q;
-	int rc;
+	json_object *q = request("backend.set");
+	int dry = dry_run_arg(q, &argc, argv), rc;
 
-	if (argc < 4)
-		return usage_err("usage: backend set VIP ADDRESS (weight N | state up|drain|down)");
-	q = request("backend.set");
+	if (argc < 4) {
+		json_object_put(q);
+		return usage_err("usage: backend set VIP ADDRESS (weight N | state up|drain|down) "
+				 "[--dry-run]");
+	}
 	add_s(q, "vip", argv[0]);
 	add_s(q, "address", argv[1]);
 	rc = be_opts(q, "set", argc - 2, argv + 2, "weight state");
@@ -695,14 +730,14 @@ static int be_set(int argc, char **argv)
 		json_object_put(q);
 		return rc;
 	}
-	return run(q, show_changed);
+	return run(q, dry ? show_change_preview : show_changed);
 }
 
 static const struct cmd be_cmds[] = {
 	{ "list", be_list, "backend list VIP" },
 	{ "add", be_add, "backend add VIP ADDRESS [weight N] [mac MAC]" },
-	{ "del", be_del, "backend del VIP ADDRESS", 1 },
-	{ "set", be_set, "backend set VIP ADDRESS (weight N | state up|drain|down)" },
+	{ "del", be_del, "backend del VIP ADDRESS [--dry-run]", 1 },
+	{ "set", be_set, "backend set VIP ADDRESS (weight N | state up|drain|down) [--dry-run]" },
 	{},
 };
 
@@ -1198,6 +1233,55 @@ static int do_monitor(int argc, char **argv)
 	return stream_events(json_out ? NULL : show_event);
 }
 
+/* A dry run's disruption, VIP by VIP, then what it would cut in all. */
+static void show_disruption(json_object *d)
+{
+	json_object *vips = get(d, "vips"), *w = get(d, "routes_withdrawn");
+	size_t i, j, n;
+
+	if (!d)
+		return;
+	n = json_object_array_length(vips);
+	printf("disruption:\n");
+	for (i = 0; i < n; i++) {
+		json_object *v = json_object_array_get_idx(vips, i), *cut = get(v, "backends_cut"),
+			    *ck = get(v, "checks");
+
+		printf("  vip %s (%s):", gets(v, "vip"), gets(v, "change"));
+		if (json_object_get_boolean(get(v, "ring_rebuilt")) ||
+		    json_object_get_int64(get(v, "slots_moved")))
+			printf(" %lld of %lld ring slots change owner (%s%%),",
+			       (long long)json_object_get_int64(get(v, "slots_moved")),
+			       (long long)json_object_get_int64(get(v, "ring_slots")),
+			       gets(v, "slots_moved_pct"));
+		else
+			printf(" its ring stays,");
+		printf(" %lld flow%s cut, %lld healthy after\n",
+		       (long long)json_object_get_int64(get(v, "flows_cut")),
+		       json_object_get_int64(get(v, "flows_cut")) == 1 ? "" : "s",
+		       (long long)json_object_get_int64(get(v, "healthy_after")));
+		for (j = 0; j < json_object_array_length(cut); j++) {
+			json_object *b = json_object_array_get_idx(cut, j);
+
+			printf("    backend %s %s: %lld flow%s cut\n", gets(b, "backend"),
+			       gets(b, "why"), (long long)json_object_get_int64(get(b, "flows")),
+			       json_object_get_int64(get(b, "flows")) == 1 ? "" : "s");
+		}
+		for (j = 0; j < json_object_array_length(ck); j++)
+			printf("    check: %s\n",
+			       json_object_get_string(json_object_array_get_idx(ck, j)));
+	}
+	for (j = 0; j < json_object_array_length(w); j++)
+		printf("  route to %s withdrawn\n",
+		       json_object_get_string(json_object_array_get_idx(w, j)));
+	if (!json_object_get_boolean(get(d, "flows_counted")))
+		printf("  (the flow table could not be read: flows are not counted)\n");
+	printf("in all: %lld flow%s cut, %zu route%s withdrawn\n",
+	       (long long)json_object_get_int64(get(d, "flows_cut")),
+	       json_object_get_int64(get(d, "flows_cut")) == 1 ? "" : "s",
+	       json_object_array_length(w), json_object_array_length(w) == 1 ? "" : "s");
+}
+
 static void show_reload(json_object *r)
 {
 	json_object *c = get(r, "changes"), *u = get(r, "undone");
@@ -1215,6 +1299,7 @@ static void show_reload(json_object *r)
 					 json_object_get_string(json_object_array_get_idx(u, j)));
 		printf("  %s%s\n", line, undoes ? "  (undoes a change made with xlbctl)" : "");
 	}
+	show_disruption(get(r, "disruption"));
 	if (dry)
 		printf("nothing was changed (dry run)\n");
 }

@@ -34,6 +34,7 @@
 #include <libmnl/libmnl.h>
 
 #include "announce.h"
+#include "plan.h"
 #include "file.h"
 #include "instance.h"
 #include "log.h"
@@ -592,6 +593,47 @@ void announce_forget(const char *pin_path)
 	if (!instance_path(mark, sizeof(mark), "drained", pin_path, ""))
 		unlink(mark);
 	announce_release_others(pin_path, 0);
+}
+
+/* Would addr still have an eligible VIP once the plan is applied (after: announce: then)? */
+static int eligible_after(struct announce *a, const struct xlb_addr *addr, const struct plan *p,
+			  const struct cfg_announce *after)
+{
+	unsigned i;
+
+	for (i = 0; i < lb_vip_count(a->lb); i++) {
+		struct lb_vip *v = lb_vip_at(a->lb, i);
+		const struct plan_vip *pv = plan_find(p, v);
+		unsigned need;
+
+		if (pv && pv->kind == PLAN_REMOVE)
+			continue;
+		if (memcmp(pv ? &pv->addr : &v->addr, addr, sizeof(*addr)))
+			continue;
+		need = pv ? pv->announce_min_healthy : v->announce_min_healthy;
+		if ((pv ? pv->serving_after : v->serving) >= (need ? need : after->min_healthy))
+			return 1;
+	}
+	/* (a VIP added serves nothing before its backends are resolved and checked) */
+	return 0;
+}
+
+void announce_preview(struct announce *a, const struct plan *p, const struct cfg_announce *after,
+		      json_object *withdrawn)
+{
+	char as[64];
+	unsigned i;
+
+	for (i = 0; a && i < a->n; i++) {
+		const struct ann_addr *e = &a->addrs[i];
+
+		if (!e->installed)
+			continue;
+		if (after && after->table == a->table && eligible_after(a, &e->addr, p, after))
+			continue;
+		cfg_addr_str(&e->addr, as, sizeof(as));
+		json_object_array_add(withdrawn, json_object_new_string(as));
+	}
 }
 
 json_object *announce_vip_json(struct announce *a, const struct lb_vip *v)

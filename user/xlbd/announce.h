@@ -38,6 +38,14 @@ int announce_drained(const struct announce *a);
 unsigned announce_withdraw_all(struct announce *a);
 /* A VIP's "announce" object, and the instance's, for the control API. */
 json_object *announce_vip_json(struct announce *a, const struct lb_vip *v);
+/*
+ * The addresses announced now that plan p would withdraw (appended to
+ * withdrawn as strings): no VIP of theirs keeps min_healthy backends, or
+ * the announce: section (after; NULL: none) changes its table or goes.
+ */
+struct plan;
+void announce_preview(struct announce *a, const struct plan *p, const struct cfg_announce *after,
+		      json_object *withdrawn);
 json_object *announce_status_json(struct announce *a);
 /*
  * A detach forgets everything: the drain mark of pin_path, and the routes it

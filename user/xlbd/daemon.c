@@ -24,6 +24,8 @@
 #include "stats.h"
 #include "names.h"
 #include "notify.h"
+#include "plan.h"
+#include "preview.h"
 #include "version.h"
 
 static json_object *jstr(const char *s)
@@ -503,7 +505,7 @@ json_object *xlbd_reload(struct xlbd *d, int dry)
 	char *errs = NULL;
 	size_t errlen = 0;
 	FILE *f = open_memstream(&errs, &errlen);
-	json_object *r, *global;
+	json_object *r, *global, *preview = NULL;
 	const char *fixed;
 	unsigned i, n;
 	int err, e, relisten;
@@ -555,7 +557,18 @@ json_object *xlbd_reload(struct xlbd *d, int dry)
 	global = json_object_new_array();
 	reload_file_changes(d->cfg, cfg, global);
 	if (dry) {
-		err = lb_apply_config(d->lb, cfg, &ch);
+		struct preview_src src = { d->dp, d->lb, d->ann, d->cfg, cfg, cfg->announce };
+		struct plan p;
+		int cuts;
+
+		err = lb_plan(d->lb, cfg, &p);
+		if (!err) {
+			plan_lines(&p, &ch);
+			err = plan_rings(&p);
+			if (!err)
+				preview = preview_json(&src, &p, &cuts);
+			plan_free(&p);
+		}
 		cfg_free(cfg);
 	} else {
 		struct cfg *old = d->cfg;
@@ -571,10 +584,10 @@ json_object *xlbd_reload(struct xlbd *d, int dry)
 		reannounce(d, old);
 		cfg_free(old);
 		if (relisten) {
-			metrics_close(d->metrics);
-			d->metrics = NULL;
 			struct metrics_src src;
 
+			metrics_close(d->metrics);
+			d->metrics = NULL;
 			xlbd_metrics_src(d, &src);
 			if (cfg->metrics_listen && (e = metrics_open(&d->metrics, &src))) {
 				log_warnx("metrics_listen %s: %s; no metrics are served",
@@ -598,6 +611,8 @@ json_object *xlbd_reload(struct xlbd *d, int dry)
 	json_object_object_add(r, "dry_run", json_object_new_boolean(dry));
 	json_object_object_add(r, "changes", global);
 	json_object_object_add(r, "undone", jstrv(ch.undone, ch.nundone));
+	if (preview)
+		json_object_object_add(r, "disruption", preview);
 	if (!dry)
 		log_info("reloaded %s: %u change%s, %u made with xlbctl undone", d->cfg_path, n,
 			 n == 1 ? "" : "s", ch.nundone);
@@ -618,7 +633,10 @@ json_object *xlbd_handle_read_only(void *ctx, const struct api_req *q)
 {
 	struct xlbd *d = ctx;
 
-	if (!api_cmd_reads_only(q->cmd))
+	/* a dry run reads: what a change would do */
+	if (!api_cmd_reads_only(q->cmd) &&
+	    !(q->dry_run &&
+	      (q->cmd == API_RELOAD || q->cmd == API_BACKEND_DEL || q->cmd == API_BACKEND_SET)))
 		return api_error(
 			API_E_READ_ONLY,
 			"this socket only reads (status, stats, vip list and show, backend "
@@ -745,6 +763,48 @@ void xlbd_on_lb(void *ctx, enum lb_event ev, struct lb_vip *v)
 		announce_sync(d->ann);
 }
 
+/* xlbctl backend del/set --dry-run: the change as a plan, and what it would cut. */
+static json_object *backend_preview(struct xlbd *d, const struct api_req *q)
+{
+	struct preview_src src = {
+		.dp = d->dp, .lb = d->lb, .ann = d->ann, .ann_after = d->cfg->announce
+	};
+	struct lb_vip *v = lb_vip_find(d->lb, q->vip);
+	struct lb_backend *b = v ? lb_backend_find(v, &q->addr) : NULL;
+	struct lb_changes ch = {};
+	json_object *r, *preview;
+	struct plan p;
+	char as[64];
+	int err, cuts;
+
+	cfg_addr_str(&q->addr, as, sizeof(as));
+	if (!v)
+		return api_error(API_E_NOT_FOUND, "no vip %s", q->vip);
+	if (!b)
+		return api_error(API_E_NOT_FOUND, "no backend %s in vip %s", as, q->vip);
+	if (q->weight > 65535)
+		return api_error(API_E_INVALID, "backend %s: weight must be 0..65535", as);
+	err = q->cmd == API_BACKEND_DEL ? plan_backend_del(&p, v, b)
+					: plan_backend_set(&p, v, b, q->weight, q->state);
+	if (err)
+		return api_error(API_E_INTERNAL, "planning: %s", strerror(-err));
+	err = plan_rings(&p);
+	if (err) {
+		plan_free(&p);
+		return api_error(API_E_INTERNAL, "planning the ring: %s", strerror(-err));
+	}
+	plan_lines(&p, &ch);
+	preview = preview_json(&src, &p, &cuts);
+	plan_free(&p);
+	r = api_ok();
+	json_object_object_add(r, "dry_run", json_object_new_boolean(1));
+	json_object_object_add(r, "changes", jstrv(ch.lines, ch.n));
+	json_object_object_add(r, "undone", json_object_new_array());
+	json_object_object_add(r, "disruption", preview);
+	lb_changes_free(&ch);
+	return r;
+}
+
 json_object *xlbd_handle(void *ctx, const struct api_req *q)
 {
 	struct xlbd *d = ctx;
@@ -795,12 +855,16 @@ json_object *xlbd_handle(void *ctx, const struct api_req *q)
 				   q->has_mac ? q->mac : NULL, err, sizeof(err));
 		break;
 	case API_BACKEND_DEL:
+		if (q->dry_run)
+			return backend_preview(d, q);
 		e = lb_backend_del(d->lb, q->vip, &q->addr, err, sizeof(err));
 		break;
 	case API_VIP_DEL:
 		e = lb_vip_del(d->lb, q->vip, err, sizeof(err));
 		break;
 	case API_BACKEND_SET:
+		if (q->dry_run)
+			return backend_preview(d, q);
 		e = lb_backend_set(d->lb, q->vip, &q->addr, q->weight, q->state, err, sizeof(err));
 		break;
 	case API_STATS:

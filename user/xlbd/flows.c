@@ -8,6 +8,7 @@
  * many flows matched beyond those it lists; it runs on xlbd's loop (a
  * table for a million flows: tens of milliseconds).
  */
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,4 +190,40 @@ json_object *flows_list(struct dp *dp, struct lb *lb, const struct api_req *q)
 	json_object_object_add(r, "limit", json_object_new_int64(w.limit));
 	json_object_object_add(r, "took_ms", api_number(mono_ms() - t0, 1));
 	return r;
+}
+
+struct count {
+	struct walk w;
+	uint64_t *by_id;
+};
+
+static int on_count(const struct xlb_flow_key *k, const struct xlb_flow *f, void *arg)
+{
+	struct count *c = arg;
+	const struct xlb_backend *be = backend_of(&c->w, f->backend_id);
+
+	(void)k;
+	/* as on_flow judges it: a flow whose backend entry is still its own, and not down */
+	if (be && be->gen && be->gen == f->backend_gen && be->state != XLB_BE_DOWN)
+		c->by_id[f->backend_id]++;
+	return 0;
+}
+
+int flows_count(struct dp *dp, uint64_t *by_id)
+{
+	struct count c = { .w = { .dp = dp }, .by_id = by_id };
+	int err;
+
+	c.w.be = calloc(XLB_MAX_BACKENDS, sizeof(*c.w.be));
+	c.w.be_read = calloc(XLB_MAX_BACKENDS, 1);
+	if (!c.w.be || !c.w.be_read) {
+		free(c.w.be);
+		free(c.w.be_read);
+		return -ENOMEM;
+	}
+	memset(by_id, 0, XLB_MAX_BACKENDS * sizeof(*by_id));
+	err = dp_flow_walk(dp, on_count, &c);
+	free(c.w.be);
+	free(c.w.be_read);
+	return err < 0 ? err : 0;
 }

@@ -18,6 +18,13 @@ struct lb;
 json_object *flows_list(struct dp *dp, struct lb *lb, const struct api_req *q);
 
 /*
+ * The flows the table holds for each backend id (by_id: XLB_MAX_BACKENDS
+ * counters), as xlbctl flows counts them: those whose backend entry is
+ * still theirs and not down, in any state. 0 or -errno.
+ */
+int flows_count(struct dp *dp, uint64_t *by_id);
+
+/*
  * Is a UDP flow idle past its backend's timeout, as the program judges it
  * (flow_established)? Its next packet is then placed anew. idle_s: whole
  * seconds since its last packet.
