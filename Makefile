@@ -55,7 +55,7 @@ $(BUILD)/user/xlbd/%.o $(BUILD)/tests/%.o $(BUILD)/bench/%.o: CFLAGS += $(XLBD_I
 
 # userspace modules shared by the daemon, the CLI and the tests
 DP_SRCS    := user/xlbd/dataplane.c user/xlbd/flowtab.c user/lib/log.c user/xlbd/lb.c \
-              user/xlbd/plan.c \
+              user/xlbd/plan.c user/lib/xdp_refusal.c \
               user/xlbd/neigh.c
 CORE_SRCS  := user/lib/maglev.c user/lib/config.c user/lib/api.c user/lib/names.c
 DP_OBJS    := $(DP_SRCS:%.c=$(BUILD)/%.o)
@@ -102,7 +102,7 @@ $(BUILD)/xlbd: $(XLBD_OBJS) $(HEALTH_OBJS) $(DP_OBJS) $(CORE_OBJS)
 $(BUILD)/user/xlb-decap/xlb_decap.o: $(BUILD)/xlb_decap.skel.h
 
 $(BUILD)/xlb-decap: $(BUILD)/user/xlb-decap/xlb_decap.o \
-		   $(addprefix $(BUILD)/user/lib/,log.o caps.o netns.o)
+		   $(addprefix $(BUILD)/user/lib/,log.o caps.o netns.o xdp_refusal.o)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_BPF)
 

@@ -699,6 +699,43 @@ test_a_restart_in_another_xdp_mode_is_refused() {
 	[ $rc -ne 0 ] && [[ $out == *"attached in generic mode and $nat says native"* ]]
 }
 
+# A link at MTU 9000, where the driver refuses a program without multi-buffer
+# support in native mode: native says why in words (the MTU, the limit, what
+# to do), auto falls back to generic and says so, and the MTU tunnelled
+# frames are measured against is the link's, followed as it changes.
+jumbo_off() { ip -n "$P-lb" link set eth1 mtu 1500; ip -n "$P-far" link set eth0 mtu 1500; }
+
+test_a_jumbo_link_native_says_why_and_auto_falls_back() {
+	local auto nat out st rc=0
+	auto=$(aside_cfg 's|^xdp_mode: .*|xdp_mode: auto|; /^mtu:/d' auto.yaml)
+	nat=$(aside_cfg 's|^xdp_mode: .*|xdp_mode: native|; /^mtu:/d' nat9k.yaml)
+	# (veth checks its peer's MTU: the far end goes to 9000 too)
+	ip -n "$P-far" link set eth0 mtu 9000 && ip -n "$P-lb" link set eth1 mtu 9000 || return 1
+	out=$(timeout 20 nsenter --net=/run/netns/$P-lb "$BUILD/xlbd" -f -c "$nat" 2>&1)
+	st=$?
+	say "native: exit $st: $(grep -o 'attaching to.*MTU, [0-9]*' <<<"$out")..."
+	[ $st -ne 0 ] && [[ $out == *"eth1's MTU, 9000, is more than its driver takes"*"xdp_mode: generic"* ]] || rc=1
+	aside_start "$auto" || { jumbo_off; return 1; }
+	out=$("$BUILD/xlbctl" -s /run/xlb/op-det.sock -j status)
+	say "auto: $(jget "$out" xdp_mode) mode, mtu $(jget "$out" mtu) from the $(jget "$out" mtu_from)"
+	[ "$(jget "$out" xdp_mode)" = generic ] && [ "$(jget "$out" mtu)" = 9000 ] || rc=1
+	[[ $(jget "$out" warnings) == *"native XDP was refused"* ]] || { say "no warning in status"; rc=1; }
+	grep -q "xdp_mode auto: eth1 refused native XDP (Numerical result out of range: eth1's MTU, 9000" \
+		"$WORK/det.log" || { say "no warning in the log"; rc=1; }
+	ip -n "$P-lb" link set eth1 mtu 4000
+	for _ in $(seq 50); do
+		[ "$(jget "$("$BUILD/xlbctl" -s /run/xlb/op-det.sock -j status)" mtu)" = 4000 ] && break
+		sleep 0.1
+	done
+	out=$(bpftool -j map dump pinned /sys/fs/bpf/xlb-op4/xlb_config)
+	say "the link at 4000: xlb_config has $(grep -o '"mtu":[0-9]*' <<<"$out")"
+	[[ $out == *'"mtu":4000'* ]] || rc=1
+	"$BUILD/xlbctl" -s /run/xlb/op-det.sock detach --yes >/dev/null || rc=1
+	wait "$ASIDE_PID"
+	jumbo_off
+	return $rc
+}
+
 # xlbd built with ASan and UBSan (make test builds it): a start, reloads
 # (which free the running configuration) and a detach, with no report.
 test_sanitized_xlbd_starts_reloads_and_detaches_cleanly() {
@@ -784,6 +821,7 @@ run_test test_sanitized_xlbd_starts_reloads_and_detaches_cleanly
 run_test test_detach_is_done_when_it_answers
 run_test test_offline_detach_in_another_namespace_refuses_and_keeps_the_pins
 run_test test_a_restart_in_another_xdp_mode_is_refused
+run_test test_a_jumbo_link_native_says_why_and_auto_falls_back
 run_test test_a_daemon_started_from_a_terminal_without_syslog_logs_to_a_file
 run_test test_detach_finds_the_interface_from_the_pins_and_keeps_other_pins
 

@@ -92,7 +92,7 @@ static void test_defaults_fill_what_is_not_written(void **state)
 	assert_int_equal(cfg->vips[0].backends[0].weight, 100);
 	assert_int_equal(cfg->vips[0].backends[0].state, CFG_STATE_UP);
 	assert_int_equal(cfg->vips[0].backends[1].weight, 0);
-	assert_int_equal(cfg->mtu, 1500);
+	assert_int_equal(cfg->mtu, 0); /* the interface's, as xlbd finds it */
 	assert_int_equal(cfg->icmp_echo, 1);
 	assert_int_equal(cfg->gue_port, 6080);
 	cfg_free(cfg);

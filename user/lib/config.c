@@ -971,9 +971,8 @@ static void validate_tunnel(struct cfg_ctx *c, struct cfg *cfg)
 			 cfg->gue_port);
 	if (!cfg->gue_port)
 		cfg->gue_port = XLB_GUE_PORT_DEFAULT;
-	if (!cfg->mtu)
-		cfg->mtu = 1500;
-	else if (cfg->mtu < 576 || cfg->mtu > 65535)
+	/* (not given, 0: the interface's, as xlbd finds it) */
+	if (cfg->mtu && (cfg->mtu < 576 || cfg->mtu > 65535))
 		cfg_errf(c, cfg_node(c, -1, -1, "mtu"), "mtu: must be 576..65535, got %u",
 			 cfg->mtu);
 	/* true by default: absence must be told from false */

@@ -123,7 +123,7 @@ struct cfg {
 	char *tunnel_flow_prefix;  /* with tunnel_source: flow, IPv4 A.B.C.D/LEN */
 	char *tunnel_flow_prefix6; /* with tunnel_source: flow, IPv6 X::/LEN (LEN >= 96) */
 	uint32_t gue_port;
-	uint32_t mtu;  /* of the tunnels' path; 0 (not given): 1500 */
+	uint32_t mtu;  /* of the tunnels' path; 0 (not given): the interface's */
 	int icmp_echo; /* answer ping to VIPs; true unless written false */
 	struct cfg_vip *vips;
 	unsigned vips_count;

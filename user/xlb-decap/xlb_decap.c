@@ -32,6 +32,7 @@
 #include "caps.h"
 #include "log.h"
 #include "netns.h"
+#include "xdp_refusal.h"
 #include "version.h"
 #include "xlb_abi.h"
 #include "xlb_decap.skel.h"
@@ -203,10 +204,30 @@ static int do_attach(const char *ifname, int ifindex, int gue_port, enum xdp_att
 		goto out;
 	log_bpf_quiet(1);
 	err = xdp_program__attach(xp, ifindex, mode, 0);
+	/* auto: a driver that refuses native mode (an MTU past a page) gets generic */
+	if (err && mode == XDP_MODE_UNSPEC && xdp_native_refused(err)) {
+		char why[400];
+
+		xdp_refusal(err, ifname, "--mode generic", why, sizeof(why));
+		fprintf(stderr,
+			"xlb-decap: %s refused native XDP (%s%s%s): attaching in generic mode, "
+			"which costs an skb a packet\n",
+			ifname, strerror(-err), why[0] ? ": " : "", why);
+		err = xdp_program__attach(xp, ifindex, XDP_MODE_SKB, 0);
+	}
 	log_bpf_quiet(0);
 	xdp_program__close(xp);
-	if (err)
+	if (err) {
+		char why[400];
+
+		xdp_refusal(err, ifname, "--mode generic", why, sizeof(why));
+		if (why[0]) {
+			fprintf(stderr, "xlb-decap: attach %s: %s: %s\n", ifname, strerror(-err),
+				why);
+			err = -EREMOTE; /* said */
+		}
 		goto out;
+	}
 	err = bpf_program__pin(skel->progs.xlb_decap, path);
 	if (!err)
 		printf("xlb-decap: attached to %s (GUE port %d, %d addresses)\n", ifname, gue_port,

@@ -383,8 +383,9 @@ static void show_status(json_object *r)
 
 	printf("xlbd %s, pid %lld, up %llds\n", gets(r, "version"), geti(r, "pid"),
 	       geti(r, "uptime_s"));
-	printf("  interface   %s (ifindex %lld), %s XDP, program id %lld\n", gets(r, "interface"),
-	       geti(r, "ifindex"), gets(r, "xdp_mode"), geti(r, "prog_id"));
+	printf("  interface   %s (ifindex %lld), %s XDP, program id %lld, mtu %lld (%s's)\n",
+	       gets(r, "interface"), geti(r, "ifindex"), gets(r, "xdp_mode"), geti(r, "prog_id"),
+	       geti(r, "mtu"), strcmp(gets(r, "mtu_from"), "file") ? "the interface" : "the file");
 	printf("  program     loaded by xlbd %s%s\n", gets(r, "prog_version"),
 	       strcmp(gets(r, "prog_version"), gets(r, "version")) ? " (not this xlbd's build)"
 								   : "");

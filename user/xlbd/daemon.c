@@ -24,6 +24,7 @@
 #include "stats.h"
 #include "names.h"
 #include "notify.h"
+#include "xdp_refusal.h"
 #include "plan.h"
 #include "preview.h"
 #include "version.h"
@@ -162,11 +163,23 @@ static json_object *do_status(struct xlbd *d)
 	json_object_object_add(r, "xdp_mode",
 			       jstr(d->attach.mode == DP_MODE_GENERIC ? "generic" : "native"));
 	json_object_object_add(r, "prog_id", json_object_new_int64(d->attach.prog_id));
+	json_object_object_add(r, "mtu", json_object_new_int64(xlbd_mtu(d, d->cfg)));
+	json_object_object_add(r, "mtu_from", jstr(d->cfg->mtu ? "file" : "interface"));
 	json_object_object_add(r, "prog_version", jstr(d->prog_version));
 	json_object_object_add(r, "pin_path", jstr(d->cfg->pin_path));
 	json_object_object_add(r, "adopted", json_object_new_boolean(d->adopted));
 	/* frames sent by XDP_TX from a veth arrive only where its peer runs XDP */
 	warn = json_object_new_array();
+	if (d->attach.native_err) {
+		char why[400], line[520];
+
+		xdp_refusal(d->attach.native_err, d->ifname, "xdp_mode: generic", why, sizeof(why));
+		snprintf(line, sizeof(line),
+			 "native XDP was refused (%s%s%s): the program runs in generic mode, "
+			 "which costs an skb a packet",
+			 strerror(-d->attach.native_err), why[0] ? ": " : "", why);
+		json_object_array_add(warn, jstr(line));
+	}
 	if (d->neigh && !neigh_veth_peer_xdp(d->neigh, d->ifindex))
 		json_object_array_add(warn,
 				      jstr("the interface is a veth whose peer has no XDP program: "
@@ -328,6 +341,23 @@ static json_object *errno_reply(int err, const char *msg)
 	return api_error(code, "%s", msg);
 }
 
+unsigned xlbd_mtu(const struct xlbd *d, const struct cfg *cfg)
+{
+	unsigned m = cfg->mtu ? cfg->mtu : d->link_mtu ? d->link_mtu : 1500;
+
+	return m > 65535 ? 65535 : m; /* (loopback's is 65536) */
+}
+
+int xlbd_link_mtu_read(struct xlbd *d)
+{
+	int m = link_mtu(d->ifname);
+
+	if (m <= 0 || (unsigned)m == d->link_mtu)
+		return 0;
+	d->link_mtu = (unsigned)m;
+	return 1;
+}
+
 int xlbd_dp_config(struct xlbd *d, const struct cfg *cfg)
 {
 	struct xlb_config xc = { .ifindex = (__u32)d->ifindex };
@@ -348,7 +378,7 @@ int xlbd_dp_config(struct xlbd *d, const struct cfg *cfg)
 		xc.flags |= XLB_CFG_F_MONITOR;
 		xc.monitor_rate = (__u16)(rate > 65535 ? 65535 : rate);
 	}
-	xc.mtu = (__u16)cfg->mtu;
+	xc.mtu = (__u16)xlbd_mtu(d, cfg);
 	if (cfg->icmp_echo)
 		xc.flags |= XLB_CFG_F_ICMP_ECHO;
 	return dp_config_set(d->dp, &xc);
@@ -429,7 +459,8 @@ static void say_file_change(void *ctx, const struct cfg_diff_item *it)
  * What a reload changes that lb.c does not say (every key of the file,
  * health checks included, through cfg_diff), as lines of its report.
  */
-static void reload_file_changes(const struct cfg *o, const struct cfg *n, json_object *out)
+static void reload_file_changes(const struct xlbd *d, const struct cfg *o, const struct cfg *n,
+				json_object *out)
 {
 	char buf[320];
 
@@ -440,8 +471,9 @@ static void reload_file_changes(const struct cfg *o, const struct cfg *n, json_o
 		json_object_array_add(out, jstr(buf));
 	}
 	if (o->mtu != n->mtu) {
-		snprintf(buf, sizeof(buf), "mtu %u -> %u", o->mtu ? o->mtu : 1500,
-			 n->mtu ? n->mtu : 1500);
+		snprintf(buf, sizeof(buf), "mtu %u%s -> %u%s", xlbd_mtu(d, o),
+			 o->mtu ? "" : " (the interface's)", xlbd_mtu(d, n),
+			 n->mtu ? "" : " (the interface's)");
 		json_object_array_add(out, jstr(buf));
 	}
 	cfg_diff(o, n, say_file_change, out);
@@ -555,7 +587,7 @@ json_object *xlbd_reload(struct xlbd *d, int dry)
 		}
 	}
 	global = json_object_new_array();
-	reload_file_changes(d->cfg, cfg, global);
+	reload_file_changes(d, d->cfg, cfg, global);
 	if (dry) {
 		struct preview_src src = { d->dp, d->lb, d->ann, d->cfg, cfg, cfg->announce };
 		struct plan p;

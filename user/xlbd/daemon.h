@@ -34,6 +34,7 @@ struct xlbd {
 	struct health *health;
 	char ifname[16];
 	int ifindex;
+	unsigned link_mtu; /* the interface's MTU, as last read: mtu when the file gives none */
 	struct dp_attach_info attach;
 	char prog_version[64]; /* the build that loaded the attached program (xlb_build) */
 	time_t started;
@@ -60,6 +61,11 @@ struct xlbd {
 	struct metrics *metrics; /* the Prometheus endpoint, when metrics_listen is set */
 	struct announce *ann;	 /* the VIPs' routes, when announce: is set */
 };
+
+/* The MTU tunnelled frames are measured against: the file's, else the interface's. */
+unsigned xlbd_mtu(const struct xlbd *d, const struct cfg *cfg);
+/* Read the interface's MTU again; 1 when it changed (xlb_config then needs writing). */
+int xlbd_link_mtu_read(struct xlbd *d);
 
 /* Write xlb_config from cfg: the interface, the tunnel sources, GUE's port. */
 int xlbd_dp_config(struct xlbd *d, const struct cfg *cfg);

@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 
 #include "dataplane.h"
+#include "xdp_refusal.h"
 #include "flowtab.h"
 #include "log.h"
 #include "version.h"
@@ -629,6 +630,11 @@ int dp_attach(struct dp *dp, int ifindex, enum dp_mode mode, struct dp_attach_in
 		 * library's warnings about that are expected, not ours to show */
 		log_bpf_quiet(1);
 		err = xdp_program__attach(xp, ifindex, xdp_mode(mode), 0);
+		/* auto: a driver that refuses native mode (an MTU past a page) gets generic */
+		if (err && mode == DP_MODE_AUTO && xdp_native_refused(err)) {
+			ai->native_err = err;
+			err = xdp_program__attach(xp, ifindex, XDP_MODE_SKB, 0);
+		}
 		log_bpf_quiet(0);
 		xdp_program__close(xp);
 		if (err)

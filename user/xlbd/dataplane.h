@@ -29,10 +29,11 @@ int dp_prog_fd(const struct dp *dp);
 enum dp_mode { DP_MODE_AUTO, DP_MODE_NATIVE, DP_MODE_GENERIC };
 
 struct dp_attach_info {
-	__u32 prog_id; /* the program now serving the interface */
-	int mode;      /* DP_MODE_NATIVE or DP_MODE_GENERIC, as attached */
-	int kept;      /* the pinned program, already attached, was kept */
-	int replaced;  /* an older build of ours was replaced atomically */
+	__u32 prog_id;	/* the program now serving the interface */
+	int mode;	/* DP_MODE_NATIVE or DP_MODE_GENERIC, as attached */
+	int kept;	/* the pinned program, already attached, was kept */
+	int replaced;	/* an older build of ours was replaced atomically */
+	int native_err; /* auto: native mode refused with this -errno, so generic */
 };
 
 /*
@@ -41,6 +42,7 @@ struct dp_attach_info {
  * and replaced atomically if it is not; anybody else's is refused (-EBUSY).
  */
 int dp_attach(struct dp *dp, int ifindex, enum dp_mode mode, struct dp_attach_info *info);
+/* (DP_MODE_AUTO: native where the driver takes it, else generic: info->native_err says why) */
 
 /* The version program prog_id was loaded with (xlb_build), into buf. */
 int dp_prog_build(__u32 prog_id, char *buf, size_t len);

@@ -38,6 +38,7 @@
 #include "monitor.h"
 #include "notify.h"
 #include "stats.h"
+#include "xdp_refusal.h"
 #include "version.h"
 
 #define XLBD_CONF_DEFAULT  "/etc/xlb/xlb.yaml"
@@ -221,6 +222,14 @@ static void on_resolve_timer(evutil_socket_t fd, short what, void *arg)
 	lb_resolve_pending(d->lb);
 	lb_settle(d->lb);
 	service_ready_check(d);
+	/* the interface's MTU, when the file gives none: followed as it changes */
+	if (xlbd_link_mtu_read(d)) {
+		log_info("%s: MTU now %u%s", d->ifname, d->link_mtu,
+			 d->cfg->mtu ? "; the file's mtu is used"
+				     : ": tunnelled frames are measured against it");
+		if (!d->cfg->mtu && d->dp)
+			xlbd_dp_config(d, d->cfg);
+	}
 }
 
 static double cpu_ms(void)
@@ -573,6 +582,7 @@ int main(int argc, char **argv)
 		log_warn("interface %s", ifname);
 		goto out;
 	}
+	xlbd_link_mtu_read(&d); /* (the file's mtu, when given, wins) */
 	err = if_mac(ifname, xc.if_mac);
 	if (err) {
 		log_warnx("MAC of %s: %s", ifname,
@@ -703,9 +713,24 @@ int main(int argc, char **argv)
 	/* attach last: the first packet finds the maps filled */
 	err = dp_attach(d.dp, d.ifindex, dp_mode_of(d.cfg->xdp_mode), &d.attach);
 	if (err) {
-		log_warnx("attaching to %s: %s%s", d.ifname, strerror(-err),
-			  err == -EBUSY ? " (another XDP program is attached)" : "");
+		char why[400];
+
+		xdp_refusal(err, d.ifname, "xdp_mode: generic", why, sizeof(why));
+		log_warnx("attaching to %s: %s%s%s", d.ifname, strerror(-err),
+			  err == -EBUSY ? " (another XDP program is attached)"
+			  : why[0]	? ": "
+					: "",
+			  why);
 		goto out;
+	}
+	if (d.attach.native_err) {
+		char why[400];
+
+		xdp_refusal(d.attach.native_err, d.ifname, "xdp_mode: generic", why, sizeof(why));
+		log_warnx(
+			"xdp_mode auto: %s refused native XDP (%s%s%s); attached in generic mode, "
+			"which costs an skb a packet",
+			d.ifname, strerror(-d.attach.native_err), why[0] ? ": " : "", why);
 	}
 	made_pins = 0;
 	d.stats = stats_new(d.dp, d.lb);
