@@ -1484,7 +1484,7 @@ int main(int argc, char **argv)
 	struct lb *lb;
 	const char *out = "build/bench/results.json";
 	struct xlb_config xc = { .if_mac = { 0x02, 0, 0, 0, 0, 0x01 },
-				 .gue_port = htons(XLB_GUE_PORT_DEFAULT) };
+				 .gue_port = XLB_GUE_PORT_DEFAULT };
 
 	if (argc > 1)
 		top = argv[1];

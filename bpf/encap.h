@@ -135,7 +135,7 @@ static __always_inline int encap_write(struct xdp_md *ctx, struct xlb_pkt *p,
 	}
 	if (gue) {
 		uh->source = bpf_htons(0xc000 | (hash & 0x3fff));
-		uh->dest = cfg->gue_port;
+		uh->dest = bpf_htons(cfg->gue_port);
 		uh->len = bpf_htons(sizeof(*uh) + inner_len);
 		uh->check = 0;
 	}

@@ -323,7 +323,7 @@ static __always_inline int sched_is_stateless(const struct xlb_vip *vip)
 }
 
 /* The VIP key of p's destination, in whole words (see parse.h). */
-static __always_inline void vip_key_set(struct xlb_vip_key *k, const struct xlb_pkt *p, __be16 port,
+static __always_inline void vip_key_set(struct xlb_vip_key *k, const struct xlb_pkt *p, __u16 port,
 					__u8 flags)
 {
 	const __u64 *a = (const __u64 *)p->key.dst;
@@ -344,7 +344,7 @@ static __always_inline struct xlb_vip *vip_lookup(const struct xlb_pkt *p)
 		vip_key_set(&k, p, 0, XLB_VIPK_F_FRAG);
 		return bpf_map_lookup_elem(&xlb_vips, &k);
 	}
-	vip_key_set(&k, p, p->key.dport, 0);
+	vip_key_set(&k, p, bpf_ntohs(p->key.dport), 0); /* (the key says it as the file does) */
 	vip = bpf_map_lookup_elem(&xlb_vips, &k);
 	if (vip)
 		return vip;

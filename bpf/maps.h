@@ -11,11 +11,85 @@
 #include <bpf/bpf_helpers.h>
 #include "xlb_abi.h"
 
+/*
+ * The types the maps are declared with: the ABI's structs, byte for byte,
+ * with addresses as bytes, so that `bpftool map dump` shows a VIP's address
+ * as [10,94,0,100,...] where the program's own view is four words. Enums
+ * (scheduler, forwarding, state, family) are the ABI's own, named in BTF.
+ */
+struct xlb_vip_key_btf {
+	__u8 addr[16];
+	__u16 port;
+	__u8 proto;
+	enum xlb_family family;
+	__u8 flags;
+	__u8 pad[3];
+};
+
+struct xlb_flow_key_btf {
+	__u8 src[16];
+	__u8 dst[16];
+	__be16 sport; /* as the packet carries them: network order */
+	__be16 dport;
+	__u8 proto;
+	enum xlb_family family;
+	__u8 pad[2];
+};
+
+struct xlb_flow_line_btf {
+	__u64 state;
+	struct xlb_flow_key_btf key;
+	struct xlb_flow flow;
+};
+
+struct xlb_flow_set_btf {
+	struct xlb_flow_line_btf line[XLB_FLOW_WAYS];
+};
+
+struct xlb_backend_btf {
+	__u8 addr[16];
+	__u8 mac[6];
+	enum xlb_family family;
+	enum xlb_be_state state;
+	__u32 gen;
+	__u32 vip_id;
+	__u32 udp_timeout;
+	enum xlb_fwd fwd_mode;
+	__u8 egress;
+	__u8 pad[2];
+};
+
+struct xlb_config_btf {
+	__u8 if_mac[6];
+	__u16 monitor_rate;
+	__u32 ifindex;
+	__u32 flags;
+	__u8 tun_src4[4];
+	__u8 tun_src6[16];
+	__u8 tun_mask4[4];
+	__u8 tun_mask6[4];
+	__u16 gue_port;
+	__u16 mtu;
+};
+
+#define XLB_SAME_LAYOUT(a, b, f)                                                                   \
+	_Static_assert(sizeof(struct a) == sizeof(struct b) &&                                     \
+			       __builtin_offsetof(struct a, f) == __builtin_offsetof(struct b, f), \
+		       #a " is " #b)
+XLB_SAME_LAYOUT(xlb_vip_key_btf, xlb_vip_key, flags);
+XLB_SAME_LAYOUT(xlb_flow_key_btf, xlb_flow_key, family);
+XLB_SAME_LAYOUT(xlb_flow_line_btf, xlb_flow_line, flow);
+XLB_SAME_LAYOUT(xlb_flow_set_btf, xlb_flow_set, line[XLB_FLOW_WAYS - 1]);
+XLB_SAME_LAYOUT(xlb_backend_btf, xlb_backend, egress);
+XLB_SAME_LAYOUT(xlb_backend_btf, xlb_backend, state);
+XLB_SAME_LAYOUT(xlb_config_btf, xlb_config, gue_port);
+XLB_SAME_LAYOUT(xlb_config_btf, xlb_config, tun_mask6);
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct xlb_config);
+	__type(value, struct xlb_config_btf);
 } xlb_config SEC(".maps");
 
 #ifndef XLB_EVENTS_BYTES
@@ -45,7 +119,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 2 * XLB_MAX_VIPS);
-	__type(key, struct xlb_vip_key);
+	__type(key, struct xlb_vip_key_btf);
 	__type(value, struct xlb_vip);
 } xlb_vips SEC(".maps");
 
@@ -89,7 +163,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, XLB_MAX_BACKENDS);
 	__type(key, __u32);
-	__type(value, struct xlb_backend);
+	__type(value, struct xlb_backend_btf);
 } xlb_backends SEC(".maps");
 
 struct {
@@ -108,7 +182,7 @@ struct {
 	__uint(max_entries, 2);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
-	__type(value, struct xlb_flow_set);
+	__type(value, struct xlb_flow_set_btf);
 } xlb_flows SEC(".maps");
 
 /* See xlb_abi.h. Sized at load, with flow_bits_words (flow.h). */
@@ -127,7 +201,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, XLB_MAX_SYN_FLOWS);
-	__type(key, struct xlb_flow_key);
+	__type(key, struct xlb_flow_key_btf);
 	__type(value, struct xlb_flow);
 } xlb_syn_flows SEC(".maps");
 

@@ -20,6 +20,15 @@
 #define IPPROTO_IPIP 4
 #endif
 
+/* xlb_decap_addr as bpftool shows it: the address as bytes (see maps.h) */
+struct xlb_decap_addr_btf {
+	__u8 addr[16];
+	enum xlb_family family;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct xlb_decap_addr_btf) == sizeof(struct xlb_decap_addr),
+	       "xlb_decap_addr_btf is xlb_decap_addr");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -30,7 +39,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, XLB_DECAP_MAX_ADDRS);
-	__type(key, struct xlb_decap_addr);
+	__type(key, struct xlb_decap_addr_btf);
 	__type(value, __u8);
 } xlb_dcp_addrs SEC(".maps");
 

@@ -68,15 +68,20 @@ struct xlb_config {
 	__be32 tun_src6[4]; /* outer IPv6 source (or its prefix) */
 	__be32 tun_mask4;   /* SRC_FLOW: bits of the source taken from the flow hash */
 	__be32 tun_mask6;   /* SRC_FLOW: of the last word of the IPv6 source */
-	__be16 gue_port;    /* GUE destination port */
+	__u16 gue_port;	    /* GUE destination port, host order (as the file says it) */
 	__u16 mtu;	    /* tunnelled packets past it get ICMP too-big; 0: no check */
 };
 _Static_assert(sizeof(struct xlb_config) == 48, "xlb_config size");
 
 /* ---- VIPs (xlb_vips: hash from xlb_vip_key to xlb_vip) ------------------- */
 
-#define XLB_AF_INET  4
-#define XLB_AF_INET6 6
+/*
+ * The maps' enums are packed (one byte, as the fields they type) so that
+ * their BTF names the value: bpftool map dump prints "XLB_SCHED_WRR", not 2.
+ */
+#define XLB_PACKED_ENUM enum __attribute__((packed))
+
+XLB_PACKED_ENUM xlb_family{ XLB_AF_INET = 4, XLB_AF_INET6 = 6 };
 
 /*
  * Key flags. A non-first fragment carries no ports, so fragments are matched
@@ -86,11 +91,11 @@ _Static_assert(sizeof(struct xlb_config) == 48, "xlb_config size");
 #define XLB_VIPK_F_FRAG 0x01
 
 struct xlb_vip_key {
-	__be32 addr[4]; /* IPv4 in addr[0], the rest zero */
-	__be16 port;	/* 0: every port */
-	__u8 proto;	/* IPPROTO_TCP or IPPROTO_UDP */
-	__u8 family;	/* XLB_AF_INET or XLB_AF_INET6 */
-	__u8 flags;	/* XLB_VIPK_F_* */
+	__be32 addr[4];		/* IPv4 in addr[0], the rest zero */
+	__u16 port;		/* host order, as the file says it; 0: every port */
+	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	enum xlb_family family; /* XLB_AF_INET or XLB_AF_INET6 */
+	__u8 flags;		/* XLB_VIPK_F_* */
 	__u8 pad[3];
 };
 _Static_assert(sizeof(struct xlb_vip_key) == 24, "xlb_vip_key size");
@@ -100,17 +105,21 @@ _Static_assert(__builtin_offsetof(struct xlb_vip_key, port) == 16 &&
 	       "xlb_vip_key layout");
 
 /* Schedulers: how a new flow picks a slot of the VIP's ring. */
-#define XLB_SCHED_MAGLEV    0 /* hash of the 5-tuple */
-#define XLB_SCHED_SOURCE_IP 1 /* hash of the client address */
-#define XLB_SCHED_WRR	    2 /* successive new flows walk the ring */
-#define XLB_SCHED_RANDOM    3 /* a random slot */
-#define XLB_SCHED_MAX	    4
+XLB_PACKED_ENUM xlb_sched{
+	XLB_SCHED_MAGLEV,    /* hash of the 5-tuple */
+	XLB_SCHED_SOURCE_IP, /* hash of the client address */
+	XLB_SCHED_WRR,	     /* successive new flows walk the ring */
+	XLB_SCHED_RANDOM,    /* a random slot */
+	XLB_SCHED_MAX,
+};
 
 /* Forwarding modes. */
-#define XLB_FWD_DSR  0 /* rewrite MACs, XDP_TX: backends on the same L2 segment */
-#define XLB_FWD_IPIP 1 /* IPv4 or IPv6 in IPv4 or IPv6, to the backend's address */
-#define XLB_FWD_GUE  2 /* the inner IP packet in UDP (GUE variant 1: no GUE header) */
-#define XLB_FWD_MAX  3
+XLB_PACKED_ENUM xlb_fwd{
+	XLB_FWD_DSR,  /* rewrite MACs, XDP_TX: backends on the same L2 segment */
+	XLB_FWD_IPIP, /* IPv4 or IPv6 in IPv4 or IPv6, to the backend's address */
+	XLB_FWD_GUE,  /* the inner IP packet in UDP (GUE variant 1: no GUE header) */
+	XLB_FWD_MAX,
+};
 
 #define XLB_GUE_PORT_DEFAULT 6080
 #define XLB_TUN_TTL	     64
@@ -119,9 +128,9 @@ struct xlb_vip {
 	__u32 id;	   /* index in xlb_rings, xlb_wrr, xlb_vip_stats */
 	__u32 ring_size;   /* slots in this VIP's ring, prime */
 	__u32 udp_timeout; /* seconds a UDP flow is remembered idle */
-	__u8 scheduler;	   /* XLB_SCHED_* */
-	__u8 fwd_mode;	   /* XLB_FWD_* */
-	__u16 flags;	   /* XLB_VIP_F_* */
+	enum xlb_sched scheduler;
+	enum xlb_fwd fwd_mode;
+	__u16 flags; /* XLB_VIP_F_* */
 };
 _Static_assert(sizeof(struct xlb_vip) == 16, "xlb_vip size");
 
@@ -202,24 +211,22 @@ _Static_assert(XLB_MAX_BACKENDS < XLB_RING_NONE, "backend ids fit 16 bits");
  * in the ring); a down one keeps nothing, so its flows are rescheduled on
  * their next packet.
  */
-#define XLB_BE_DOWN  0
-#define XLB_BE_UP    1
-#define XLB_BE_DRAIN 2
+XLB_PACKED_ENUM xlb_be_state{ XLB_BE_DOWN, XLB_BE_UP, XLB_BE_DRAIN };
 
 /*
  * A backend carries its VIP's id, UDP timeout and forwarding mode, so that a
  * packet of an established flow needs no VIP lookup at all.
  */
 struct xlb_backend {
-	__be32 addr[4];	   /* IPv4 in addr[0] */
-	__u8 mac[6];	   /* next-hop MAC for DSR */
-	__u8 family;	   /* XLB_AF_* */
-	__u8 state;	   /* XLB_BE_* */
-	__u32 gen;	   /* bumped when the id is given to a new backend */
-	__u32 vip_id;	   /* the VIP this backend serves */
-	__u32 udp_timeout; /* the VIP's, seconds */
-	__u8 fwd_mode;	   /* the VIP's, XLB_FWD_* */
-	__u8 egress;	   /* 0: out of our interface (XDP_TX); else its xlb_egress slot */
+	__be32 addr[4]; /* IPv4 in addr[0] */
+	__u8 mac[6];	/* next-hop MAC for DSR */
+	enum xlb_family family;
+	enum xlb_be_state state;
+	__u32 gen;	       /* bumped when the id is given to a new backend */
+	__u32 vip_id;	       /* the VIP this backend serves */
+	__u32 udp_timeout;     /* the VIP's, seconds */
+	enum xlb_fwd fwd_mode; /* the VIP's */
+	__u8 egress;	       /* 0: out of our interface (XDP_TX); else its xlb_egress slot */
 	__u8 pad[2];
 };
 _Static_assert(sizeof(struct xlb_backend) == 40, "xlb_backend size");
@@ -244,10 +251,10 @@ _Static_assert(sizeof(struct xlb_egress) == 12, "xlb_egress size");
 struct xlb_flow_key {
 	__be32 src[4]; /* client address */
 	__be32 dst[4]; /* VIP address */
-	__be16 sport;  /* client port */
-	__be16 dport;  /* VIP port */
+	__be16 sport;  /* client port, as the packet carries it */
+	__be16 dport;  /* VIP port, as the packet carries it */
 	__u8 proto;
-	__u8 family;
+	enum xlb_family family;
 	__u8 pad[2];
 };
 _Static_assert(sizeof(struct xlb_flow_key) == 40, "xlb_flow_key size");
@@ -597,7 +604,7 @@ _Static_assert(sizeof(struct xlb_decap_cfg) == 8, "xlb_decap_cfg size");
 /* An outer destination we accept tunnels to: one of this host's addresses. */
 struct xlb_decap_addr {
 	__be32 addr[4];
-	__u8 family; /* XLB_AF_* */
+	enum xlb_family family;
 	__u8 pad[3];
 };
 _Static_assert(sizeof(struct xlb_decap_addr) == 20, "xlb_decap_addr size");

@@ -7,6 +7,8 @@
  * (xlbctl monitor). The lab (xdp_lab.h) runs the real program on frames
  * built by pkt.h.
  */
+#include <bpf/btf.h>
+
 #include "xdp_lab.h"
 
 /* ---- scenarios ------------------------------------------------------------ */
@@ -595,6 +597,121 @@ static void test_an_upgrade_copies_the_flows_of_the_kernels_lru_table(void **sta
 	rmdir(pins);
 }
 
+/*
+ * xlb_vips as a build before readable dumps pinned it: its key type named
+ * xlb_vip_key, the address four __be32 words, the port __be16 (network
+ * order); the value named xlb_vip.
+ */
+static int old_vips_map(const char *pins, const struct xlb_vip_key *k, const struct xlb_vip *v)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mo);
+	struct btf *btf = btf__new_empty();
+	int u8, u16, u32, be16, be32, a4, pad3, key, val, fd;
+	char path[96];
+
+	assert_non_null(btf);
+	u8 = btf__add_int(btf, "unsigned char", 1, 0);
+	u16 = btf__add_int(btf, "unsigned short", 2, 0);
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	be16 = btf__add_typedef(btf, "__be16", u16);
+	be32 = btf__add_typedef(btf, "__be32", u32);
+	a4 = btf__add_array(btf, u32, be32, 4);
+	pad3 = btf__add_array(btf, u32, u8, 3);
+	key = btf__add_struct(btf, "xlb_vip_key", 24);
+	btf__add_field(btf, "addr", a4, 0, 0);
+	btf__add_field(btf, "port", be16, 128, 0);
+	btf__add_field(btf, "proto", u8, 144, 0);
+	btf__add_field(btf, "family", u8, 152, 0);
+	btf__add_field(btf, "flags", u8, 160, 0);
+	btf__add_field(btf, "pad", pad3, 168, 0);
+	val = btf__add_struct(btf, "xlb_vip", 16);
+	btf__add_field(btf, "id", u32, 0, 0);
+	btf__add_field(btf, "ring_size", u32, 32, 0);
+	btf__add_field(btf, "udp_timeout", u32, 64, 0);
+	btf__add_field(btf, "scheduler", u8, 96, 0);
+	btf__add_field(btf, "fwd_mode", u8, 104, 0);
+	btf__add_field(btf, "flags", u16, 112, 0);
+	assert_int_equal(btf__load_into_kernel(btf), 0);
+	mo.btf_fd = btf__fd(btf);
+	mo.btf_key_type_id = (__u32)key;
+	mo.btf_value_type_id = (__u32)val;
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "xlb_vips", sizeof(*k), sizeof(*v), 2 * XLB_MAX_VIPS,
+			    &mo);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_map_update_elem(fd, k, v, BPF_ANY), 0);
+	snprintf(path, sizeof(path), "%s/xlb_vips", pins);
+	assert_int_equal(bpf_obj_pin(fd, path), 0);
+	btf__free(btf);
+	return fd;
+}
+
+/* The name of the key type of the map pinned at path, by its BTF. */
+static void pinned_key_type(const char *path, char *name, size_t len)
+{
+	struct bpf_map_info info = {};
+	__u32 l = sizeof(info);
+	int fd = bpf_obj_get(path);
+	struct btf *btf;
+
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &l), 0);
+	btf = btf__load_from_kernel_by_id(info.btf_id);
+	assert_non_null(btf);
+	snprintf(name, len, "%s",
+		 btf__name_by_offset(btf, btf__type_by_id(btf, info.btf_key_type_id)->name_off));
+	btf__free(btf);
+	close(fd);
+}
+
+/*
+ * An upgrade from a build whose maps declared other types (the port of a
+ * VIP key in network order): xlb_vips is copied into a map of this build's
+ * types, its ports turned to host order, and that map takes the pin; the
+ * older map, which the older program still reads until it is replaced, is
+ * left as it was.
+ */
+static void test_an_upgrade_rebuilds_the_maps_an_older_build_typed_otherwise(void **state)
+{
+	char pins[] = "/sys/fs/bpf/xlb-test-vkup-XXXXXX", path[96], name[64];
+	struct dp_opts o = { .max_flows = 1024 };
+	struct xlb_vip_key k = { .port = htons(8443), .proto = IPPROTO_TCP, .family = XLB_AF_INET },
+			   nk;
+	struct xlb_vip v = { .id = 7, .ring_size = RING_SIZE, .scheduler = XLB_SCHED_WRR }, got;
+	struct dp *up;
+	int old;
+
+	(void)state;
+	inet_pton(AF_INET, "10.0.0.150", k.addr);
+	assert_non_null(mkdtemp(pins));
+	o.pin_path = pins;
+	old = old_vips_map(pins, &k, &v);
+	snprintf(path, sizeof(path), "%s/xlb_vips", pins);
+	pinned_key_type(path, name, sizeof(name));
+	assert_string_equal(name, "xlb_vip_key");
+
+	assert_int_equal(dp_load(&up, &o, NULL), 0);
+	nk = k;
+	nk.port = 8443; /* as the file says it */
+	assert_int_equal(dp_vip_get(up, &nk, &got), 0);
+	assert_int_equal(got.id, 7);
+	assert_int_equal(got.scheduler, XLB_SCHED_WRR);
+	assert_int_equal(dp_vip_get(up, &k, &got), -ENOENT);
+	pinned_key_type(path, name, sizeof(name));
+	assert_string_equal(name, "xlb_vip_key_btf");
+	/* the older program's map is untouched */
+	assert_int_equal(bpf_map_lookup_elem(old, &k, &got), 0);
+	dp_close(up);
+
+	/* a restart reuses the rebuilt map as it is */
+	assert_int_equal(dp_load(&up, &o, NULL), 0);
+	assert_int_equal(dp_vip_get(up, &nk, &got), 0);
+	assert_int_equal(got.id, 7);
+	dp_close(up);
+	close(old);
+	dp_unpin(pins);
+	rmdir(pins);
+}
+
 #define SWAP_CLIENTS 200
 
 /* Establish SWAP_CLIENTS TCP flows to V_SWAP; record their backends. */
@@ -1119,6 +1236,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_teardown(test_a_flow_moved_during_the_walk_keeps_its_syn_hint_bits,
 				  main_dp_back),
 	cmocka_unit_test(test_an_upgrade_copies_the_flows_of_the_kernels_lru_table),
+	cmocka_unit_test(test_an_upgrade_rebuilds_the_maps_an_older_build_typed_otherwise),
 	cmocka_unit_test(test_established_flows_keep_their_backend_after_the_ring_is_swapped),
 	cmocka_unit_test(test_handshakes_across_ring_changes_reach_their_syns_backend),
 	cmocka_unit_test(test_a_stale_remembered_syn_never_steers_a_later_handshake),

@@ -71,7 +71,7 @@ void vip_key(const struct tvip *v, struct xlb_vip_key *k)
 		k->family = XLB_AF_INET;
 		inet_pton(AF_INET, v->addr, k->addr);
 	}
-	k->port = htons(v->port);
+	k->port = v->port;
 	k->proto = v->proto;
 }
 
@@ -119,7 +119,7 @@ void vip_apply(struct tvip *v, __u32 id)
 int group_setup(void **state)
 {
 	struct dp_opts o = { .max_flows = TEST_MAX_FLOWS };
-	struct xlb_config cfg = { .ifindex = 1, .gue_port = htons(XLB_GUE_PORT_DEFAULT) };
+	struct xlb_config cfg = { .ifindex = 1, .gue_port = XLB_GUE_PORT_DEFAULT };
 	int i, err;
 
 	(void)state;

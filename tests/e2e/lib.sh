@@ -105,7 +105,7 @@ mapq() {
 	bpftool -j map dump pinned "$PINS/$1" | python3 -c '
 import json, socket, struct, sys
 m = [e["formatted"] for e in json.load(sys.stdin)]
-ip4 = lambda a: struct.unpack("<I", socket.inet_aton(a))[0]
+addr = lambda a: list(socket.inet_pton(socket.AF_INET6, a)) if ":" in a else list(socket.inet_aton(a)) + [0] * 12
 sys.exit(0 if eval(sys.argv[1]) else 1)' "$2"
 }
 

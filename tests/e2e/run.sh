@@ -86,9 +86,58 @@ test_any_port_vip_serves_every_port() {
 		[ "$(count "$a" be3)" -eq 0 ] && [ "$(count "$b" be3)" -eq 0 ]
 }
 
+# bpftool map dump reads like the configuration: addresses as bytes, ports
+# as written, schedulers, modes and states by name. Checked against what
+# xlbctl says is configured, for every VIP and backend; every pinned map dumps.
+test_bpftool_dumps_read_like_the_configuration() {
+	local m n=0 rc=0
+	for m in "$PINS"/*; do
+		[ "${m##*/}" = xlb_xdp ] && continue # the program
+		# (a ring buffer has no entries to dump: xlbctl monitor reads xlb_events)
+		[ "$(bpftool -j map show pinned "$m" | python3 -c 'import json,sys; print(json.load(sys.stdin)["type"])')" = ringbuf ] && continue
+		bpftool -j map dump pinned "$m" >/dev/null 2>&1 || { say "${m##*/}: no dump"; rc=1; }
+		n=$((n + 1))
+	done
+	say "$n maps dump"
+	bpftool -j map dump pinned "$PINS/xlb_vips" >"$WORK/vips.json"
+	bpftool -j map dump pinned "$PINS/xlb_backends" >"$WORK/bes.json"
+	bpftool -j map dump pinned "$PINS/xlb_config" >"$WORK/cfg.json"
+	ctl -j vip list >"$WORK/vl.json"
+	python3 - "$WORK" <<'PY' || rc=1
+import json, socket, sys
+w = sys.argv[1]
+addr = lambda a: list(socket.inet_pton(socket.AF_INET6, a)) if ":" in a else list(socket.inet_aton(a)) + [0] * 12
+dump = lambda f: [e["formatted"] for e in json.load(open(w + "/" + f))]
+vips, bes, cfg = dump("vips.json"), dump("bes.json"), dump("cfg.json")[0]["value"]
+bad = 0
+for v in json.load(open(w + "/vl.json"))["vips"]:
+    want = {"addr": addr(v["address"]), "port": v["port"],
+            "proto": 17 if v["protocol"] == "udp" else 6,
+            "family": "XLB_AF_INET6" if ":" in v["address"] else "XLB_AF_INET"}
+    got = [e for e in vips if not e["key"]["flags"] and all(e["key"][k] == x for k, x in want.items())]
+    sched = "XLB_SCHED_" + v["scheduler"].upper().replace("-", "_")
+    fwd = "XLB_FWD_" + v["forwarding"].upper()
+    if len(got) != 1 or got[0]["value"]["scheduler"] != sched or got[0]["value"]["fwd_mode"] != fwd \
+            or got[0]["value"]["id"] != v["id"]:
+        print("    vip %s: xlb_vips has %s, not %s %s %s" % (v["name"], got, want, sched, fwd)); bad += 1
+    for b in v["backends"]:
+        e = [x["value"] for x in bes if x["key"] == b["id"]]
+        st = "XLB_BE_" + b["forwarding"].upper()
+        if not e or e[0]["addr"] != addr(b["address"]) or e[0]["state"] != st or e[0]["fwd_mode"] != fwd \
+                or e[0]["vip_id"] != v["id"]:
+            print("    vip %s backend %s: xlb_backends has %s, not %s %s %s" % (v["name"], b["address"], e, addr(b["address"]), st, fwd)); bad += 1
+if cfg["tun_src4"] != [10, 111, 0, 1] or cfg["tun_src6"] != addr("fd11::1") or cfg["gue_port"] != 6080:
+    print("    xlb_config: %s" % cfg); bad += 1
+print("    xlb_vips %s; a backend %s; xlb_config tun_src4 %s gue_port %s" % (
+    {k: vips[0]["key"][k] for k in ("addr", "port", "family")} | {k: vips[0]["value"][k] for k in ("scheduler", "fwd_mode")},
+    {k: bes[0]["value"][k] for k in ("addr", "state", "fwd_mode")}, cfg["tun_src4"], cfg["gue_port"]))
+sys.exit(bad != 0)
+PY
+	return $rc
+}
+
 test_cli_changes_show_in_the_maps_and_in_forwarding() {
-	local port out
-	port=$(python3 -c 'import socket; print(socket.htons(9999))')
+	local port=9999 out
 	ctl vip add extra 10.111.1.102 9999 tcp scheduler wrr forwarding gue || return 1
 	[ "$(ctl -j vip show extra | python3 -c 'import json,sys; d=json.load(sys.stdin)["vip"]; print(d["scheduler"], d["forwarding"])')" = "wrr gue" ] ||
 		{ say "vip extra is not wrr over gue"; return 1; }
@@ -103,12 +152,12 @@ test_cli_changes_show_in_the_maps_and_in_forwarding() {
 	out=$(spread http://10.111.1.100/ -n 200 -p 16)
 	say "be2 at weight 0: $out"
 	[ "$(count "$out" be2)" -eq 0 ] || return 1
-	# state down: xlb_backends says so (state 0); back up: state 1
+	# state down: xlb_backends says so, by name; back up: up
 	ctl backend set web 10.111.0.12 state down || return 1
-	mapq xlb_backends "[e['value']['state'] for e in m if e['value']['addr'][0] == ip4('10.111.0.12') and e['value']['vip_id'] == 0] == [0]" ||
+	mapq xlb_backends "[e['value']['state'] for e in m if e['value']['addr'][:4] == [10, 111, 0, 12] and e['value']['vip_id'] == 0] == ['XLB_BE_DOWN']" ||
 		{ say "be2 not down in xlb_backends"; return 1; }
 	ctl backend set web 10.111.0.12 weight 100 state up || return 1
-	mapq xlb_backends "[e['value']['state'] for e in m if e['value']['addr'][0] == ip4('10.111.0.12') and e['value']['vip_id'] == 0] == [1]" ||
+	mapq xlb_backends "[e['value']['state'] for e in m if e['value']['addr'][:4] == [10, 111, 0, 12] and e['value']['vip_id'] == 0] == ['XLB_BE_UP']" ||
 		{ say "be2 not up in xlb_backends"; return 1; }
 	out=$(spread http://10.111.1.100/ -n 200 -p 16)
 	say "be2 back: $out"
@@ -814,6 +863,7 @@ run_test test_source_ip_sends_all_connections_of_a_client_to_one_backend
 run_test test_udp_request_and_response_through_a_vip
 run_test test_ipv6_vip_serves_http
 run_test test_any_port_vip_serves_every_port
+run_test test_bpftool_dumps_read_like_the_configuration
 run_test test_cli_changes_show_in_the_maps_and_in_forwarding
 run_test test_long_lived_connection_survives_every_change
 run_test test_bad_config_on_reload_is_refused_and_traffic_continues

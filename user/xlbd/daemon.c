@@ -373,7 +373,7 @@ int xlbd_dp_config(struct xlbd *d, const struct cfg *cfg)
 		if (cfg->tun_src6.family)
 			xc.tun_mask6 = htonl((uint32_t)((1ULL << (128 - cfg->tun_len6)) - 1));
 	}
-	xc.gue_port = htons((uint16_t)cfg->gue_port);
+	xc.gue_port = (uint16_t)cfg->gue_port;
 	if (monitor_on(d->mon, &rate)) {
 		xc.flags |= XLB_CFG_F_MONITOR;
 		xc.monitor_rate = (__u16)(rate > 65535 ? 65535 : rate);

@@ -46,9 +46,11 @@ struct dp {
 	__u32 flow_bits_words; /* of each bitmap */
 	struct flowtab ft;     /* xlb_flows, mapped */
 	size_t ft_len;
-	int old_flows_fd;   /* an older build's xlb_flows, copied from until attach */
-	int sweeping;	    /* a rebuild of the hint is under way */
-	__u32 sweep_cursor; /* the next set the walk reads */
+	int old_flows_fd;    /* an older build's xlb_flows, copied from until attach */
+	int rebuild_fd[3];   /* an older build's map of REBUILT[i], copied at load */
+	int rebuild_port_be; /* its xlb_vips keys have the port in network order */
+	int sweeping;	     /* a rebuild of the hint is under way */
+	__u32 sweep_cursor;  /* the next set the walk reads */
 	struct xlb_backend sweep_be[XLB_MAX_BACKENDS]; /* as the walk began: gen, timeout */
 };
 
@@ -93,12 +95,130 @@ static int pin_compatible(const struct bpf_map *m, const char *path)
 	return err;
 }
 
+/*
+ * Maps only xlbd writes, whose BTF says how bpftool shows them. One pinned by
+ * a build that declared other types (an address as words, a port in network
+ * order) is not reused as it is: its entries are copied at load into a map
+ * of this build's types, which takes its pin (the older program, until it
+ * is replaced, keeps reading its own). xlb_vips' keys then change their port
+ * to host order.
+ */
+static const char *const REBUILT[] = { "xlb_vips", "xlb_backends", "xlb_config" };
+#define NREBUILT (sizeof(REBUILT) / sizeof(REBUILT[0]))
+
+static int rebuilt_index(const struct bpf_map *m)
+{
+	unsigned i;
+
+	for (i = 0; i < NREBUILT; i++)
+		if (!strcmp(bpf_map__name(m), REBUILT[i]))
+			return (int)i;
+	return -1;
+}
+
+/* The name of BTF type id, typedefs and modifiers kept ("__be16"), or "". */
+static const char *btf_name(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf ? btf__type_by_id(btf, id) : NULL;
+
+	return t ? btf__name_by_offset(btf, t->name_off) : "";
+}
+
+/* The type name of member of struct type id ("" when there is none). */
+static const char *btf_member_type(const struct btf *btf, __u32 id, const char *member)
+{
+	const struct btf_type *t = btf ? btf__type_by_id(btf, id) : NULL;
+	const struct btf_member *m;
+	unsigned i;
+
+	if (!t || !btf_is_struct(t))
+		return "";
+	for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++)
+		if (!strcmp(btf__name_by_offset(btf, m->name_off), member))
+			return btf_name(btf, m->type);
+	return "";
+}
+
+/*
+ * Does the map pinned at path declare other key or value types than m (this
+ * build's)? *port_be: its key's port is __be16 (xlb_vips before the port was
+ * kept in host order).
+ */
+static int pin_types_differ(const struct bpf_object *obj, const struct bpf_map *m, const char *path,
+			    int *port_be)
+{
+	const struct btf *ours = bpf_object__btf(obj);
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct btf *theirs = NULL;
+	int fd = bpf_obj_get(path), differ = 0;
+
+	*port_be = 0;
+	if (fd < 0)
+		return 0;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.btf_id &&
+	    (theirs = btf__load_from_kernel_by_id(info.btf_id))) {
+		differ = strcmp(btf_name(theirs, info.btf_key_type_id),
+				btf_name(ours, bpf_map__btf_key_type_id(m))) ||
+			 strcmp(btf_name(theirs, info.btf_value_type_id),
+				btf_name(ours, bpf_map__btf_value_type_id(m)));
+		*port_be = !strcmp(btf_member_type(theirs, info.btf_key_type_id, "port"), "__be16");
+	}
+	btf__free(theirs);
+	close(fd);
+	return differ;
+}
+
+/* Copy an older build's map (old_fd) into ours (m), then pin ours in its place. */
+static long rebuilt_copy(struct dp *dp, const struct bpf_map *m, int old_fd, int port_be)
+{
+	__u32 ks = bpf_map__key_size(m), vs = bpf_map__value_size(m);
+	char key[64], next[64], val[64], path[PATH_MAX], tmp[PATH_MAX + 8];
+	int fd = bpf_map__fd(m);
+	void *prev = NULL;
+	long n = 0;
+
+	if (ks > sizeof(key) || vs > sizeof(val))
+		return -E2BIG;
+	while (!bpf_map_get_next_key(old_fd, prev, next)) {
+		memcpy(key, next, ks);
+		prev = key;
+		if (bpf_map_lookup_elem(old_fd, key, val))
+			continue;
+		if (port_be) {
+			struct xlb_vip_key k;
+
+			memcpy(&k, key, sizeof(k));
+			k.port = ntohs(k.port);
+			if (bpf_map_update_elem(fd, &k, val, BPF_ANY))
+				return -errno;
+		} else if (bpf_map_update_elem(fd, key, val, BPF_ANY)) {
+			return -errno;
+		}
+		n++;
+	}
+	/* bpffs refuses names with a dot */
+	snprintf(path, sizeof(path), "%s/%s", dp->pin_path, bpf_map__name(m));
+	snprintf(tmp, sizeof(tmp), "%s_next", path);
+	if (unlink(tmp) && errno != ENOENT)
+		return -errno;
+	if (bpf_obj_pin(fd, tmp))
+		return -errno;
+	if (rename(tmp, path)) {
+		long err = -errno;
+
+		unlink(tmp);
+		return err;
+	}
+	return n;
+}
+
 static int pin_maps(struct dp *dp, const char *pin_path)
 {
 	struct bpf_map *m;
 	char path[PATH_MAX];
 	struct stat st;
-	int n, err = 0;
+	int n, err = 0, idx, port_be;
 
 	bpf_object__for_each_map(m, dp->skel->obj)
 	{
@@ -123,6 +243,16 @@ static int pin_maps(struct dp *dp, const char *pin_path)
 			}
 			/* check them all: the operator sees every one at once */
 			err = pin_compatible(m, path) ?: err;
+			idx = rebuilt_index(m);
+			if (!err && idx >= 0 &&
+			    pin_types_differ(dp->skel->obj, m, path, &port_be)) {
+				/* an older build's types: copied into ours at load */
+				dp->rebuild_fd[idx] = bpf_obj_get(path);
+				dp->rebuild_port_be |= port_be && idx == 0;
+				if (dp->rebuild_fd[idx] < 0)
+					return -errno;
+				continue;
+			}
 		}
 		if (bpf_map__set_pin_path(m, path))
 			return -errno;
@@ -254,11 +384,14 @@ int dp_load(struct dp **dpp, const struct dp_opts *opts, int *adopted)
 {
 	struct dp *dp;
 	int err, bits_adopted = 0, flows_adopted = 0, seeded = 0;
+	unsigned i;
 
 	dp = calloc(1, sizeof(*dp));
 	if (!dp)
 		return -ENOMEM;
 	dp->old_flows_fd = -1;
+	for (i = 0; i < NREBUILT; i++)
+		dp->rebuild_fd[i] = -1;
 	dp->ncpus = libbpf_num_possible_cpus();
 	if (dp->ncpus < 0) {
 		err = dp->ncpus;
@@ -327,6 +460,29 @@ int dp_load(struct dp **dpp, const struct dp_opts *opts, int *adopted)
 	err = xlb_bpf__load(dp->skel);
 	if (err)
 		goto err_destroy;
+
+	/* an older build's maps of other types: copied into ours, which take their pins */
+	for (i = 0; i < NREBUILT; i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(dp->skel->obj, REBUILT[i]);
+		long n;
+
+		if (dp->rebuild_fd[i] < 0)
+			continue;
+		n = rebuilt_copy(dp, m, dp->rebuild_fd[i], i == 0 && dp->rebuild_port_be);
+		close(dp->rebuild_fd[i]);
+		dp->rebuild_fd[i] = -1;
+		if (n < 0) {
+			err = (int)n;
+			log_warnx("%s/%s: copying the older build's entries into this build's map: "
+				  "%s",
+				  dp->pin_path, REBUILT[i], strerror(-err));
+			goto err_destroy;
+		}
+		log_info("%s/%s: %ld entries of the older build's map copied into this build's "
+			 "(its types%s)",
+			 dp->pin_path, REBUILT[i], n,
+			 i == 0 && dp->rebuild_port_be ? "; ports now in host order" : "");
+	}
 
 	/* adopted maps come with their filter and egress slots */
 	{
@@ -403,6 +559,9 @@ err_destroy:
 		munmap(dp->ft.sets, dp->ft_len);
 	if (dp->old_flows_fd >= 0)
 		close(dp->old_flows_fd);
+	for (i = 0; i < NREBUILT; i++)
+		if (dp->rebuild_fd[i] >= 0)
+			close(dp->rebuild_fd[i]);
 	xlb_bpf__destroy(dp->skel);
 err_free:
 	free(dp->pin_path);
@@ -821,7 +980,7 @@ static int dp_frag_sync(struct dp *dp, const struct xlb_vip_key *ref)
 			continue;
 		if (bpf_map_lookup_elem(fd, &k, &v))
 			continue;
-		if (!found || ntohs(k.port) < ntohs(best.port)) {
+		if (!found || k.port < best.port) {
 			best = k;
 			bestv = v;
 			found = 1;

@@ -90,7 +90,7 @@ static int find_vip(const struct ex *d, const struct xlb_flow_key *k, struct xlb
 	struct xlb_vip_key vk = { .proto = k->proto, .family = k->family };
 
 	memcpy(vk.addr, k->dst, sizeof(vk.addr));
-	vk.port = k->dport;
+	vk.port = ntohs(k->dport);
 	*any_port = 0;
 	if (!dp_vip_get(d->dp, &vk, vip))
 		return 0;

@@ -168,7 +168,7 @@ static void vip_key_of(const struct lb_vip *v, struct xlb_vip_key *k)
 {
 	memset(k, 0, sizeof(*k));
 	memcpy(k->addr, v->addr.a, sizeof(k->addr));
-	k->port = htons(v->port);
+	k->port = v->port;
 	k->proto = v->proto == CFG_PROTO_UDP ? 17 : 6;
 	k->family = v->addr.family;
 }
