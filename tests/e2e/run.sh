@@ -98,10 +98,12 @@ test_bpftool_dumps_read_like_the_configuration() {
 		bpftool -j map dump pinned "$m" >/dev/null 2>&1 || { say "${m##*/}: no dump"; rc=1; }
 		n=$((n + 1))
 	done
-	say "$n maps dump"
+	say "$n maps dump (and xlb_events, a ring buffer, which has no dump)"
 	bpftool -j map dump pinned "$PINS/xlb_vips" >"$WORK/vips.json"
 	bpftool -j map dump pinned "$PINS/xlb_backends" >"$WORK/bes.json"
 	bpftool -j map dump pinned "$PINS/xlb_config" >"$WORK/cfg.json"
+	bpftool -j map dump pinned "$PINS/xlb_egress" >"$WORK/egress.json"
+	ip -n "$P-lb" -j link show eth1 >"$WORK/eth1.json"
 	ctl -j vip list >"$WORK/vl.json"
 	python3 - "$WORK" <<'PY' || rc=1
 import json, socket, sys
@@ -128,6 +130,11 @@ for v in json.load(open(w + "/vl.json"))["vips"]:
             print("    vip %s backend %s: xlb_backends has %s, not %s %s %s" % (v["name"], b["address"], e, addr(b["address"]), st, fwd)); bad += 1
 if cfg["tun_src4"] != [10, 111, 0, 1] or cfg["tun_src6"] != addr("fd11::1") or cfg["gue_port"] != 6080:
     print("    xlb_config: %s" % cfg); bad += 1
+# the far backend is reached through eth1: its slot names eth1 and eth1's MAC
+eth1 = json.load(open(w + "/eth1.json"))[0]
+slots = [e["value"] for e in dump("egress.json") if e["value"]["ifindex"]]
+if slots != [{"ifindex": eth1["ifindex"], "mac": list(bytes.fromhex(eth1["address"].replace(":", ""))), "pad": [0, 0]}]:
+    print("    xlb_egress: %s, not eth1 %s %s" % (slots, eth1["ifindex"], eth1["address"])); bad += 1
 print("    xlb_vips %s; a backend %s; xlb_config tun_src4 %s gue_port %s" % (
     {k: vips[0]["key"][k] for k in ("addr", "port", "family")} | {k: vips[0]["value"][k] for k in ("scheduler", "fwd_mode")},
     {k: bes[0]["value"][k] for k in ("addr", "state", "fwd_mode")}, cfg["tun_src4"], cfg["gue_port"]))
