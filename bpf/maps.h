@@ -159,6 +159,19 @@ struct {
 	__type(value, struct xlb_vip_young);
 } xlb_vip_young SEC(".maps");
 
+/*
+ * By VIP id: a signature of what its ring in xlb_rings was built from (the
+ * backends' addresses, weights and ids, the ring's size, the build), or 0.
+ * xlbd's alone (the program never reads it): a restart keeps a pinned ring
+ * whose signature it would build again, rather than rebuild every ring.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XLB_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, __u64);
+} xlb_ring_sigs SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, XLB_MAX_BACKENDS);

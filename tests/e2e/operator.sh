@@ -565,6 +565,60 @@ b = [b for b in json.load(sys.stdin)["vip"]["backends"] if b["address"] == sys.a
 print(b["state"], b["weight"], b["id"])' "$a"
 }
 
+# The inner map that holds VIP $1's ring (bpftool: xlb_rings' entry); a ring rebuilt is a new map.
+ring_map_id() {
+	local id
+	id=$(jget "$(ctl -j vip show "$1")" vip id)
+	bpftool -j map lookup pinned "$PINS/xlb_rings" key $(python3 -c '
+import struct, sys
+print(" ".join(str(b) for b in struct.pack("<I", int(sys.argv[1]))))' "$id") | python3 -c '
+import json, sys
+e = json.load(sys.stdin)
+e = e.get("formatted", e)
+v = e["inner_map_id"] if "inner_map_id" in e else e["value"]
+print(v if isinstance(v, int) else int.from_bytes(bytes(int(x, 16) for x in v), "little"))'
+}
+
+rings_now() {
+	local v
+	for v in $(ctl -j vip list | python3 -c 'import json,sys; print(" ".join(v["name"] for v in json.load(sys.stdin)["vips"]))'); do
+		echo "$v $(ring_map_id "$v")"
+	done
+}
+
+# A restart keeps the pinned rings it would build again, as they are (no
+# Maglev table built, no VIP made young); a VIP whose weights changed in the
+# file while xlbd was down gets its ring built anew, the others are kept.
+test_a_restart_keeps_the_rings_it_would_build_again() {
+	local before after rc=0
+	before=$(rings_now)
+	kill -9 "$XLBD_PID"
+	sleep 0.3
+	xlbd_daemon || return 1
+	after=$(rings_now)
+	say "rings (VIP, inner map id): $(tr '\n' ' ' <<<"$before")-> $(tr '\n' ' ' <<<"$after")"
+	say "$(grep -o '[0-9]* of [0-9]* rings kept as pinned' "$LOG" | tail -1)"
+	[ "$before" = "$after" ] || rc=1
+	kill -9 "$XLBD_PID"
+	sleep 0.3
+	cp "$CFG" "$WORK/keep.yaml"
+	python3 - "$CFG" <<'PY'
+import sys
+p = sys.argv[1]
+s = open(p).read()
+s = s.replace("      - address: 10.111.0.12\n  - name: web8080", "      - address: 10.111.0.12\n        weight: 300\n  - name: web8080", 1)
+open(p, "w").write(s)
+PY
+	xlbd_daemon || rc=1
+	after=$(rings_now)
+	cp "$WORK/keep.yaml" "$CFG"
+	ctl reload >/dev/null || rc=1
+	say "web's weights changed while down: $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | tr '\n' ' ')"
+	[ "$(grep -v '^web ' <<<"$before")" = "$(grep -v '^web ' <<<"$after")" ] || rc=1
+	[ "$(grep '^web ' <<<"$before")" != "$(grep '^web ' <<<"$after")" ] || rc=1
+	return $rc
+}
+
 test_runtime_changes_survive_kill_9_until_a_reload() {
 	local out st id
 	ctl reload >/dev/null || return 1 # from the file's settings, nothing kept
@@ -816,6 +870,7 @@ run_test test_exec_check_commands_start_clean
 run_test test_control_socket_keeps_nothing_of_bad_clients
 run_test test_control_clients_are_capped_and_the_socket_comes_back
 run_test test_runtime_changes_survive_kill_9_until_a_reload
+run_test test_a_restart_keeps_the_rings_it_would_build_again
 run_test test_state_file_failures_are_told_not_swallowed
 run_test test_sanitized_xlbd_starts_reloads_and_detaches_cleanly
 run_test test_detach_is_done_when_it_answers

@@ -1115,6 +1115,21 @@ out:
 	return err;
 }
 
+int dp_ring_sig_set(struct dp *dp, __u32 vip_id, __u64 sig)
+{
+	return bpf_map_update_elem(map_fd(dp->skel->maps.xlb_ring_sigs), &vip_id, &sig, BPF_ANY)
+		       ? -errno
+		       : 0;
+}
+
+__u64 dp_ring_sig_get(struct dp *dp, __u32 vip_id)
+{
+	__u64 sig = 0;
+
+	bpf_map_lookup_elem(map_fd(dp->skel->maps.xlb_ring_sigs), &vip_id, &sig);
+	return sig;
+}
+
 int dp_ring_del(struct dp *dp, __u32 vip_id)
 {
 	if (bpf_map_delete_elem(map_fd(dp->skel->maps.xlb_rings), &vip_id) && errno != ENOENT)

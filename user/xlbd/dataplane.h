@@ -73,6 +73,9 @@ int dp_vip_del(struct dp *dp, const struct xlb_vip_key *key);
 /* Replace a VIP's ring whole: build a new inner map, then swap one slot. */
 int dp_ring_swap(struct dp *dp, __u32 vip_id, const __u32 *ring, __u32 size);
 int dp_ring_del(struct dp *dp, __u32 vip_id);
+/* The signature of what VIP vip_id's ring was built from (xlb_ring_sigs; 0: none known). */
+int dp_ring_sig_set(struct dp *dp, __u32 vip_id, __u64 sig);
+__u64 dp_ring_sig_get(struct dp *dp, __u32 vip_id);
 /*
  * Read a VIP's ring (base: the base ring of a young VIP) as the program
  * sees it: backend ids, XLB_RING_NONE (0xffff) for an empty slot. size gets

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "maglev.h"
 #include "plan.h"
+#include "version.h"
 
 struct adopted_be {
 	uint32_t id, gen, vip_id;
@@ -41,6 +42,7 @@ struct adopted_vip {
 	struct xlb_vip_key key;
 	uint32_t id;
 	uint32_t ring_size; /* of the ring it has in the maps */
+	uint64_t ring_sig;  /* xlb_ring_sigs: what that ring was built from (0: not known) */
 	uint8_t claimed;
 	uint8_t young;		     /* XLB_VIP_F_YOUNG was set: see xlb_vip_young */
 	struct xlb_vip_young ystate; /* then: its young state, to carry on */
@@ -62,6 +64,7 @@ struct lb {
 	uint8_t default_fwd; /* XLB_FWD_* for VIPs added with xlbctl */
 	int batch;	     /* lb_begin() depth: rings and VIPs written at lb_commit() */
 	int quiet_macs;	     /* MACs found are counted, not logged one a line (start-up) */
+	unsigned rings_kept; /* adopted rings kept as pinned (lb_rings_kept) */
 	unsigned macs_found;
 	struct {
 		lb_hook_fn fn;
@@ -252,6 +255,7 @@ static int adopt_vip(const struct xlb_vip_key *k, const struct xlb_vip *v, void 
 	n[lb->navips].key = *k;
 	n[lb->navips].id = v->id;
 	n[lb->navips].ring_size = v->ring_size;
+	n[lb->navips].ring_sig = dp_ring_sig_get(lb->dp, v->id);
 	n[lb->navips].claimed = 0;
 	n[lb->navips].young = (v->flags & XLB_VIP_F_YOUNG) &&
 			      !dp_vip_young_get(lb->dp, v->id, &n[lb->navips].ystate);
@@ -403,6 +407,14 @@ static uint64_t ring_sig(const struct lb_vip *v)
 	return h ? h : 1; /* 0 means no ring */
 }
 
+/* What xlb_ring_sigs records of sig: the build's too, as another build may build otherwise. */
+static uint64_t pinned_sig_of(uint64_t sig)
+{
+	uint64_t h = fnv1a(sig, XLB_VERSION, sizeof(XLB_VERSION));
+
+	return h ? h : 1;
+}
+
 static int ring_install(struct lb *lb, struct lb_vip *v)
 {
 	struct maglev_backend *mb;
@@ -548,6 +560,13 @@ int lb_vip_sync(struct lb *lb, struct lb_vip *v)
 			return err;
 	/* 2: the ring, if what it is built from changed */
 	sig = ring_sig(v);
+	if (sig != v->ring_sig && v->pinned_sig && v->pinned_sig == pinned_sig_of(sig) &&
+	    v->ring_in_dp == v->ring_size) {
+		/* adopted, and built from what we would build it from: kept as it is */
+		v->ring_sig = sig;
+		lb->rings_kept++;
+	}
+	v->pinned_sig = 0;
 	if (sig != v->ring_sig) {
 		/* a ring in use replaced: young first, so no handshake is cut */
 		if (v->ring_in_dp && v->key_is_written && sched_is_stateless(v->sched) &&
@@ -559,6 +578,10 @@ int lb_vip_sync(struct lb *lb, struct lb_vip *v)
 		if (err)
 			return err;
 		v->ring_sig = sig;
+		/* (a restart keeps the ring if it would build it the same) */
+		if (dp_ring_sig_set(lb->dp, v->id, v->ring_in_dp ? pinned_sig_of(sig) : 0))
+			log_warnx("vip %s: recording its ring's signature: a restart rebuilds it",
+				  v->name);
 	}
 	/* 3: backends going down, once no ring names them */
 	for (i = 0; i < v->nbe; i++)
@@ -763,6 +786,7 @@ static struct lb_vip *vip_new(struct lb *lb, const char *name, const struct xlb_
 	if (a) {
 		/* adopted: its entry is in the maps under this key already */
 		v->ring_in_dp = a->ring_size;
+		v->pinned_sig = a->ring_sig;
 		v->key_written = k;
 		v->key_is_written = 1;
 		/*
@@ -789,6 +813,7 @@ static void vip_remove(struct lb *lb, unsigned i)
 	if (v->key_is_written)
 		dp_vip_del(lb->dp, &v->key_written);
 	dp_ring_del(lb->dp, v->id);
+	dp_ring_sig_set(lb->dp, v->id, 0);
 	while (v->nbe)
 		be_remove(lb, v, v->nbe - 1);
 	lb->vip_used[v->id] = 0;
@@ -917,6 +942,11 @@ int lb_apply_config(struct lb *lb, const struct cfg *cfg, struct lb_changes *ch)
 	err = ch && ch->dry ? 0 : lb_apply_plan(lb, &p);
 	plan_free(&p);
 	return err;
+}
+
+unsigned lb_rings_kept(const struct lb *lb)
+{
+	return lb->rings_kept;
 }
 
 unsigned lb_quiet_macs(struct lb *lb, int quiet)

@@ -75,6 +75,8 @@ void lb_begin(struct lb *lb);
  * start). Returns how many were found since it was last called.
  */
 unsigned lb_quiet_macs(struct lb *lb, int quiet);
+/* Rings adopted from pinned maps and kept, not rebuilt: built from what they would be. */
+unsigned lb_rings_kept(const struct lb *lb);
 int lb_commit(struct lb *lb);
 
 unsigned lb_vip_count(const struct lb *lb);

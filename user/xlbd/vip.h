@@ -59,6 +59,7 @@ struct lb_vip {
 	struct lb_backend **be;
 	unsigned nbe;
 	uint64_t ring_sig;    /* what the installed ring was built from; 0: none */
+	uint64_t pinned_sig;  /* adopted: the signature xlb_ring_sigs gave its pinned ring */
 	uint32_t ring_in_dp;  /* size of the ring the maps hold for it; 0: none */
 	uint8_t young;	      /* XLB_VIP_F_YOUNG: its ring changed a moment ago */
 	uint32_t base_size;   /* then: the base ring's size */

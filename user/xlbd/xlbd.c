@@ -702,6 +702,9 @@ int main(int argc, char **argv)
 	err = lb_commit(d.lb);
 	if (err)
 		log_warnx("writing the maps: %s", strerror(-err));
+	if (d.adopted)
+		log_info("%u of %u rings kept as pinned (built from what they would be built from)",
+			 lb_rings_kept(d.lb), lb_vip_count(d.lb));
 	d.health = health_new(d.base, d.lb);
 	if (!d.health)
 		fatalx("health checker: out of memory");
