@@ -347,7 +347,52 @@ static void test_a_file_over_1_mib_is_refused(void **state)
 	fclose(f);
 	assert_int_equal(load_path(path, err, sizeof(err)), -EFBIG);
 	unlink(path);
-	assert_non_null(strstr(err, "a configuration has at most 1048576"));
+	assert_non_null(strstr(err, "a configuration has at most 1048576 bytes (1 MiB)"));
+}
+
+/* Past the maps' sizes: refused by the key, with the limit and its name (not libcyaml's words). */
+static void test_more_vips_or_backends_than_the_maps_hold_name_the_limit(void **state)
+{
+	size_t cap = 512 * 1024, n;
+	char *text = malloc(cap), err[2048];
+	struct cfg *cfg = NULL;
+	char want[160];
+	int i;
+
+	(void)state;
+	assert_non_null(text);
+	n = (size_t)snprintf(text, cap, "interface: eth0\nvips:\n");
+	for (i = 0; i <= XLB_MAX_VIPS; i++)
+		n += (size_t)snprintf(text + n, cap - n,
+				      "  - name: v%d\n    address: 10.0.%d.%d\n    port: 80\n", i,
+				      i / 250, i % 250 + 1);
+	assert_int_equal(load_text(text, &cfg, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "vips: %d VIPs, more than the %d the maps hold (XLB_MAX_VIPS)",
+		 XLB_MAX_VIPS + 1, XLB_MAX_VIPS);
+	printf("    %s", err);
+	assert_non_null(strstr(err, want));
+	assert_null(strstr(err, "Excessive"));
+
+	n = (size_t)snprintf(text, cap, "interface: eth0\nvips:\n");
+	for (i = 0; i < 2; i++) {
+		int j;
+
+		n += (size_t)snprintf(text + n, cap - n,
+				      "  - name: v%d\n    address: 10.0.0.%d\n    port: 80\n"
+				      "    backends:\n",
+				      i, i + 1);
+		for (j = 0; j <= XLB_MAX_BACKENDS / 2; j++)
+			n += (size_t)snprintf(text + n, cap - n, "      - address: 10.%d.%d.%d\n",
+					      64 + i, j / 250, j % 250 + 1);
+	}
+	assert_true(n < cap - 1);
+	assert_int_equal(load_text(text, &cfg, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "vips: %d backends in all, more than the %d the maps hold (XLB_MAX_BACKENDS)",
+		 2 * (XLB_MAX_BACKENDS / 2 + 1), XLB_MAX_BACKENDS);
+	printf("    %s", err);
+	assert_non_null(strstr(err, want));
+	free(text);
 }
 
 /* Ten levels of ten aliases: 10^10 backends from a few hundred bytes. */
@@ -719,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_a_fifo_in_place_of_the_file_is_refused_without_waiting),
 		cmocka_unit_test(test_a_file_over_1_mib_is_refused),
 		cmocka_unit_test(test_an_alias_bomb_is_refused_at_once),
+		cmocka_unit_test(test_more_vips_or_backends_than_the_maps_hold_name_the_limit),
 		cmocka_unit_test(test_more_errors_than_20_stop_at_20),
 	};
 	struct CMUnitTest tests[NBADS + sizeof(fixed) / sizeof(fixed[0])];

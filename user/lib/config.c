@@ -103,8 +103,9 @@ static const cyaml_schema_field_t vip_fields[] = {
 	CYAML_FIELD_UINT("ring_size", OPT, struct cfg_vip, ring_size),
 	CYAML_FIELD_STRING_PTR("udp_idle_timeout", OPT_PTR, struct cfg_vip, udp_idle_timeout, 0,
 			       CYAML_UNLIMITED),
+	/* (counted in validate(), which names the limit: the file's size bounds them here) */
 	CYAML_FIELD_SEQUENCE("backends", OPT_PTR, struct cfg_vip, backends, &backend_schema, 0,
-			     XLB_MAX_BACKENDS),
+			     CYAML_UNLIMITED),
 	CYAML_FIELD_MAPPING_PTR("check", OPT_PTR, struct cfg_vip, check, check_fields),
 	CYAML_FIELD_ENUM("on_all_down", OPT, struct cfg_vip, on_all_down, all_down_strs,
 			 NSTR(all_down_strs)),
@@ -141,7 +142,7 @@ static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_UINT("gue_port", OPT, struct cfg, gue_port),
 	CYAML_FIELD_UINT("mtu", OPT, struct cfg, mtu),
 	CYAML_FIELD_BOOL("icmp_echo", OPT, struct cfg, icmp_echo),
-	CYAML_FIELD_SEQUENCE("vips", OPT_PTR, struct cfg, vips, &vip_schema, 0, XLB_MAX_VIPS),
+	CYAML_FIELD_SEQUENCE("vips", OPT_PTR, struct cfg, vips, &vip_schema, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_END
 };
 
@@ -1114,15 +1115,18 @@ static void validate(struct cfg_ctx *c, struct cfg *cfg)
 			 "metrics_listen: ADDRESS:PORT or [IPV6]:PORT, got \"%s\"",
 			 cfg->metrics_listen);
 	if (cfg->vips_count > XLB_MAX_VIPS)
-		cfg_errf(c, cfg_node(c, -1, -1, "vips"), "vips: at most %d, got %u", XLB_MAX_VIPS,
-			 cfg->vips_count);
+		cfg_errf(c, cfg_node(c, -1, -1, "vips"),
+			 "vips: %u VIPs, more than the %d the maps hold (XLB_MAX_VIPS)",
+			 cfg->vips_count, XLB_MAX_VIPS);
 	for (vi = 0; vi < cfg->vips_count; vi++) {
 		validate_vip(c, cfg, (int)vi);
 		total += cfg->vips[vi].backends_count;
 	}
 	if (total > XLB_MAX_BACKENDS)
-		cfg_errf(c, cfg_node(c, -1, -1, "vips"), "vips: at most %d backends in all, got %u",
-			 XLB_MAX_BACKENDS, total);
+		cfg_errf(c, cfg_node(c, -1, -1, "vips"),
+			 "vips: %u backends in all, more than the %d the maps hold "
+			 "(XLB_MAX_BACKENDS)",
+			 total, XLB_MAX_BACKENDS);
 }
 
 /* libcyaml leaves absent optional scalars zero: give them their defaults. */
@@ -1193,8 +1197,8 @@ static int read_file(struct cfg_ctx *c)
 		fprintf(c->err, "%s: not a regular file\n", c->path);
 		err = -EINVAL;
 	} else if (st.st_size > CFG_MAX_BYTES) {
-		fprintf(c->err, "%s: %lld bytes; a configuration has at most %d\n", c->path,
-			(long long)st.st_size, CFG_MAX_BYTES);
+		fprintf(c->err, "%s: %lld bytes; a configuration has at most %d bytes (%d MiB)\n",
+			c->path, (long long)st.st_size, CFG_MAX_BYTES, CFG_MAX_BYTES >> 20);
 		err = -EFBIG;
 	} else if (!(c->text = malloc((size_t)st.st_size + 1))) {
 		err = -ENOMEM;
