@@ -94,6 +94,20 @@ run_test() {
 	fi
 }
 
+# The inner map that holds VIP $1's ring (bpftool: xlb_rings' entry); a ring rebuilt is a new map.
+ring_map_id() {
+	local id
+	id=$(jget "$(ctl -j vip show "$1")" vip id)
+	bpftool -j map lookup pinned "$PINS/xlb_rings" key $(python3 -c '
+import struct, sys
+print(" ".join(str(b) for b in struct.pack("<I", int(sys.argv[1]))))' "$id") | python3 -c '
+import json, sys
+e = json.load(sys.stdin)
+e = e.get("formatted", e)
+v = e["inner_map_id"] if "inner_map_id" in e else e["value"]
+print(v if isinstance(v, int) else int.from_bytes(bytes(int(x, 16) for x in v), "little"))'
+}
+
 # Does the python expression hold over the entries of a pinned map? In it, m
 # is the list of entries as bpftool formats them from BTF ({"key", "value"}).
 # a field of a JSON answer: jget JSON key|index ...

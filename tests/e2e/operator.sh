@@ -565,20 +565,6 @@ b = [b for b in json.load(sys.stdin)["vip"]["backends"] if b["address"] == sys.a
 print(b["state"], b["weight"], b["id"])' "$a"
 }
 
-# The inner map that holds VIP $1's ring (bpftool: xlb_rings' entry); a ring rebuilt is a new map.
-ring_map_id() {
-	local id
-	id=$(jget "$(ctl -j vip show "$1")" vip id)
-	bpftool -j map lookup pinned "$PINS/xlb_rings" key $(python3 -c '
-import struct, sys
-print(" ".join(str(b) for b in struct.pack("<I", int(sys.argv[1]))))' "$id") | python3 -c '
-import json, sys
-e = json.load(sys.stdin)
-e = e.get("formatted", e)
-v = e["inner_map_id"] if "inner_map_id" in e else e["value"]
-print(v if isinstance(v, int) else int.from_bytes(bytes(int(x, 16) for x in v), "little"))'
-}
-
 rings_now() {
 	local v
 	for v in $(ctl -j vip list | python3 -c 'import json,sys; print(" ".join(v["name"] for v in json.load(sys.stdin)["vips"]))'); do

@@ -278,20 +278,11 @@ test_removed_backend_clients_are_moved() { moved_off removed; }
 
 # The backend id in each slot of VIP $1's ring, one a line, as bpftool reads xlb_rings.
 ring_ids() {
-	local id
-	id=$(jget "$(ctl -j vip show "$1")" vip id)
-	bpftool -j map lookup pinned "$PINS/xlb_rings" key $(python3 -c '
-import struct, sys
-print(" ".join(str(b) for b in struct.pack("<I", int(sys.argv[1]))))' "$id") | python3 -c '
-import json, subprocess, sys
-e = json.load(sys.stdin)
-e = e.get("formatted", e)
-v = e["inner_map_id"] if "inner_map_id" in e else e["value"]
-inner = v if isinstance(v, int) else int.from_bytes(bytes(int(x, 16) for x in v), "little")
-d = json.loads(subprocess.check_output(["bpftool", "-j", "map", "dump", "id", str(inner)]))
+	bpftool -j map dump id "$(ring_map_id "$1")" | python3 -c '
+import json, sys
 def num(x):
     return x if isinstance(x, int) else int.from_bytes(bytes(int(b, 16) for b in x), "little")
-for k, v in sorted((num(e.get("formatted", e)["key"]), num(e.get("formatted", e)["value"])) for e in d):
+for k, v in sorted((num(e.get("formatted", e)["key"]), num(e.get("formatted", e)["value"])) for e in json.load(sys.stdin)):
     for i in range(4):
         print((v >> (16 * i)) & 0xffff)'
 }

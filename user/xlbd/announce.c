@@ -595,45 +595,48 @@ void announce_forget(const char *pin_path)
 	announce_release_others(pin_path, 0);
 }
 
-/* Would addr still have an eligible VIP once the plan is applied (after: announce: then)? */
-static int eligible_after(struct announce *a, const struct xlb_addr *addr, const struct plan *p,
-			  const struct cfg_announce *after)
+void announce_preview(struct announce *a, const struct plan *p, const struct cfg_announce *after,
+		      json_object *withdrawn)
 {
+	const struct plan_vip **by_id = calloc(XLB_MAX_VIPS, sizeof(*by_id));
+	uint8_t *keeps = a ? calloc(a->n + 1, 1) : NULL;
+	char as[64];
 	unsigned i;
 
-	for (i = 0; i < lb_vip_count(a->lb); i++) {
-		struct lb_vip *v = lb_vip_at(a->lb, i);
-		const struct plan_vip *pv = plan_find(p, v);
+	if (!a || !by_id || !keeps)
+		goto out;
+	for (i = 0; i < p->n; i++)
+		if (p->vip[i].cur && p->vip[i].cur->id < XLB_MAX_VIPS)
+			by_id[p->vip[i].cur->id] = &p->vip[i];
+	/*
+	 * One pass over the VIPs as they will be: an address keeps its route if
+	 * one of its VIPs keeps min_healthy backends (a VIP added serves nothing
+	 * before its backends are resolved and checked).
+	 */
+	for (i = 0; after && after->table == a->table && i < lb_vip_count(a->lb); i++) {
+		const struct lb_vip *v = lb_vip_at(a->lb, i);
+		const struct plan_vip *pv = v->id < XLB_MAX_VIPS ? by_id[v->id] : NULL;
+		const struct ann_addr *e;
 		unsigned need;
 
 		if (pv && pv->kind == PLAN_REMOVE)
 			continue;
-		if (memcmp(pv ? &pv->addr : &v->addr, addr, sizeof(*addr)))
-			continue;
 		need = pv ? pv->announce_min_healthy : v->announce_min_healthy;
-		if ((pv ? pv->serving_after : v->serving) >= (need ? need : after->min_healthy))
-			return 1;
+		if ((pv ? pv->serving_after : v->serving) < (need ? need : after->min_healthy))
+			continue;
+		e = addr_get(a, pv ? &pv->addr : &v->addr, 0);
+		if (e)
+			keeps[e - a->addrs] = 1;
 	}
-	/* (a VIP added serves nothing before its backends are resolved and checked) */
-	return 0;
-}
-
-void announce_preview(struct announce *a, const struct plan *p, const struct cfg_announce *after,
-		      json_object *withdrawn)
-{
-	char as[64];
-	unsigned i;
-
-	for (i = 0; a && i < a->n; i++) {
-		const struct ann_addr *e = &a->addrs[i];
-
-		if (!e->installed)
+	for (i = 0; i < a->n; i++) {
+		if (!a->addrs[i].installed || keeps[i])
 			continue;
-		if (after && after->table == a->table && eligible_after(a, &e->addr, p, after))
-			continue;
-		cfg_addr_str(&e->addr, as, sizeof(as));
+		cfg_addr_str(&a->addrs[i].addr, as, sizeof(as));
 		json_object_array_add(withdrawn, json_object_new_string(as));
 	}
+out:
+	free(by_id);
+	free(keeps);
 }
 
 json_object *announce_vip_json(struct announce *a, const struct lb_vip *v)

@@ -169,12 +169,36 @@ static int pin_types_differ(const struct bpf_object *obj, const struct bpf_map *
 	return differ;
 }
 
+/*
+ * Pin m where an older build's map of its name is pinned, in one step: the
+ * pin never names nothing (a restart would make an empty map there).
+ */
+static int pin_in_place(struct dp *dp, const struct bpf_map *m)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+
+	/* bpffs refuses names with a dot */
+	snprintf(path, sizeof(path), "%s/%s", dp->pin_path, bpf_map__name(m));
+	snprintf(tmp, sizeof(tmp), "%s_next", path);
+	if (unlink(tmp) && errno != ENOENT)
+		return -errno;
+	if (bpf_obj_pin(bpf_map__fd(m), tmp))
+		return -errno;
+	if (rename(tmp, path)) {
+		int err = -errno;
+
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}
+
 /* Copy an older build's map (old_fd) into ours (m), then pin ours in its place. */
 static long rebuilt_copy(struct dp *dp, const struct bpf_map *m, int old_fd, int port_be)
 {
 	__u32 ks = bpf_map__key_size(m), vs = bpf_map__value_size(m);
-	char key[64], next[64], val[64], path[PATH_MAX], tmp[PATH_MAX + 8];
-	int fd = bpf_map__fd(m);
+	char key[64], next[64], val[64];
+	int fd = bpf_map__fd(m), err;
 	void *prev = NULL;
 	long n = 0;
 
@@ -197,20 +221,8 @@ static long rebuilt_copy(struct dp *dp, const struct bpf_map *m, int old_fd, int
 		}
 		n++;
 	}
-	/* bpffs refuses names with a dot */
-	snprintf(path, sizeof(path), "%s/%s", dp->pin_path, bpf_map__name(m));
-	snprintf(tmp, sizeof(tmp), "%s_next", path);
-	if (unlink(tmp) && errno != ENOENT)
-		return -errno;
-	if (bpf_obj_pin(fd, tmp))
-		return -errno;
-	if (rename(tmp, path)) {
-		long err = -errno;
-
-		unlink(tmp);
-		return err;
-	}
-	return n;
+	err = pin_in_place(dp, m);
+	return err ? err : n;
 }
 
 static int pin_maps(struct dp *dp, const char *pin_path)
@@ -360,25 +372,6 @@ static long flows_copy_old(struct dp *dp, int overwrite)
  * The new table in place of the old one's pin, in one rename: a reader of
  * the pin (xlbctl, bpftool, a restarted xlbd) sees one table or the other.
  */
-static int flows_repin(struct dp *dp)
-{
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
-
-	/* bpffs refuses names with a dot */
-	snprintf(path, sizeof(path), "%s/xlb_flows", dp->pin_path);
-	snprintf(tmp, sizeof(tmp), "%s_next", path);
-	if (unlink(tmp) && errno != ENOENT)
-		return -errno;
-	if (bpf_obj_pin(bpf_map__fd(dp->skel->maps.xlb_flows), tmp))
-		return -errno;
-	if (rename(tmp, path)) {
-		int err = -errno;
-
-		unlink(tmp);
-		return err;
-	}
-	return 0;
-}
 
 int dp_load(struct dp **dpp, const struct dp_opts *opts, int *adopted)
 {
@@ -518,7 +511,7 @@ int dp_load(struct dp **dpp, const struct dp_opts *opts, int *adopted)
 	if (dp->old_flows_fd >= 0) {
 		long n = flows_copy_old(dp, 0);
 
-		if (n < 0 || (err = flows_repin(dp))) {
+		if (n < 0 || (err = pin_in_place(dp, dp->skel->maps.xlb_flows))) {
 			err = n < 0 ? (int)n : err;
 			log_warnx("%s/xlb_flows: the flows of the older build's table could not be "
 				  "copied into this build's: %s",
@@ -872,7 +865,7 @@ int dp_unpin(const char *pin_path)
 		if (unlink(path) && errno != ENOENT && !err)
 			err = -errno;
 	}
-	/* what an upgrade that stopped half-way may have left (see flows_repin) */
+	/* what an upgrade that stopped half-way may have left (see pin_in_place) */
 	snprintf(path, sizeof(path), "%s/xlb_flows_next", pin_path);
 	if (unlink(path) && errno != ENOENT && !err)
 		err = -errno;

@@ -45,6 +45,17 @@ static const struct xlb_backend *backend_of(struct walk *w, __u32 id)
 	return w->be_read[id] == 1 ? &w->be[id] : NULL;
 }
 
+/*
+ * The backend entry that still serves flow f, as the program judges it: a
+ * new backend under the id, or one down, is no guide (NULL).
+ */
+static const struct xlb_backend *backend_serving(struct walk *w, const struct xlb_flow *f)
+{
+	const struct xlb_backend *be = backend_of(w, f->backend_id);
+
+	return be && be->gen && be->gen == f->backend_gen && be->state != XLB_BE_DOWN ? be : NULL;
+}
+
 /* Is the flow to vip v? Stale flows, whose backend is no guide, by their destination. */
 static int to_vip(const struct lb_vip *v, const struct xlb_flow_key *k,
 		  const struct xlb_backend *be)
@@ -130,13 +141,10 @@ static json_object *flow_obj(struct walk *w, const struct xlb_flow_key *k, const
 static int on_flow(const struct xlb_flow_key *k, const struct xlb_flow *f, void *arg)
 {
 	struct walk *w = arg;
-	const struct xlb_backend *be = backend_of(w, f->backend_id);
+	const struct xlb_backend *be = backend_serving(w, f);
 	const struct api_req *q = w->q;
 
 	w->flows++;
-	/* as the program sees it: a new backend under the id, or one down, is no guide */
-	if (be && (!be->gen || be->gen != f->backend_gen || be->state == XLB_BE_DOWN))
-		be = NULL;
 	if (w->vip && !to_vip(w->vip, k, be))
 		return 0;
 	if (q->has_backend && !(be && addr_is(&q->backend, be->family, be->addr)))
@@ -200,11 +208,9 @@ struct count {
 static int on_count(const struct xlb_flow_key *k, const struct xlb_flow *f, void *arg)
 {
 	struct count *c = arg;
-	const struct xlb_backend *be = backend_of(&c->w, f->backend_id);
 
 	(void)k;
-	/* as on_flow judges it: a flow whose backend entry is still its own, and not down */
-	if (be && be->gen && be->gen == f->backend_gen && be->state != XLB_BE_DOWN)
+	if (backend_serving(&c->w, f))
 		c->by_id[f->backend_id]++;
 	return 0;
 }

@@ -47,24 +47,24 @@ static const char *cut_why(const struct plan_vip *pv, const struct lb_backend *b
 	return NULL;
 }
 
-struct checks {
-	const char *vip;
-	json_object *list;
-};
-
+/* cfg_diff's check keys, by VIP: one walk of the two files for the whole preview. */
 static void on_diff(void *ctx, const struct cfg_diff_item *it)
 {
-	struct checks *c = ctx;
+	json_object *by_vip = ctx, *list;
 	char buf[640];
 
-	if (!it->vip || strcmp(it->vip, c->vip) || strncmp(it->key, "check", 5))
+	if (!it->vip || strncmp(it->key, "check", 5))
 		return;
+	if (!json_object_object_get_ex(by_vip, it->vip, &list)) {
+		list = json_object_new_array();
+		json_object_object_add(by_vip, it->vip, list);
+	}
 	if (it->backend)
 		snprintf(buf, sizeof(buf), "backend %s %s %s -> %s", it->backend, it->key, it->old,
 			 it->new);
 	else
 		snprintf(buf, sizeof(buf), "%s %s -> %s", it->key, it->old, it->new);
-	json_object_array_add(c->list, jstr(buf));
+	json_object_array_add(list, jstr(buf));
 }
 
 static const struct cfg_vip *cfg_vip_named(const struct cfg *cfg, const char *name)
@@ -77,22 +77,24 @@ static const struct cfg_vip *cfg_vip_named(const struct cfg *cfg, const char *na
 	return NULL;
 }
 
-/* The checks of a reload that change for pv's VIP. */
-static json_object *checks_json(const struct preview_src *s, const struct plan_vip *pv)
+/* The checks of a reload that change for pv's VIP (diffs: on_diff's, by VIP). */
+static json_object *checks_json(const struct preview_src *s, const struct plan_vip *pv,
+				json_object *diffs)
 {
 	const struct cfg_vip *was = cfg_vip_named(s->old, pv->name),
 			     *will = cfg_vip_named(s->new, pv->name);
-	struct checks c = { pv->name, json_object_new_array() };
+	json_object *list = json_object_new_array(), *d;
+	size_t i;
 
-	if (!s->old || !s->new)
-		return c.list;
 	if (was && was->check && !will)
-		json_object_array_add(c.list, jstr("its checks stop (vip removed)"));
+		json_object_array_add(list, jstr("its checks stop (vip removed)"));
 	else if (will && will->check && !was)
-		json_object_array_add(c.list, jstr("its checks start (vip added)"));
-	else if (was && will)
-		cfg_diff(s->old, s->new, on_diff, &c);
-	return c.list;
+		json_object_array_add(list, jstr("its checks start (vip added)"));
+	else if (was && will && json_object_object_get_ex(diffs, pv->name, &d))
+		for (i = 0; i < json_object_array_length(d); i++)
+			json_object_array_add(list,
+					      json_object_get(json_object_array_get_idx(d, i)));
+	return list;
 }
 
 static const char *kind_str(enum plan_kind k)
@@ -109,12 +111,15 @@ json_object *preview_json(const struct preview_src *s, const struct plan *p, int
 		    *withdrawn = json_object_new_array();
 	uint64_t *flows = calloc(XLB_MAX_BACKENDS, sizeof(*flows)), total = 0;
 	int counted = flows && s->dp && !flows_count(s->dp, flows);
+	json_object *diffs = json_object_new_object();
 	char as[64], pct[32];
 	unsigned i, j;
 
+	if (s->old && s->new)
+		cfg_diff(s->old, s->new, on_diff, diffs);
 	for (i = 0; i < p->n; i++) {
 		const struct plan_vip *pv = &p->vip[i];
-		json_object *o, *cut = json_object_new_array(), *checks = checks_json(s, pv);
+		json_object *o, *cut = json_object_new_array(), *checks = checks_json(s, pv, diffs);
 		uint64_t vcut = 0;
 
 		for (j = 0; pv->cur && j < pv->cur->nbe; j++) {
@@ -166,6 +171,7 @@ json_object *preview_json(const struct preview_src *s, const struct plan *p, int
 	json_object_object_add(r, "routes_withdrawn", withdrawn);
 	*cuts = total > 0 || json_object_array_length(withdrawn) > 0;
 	json_object_object_add(r, "cuts", json_object_new_boolean(*cuts));
+	json_object_put(diffs);
 	free(flows);
 	return r;
 }
